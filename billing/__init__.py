@@ -1,0 +1,1 @@
+"""The billing domain: parties, catalog, invoices, CPNI consent. No Flask in here."""

@@ -1,0 +1,25 @@
+"""Domain errors. The portal maps each to an HTTP answer in one place."""
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the operation; the message is safe to show."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"

@@ -1,0 +1,162 @@
+"""Passwords, login lockout, password-reset links and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from billing.errors import InvalidInput
+from billing.models import ApiToken, PasswordReset, User
+from billing.models.users import ROLES
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+RESET_LIFETIME = timedelta(hours=1)
+TOKEN_PREFIX = "pbp"
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so that both answers take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+
+def check_password_policy(password: str, *, name: str, email: str) -> None:
+    """At least 12 characters, and not built from the user's name or e-mail."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    pieces = [email.lower(), email.split("@")[0].lower(), *name.lower().split()]
+    if any(len(piece) >= 3 and piece in lowered for piece in pieces):
+        raise InvalidInput("The password must not contain your name or e-mail address.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(session: Session, *, email: str, name: str, role: str, password: str, **links):
+    """Add a login after checking the password policy."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}.")
+    if session.scalar(select(func.count()).where(User.email == email)):
+        raise InvalidInput(f"A user with e-mail {email} already exists.")
+    check_password_policy(password, name=name, email=email)
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password), **links)
+    session.add(user)
+    session.flush()
+    return user
+
+
+class LoginRefused(InvalidInput):
+    code = "login_refused"
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime) -> User:
+    """Check a password; five failures lock the account for 15 minutes.
+
+    Unknown e-mail and wrong password give the same message and take the same time.
+    """
+    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    if user is None or not user.is_active:
+        _verify(_DUMMY_HASH, password)
+        raise LoginRefused("The e-mail address or password is not correct.")
+    if user.locked_until and user.locked_until > now:
+        raise LoginRefused(
+            "Too many failed attempts: this account is locked for 15 minutes. "
+            "Try again later or reset your password."
+        )
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins, user.locked_until = 0, now + LOCKOUT
+        raise LoginRefused("The e-mail address or password is not correct.")
+    user.failed_logins, user.locked_until = 0, None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_password_reset(session: Session, email: str, now: datetime) -> tuple[User, str] | None:
+    """Make a one-time link token for the user with this e-mail, if there is one."""
+    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    if user is None or not user.is_active:
+        return None
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(user_id=user.id, token_hash=_digest(token), expires_at=now + RESET_LIFETIME)
+    )
+    return user, token
+
+
+def finish_password_reset(session: Session, token: str, password: str, now: datetime) -> User:
+    """Set a new password through a reset link; the link works once and expires."""
+    reset = session.scalars(
+        select(PasswordReset).where(PasswordReset.token_hash == _digest(token or ""))
+    ).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise InvalidInput("This reset link is not valid any more. Ask for a new one.")
+    user = reset.user
+    check_password_policy(password, name=user.name, email=user.email)
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    reset.used_at = now
+    return user
+
+
+def create_api_token(session: Session, *, user: User, name: str, now: datetime):
+    """Make a bearer token for a partner admin's systems; returns (record, secret)."""
+    if not user.is_partner:
+        raise InvalidInput("API tokens belong to partner users.")
+    if not (name or "").strip():
+        raise InvalidInput("Give the token a name.")
+    prefix = secrets.token_hex(6)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_hex(24)}"
+    token = ApiToken(
+        user_id=user.id, name=name.strip()[:100], prefix=prefix, token_hash=_digest(secret),
+        created_at=now,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def resolve_api_token(session: Session, secret: str, now: datetime) -> ApiToken | None:
+    """The live token matching this secret, or None for anything forged or revoked."""
+    parts = (secret or "").split("_")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = session.scalars(select(ApiToken).where(ApiToken.prefix == parts[1])).first()
+    if token is None or not hmac.compare_digest(token.token_hash, _digest(secret)):
+        return None
+    if token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = now
+    return token
+
+
+def revoke_api_token(token: ApiToken, now: datetime) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now

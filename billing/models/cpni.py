@@ -1,0 +1,65 @@
+"""CPNI approvals a customer gives partners, and the log of every disclosure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from billing.clock import utcnow
+from billing.db import Base, UTCDateTime
+from billing.models.parties import Customer, Partner
+
+SCOPES = ("billing", "billing_usage")
+METHODS = ("online", "written", "oral")
+SURFACES = ("page", "api", "export", "pdf")
+PURPOSES = ("billing", "support", "partner_access")
+
+
+class CpniApproval(Base):
+    """A customer's opt-in for one partner to see its CPNI, until revoked or expired."""
+
+    __tablename__ = "cpni_approval"
+    __table_args__ = (
+        CheckConstraint(f"scope IN {SCOPES}", name="scope"),
+        CheckConstraint(f"method IN {METHODS}", name="method"),
+        Index("ix_cpni_approval_customer_partner", "customer_id", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_by_name: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    customer: Mapped[Customer] = relationship()
+    partner: Mapped[Partner] = relationship()
+
+    def in_force(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class CpniDisclosure(Base):
+    """One disclosure of a customer's CPNI to someone other than the customer."""
+
+    __tablename__ = "cpni_disclosure"
+    __table_args__ = (
+        CheckConstraint(f"surface IN {SURFACES}", name="surface"),
+        CheckConstraint(f"purpose IN {PURPOSES}", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    surface: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,104 @@
+"""Invoices, their lines, and credit notes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from billing.clock import utcnow
+from billing.db import Base, UTCDateTime
+from billing.models.catalog import RATE
+from billing.models.parties import Customer
+
+INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
+LINE_KINDS = ("recurring", "one_time", "usage", "proration", "tax", "fee", "credit")
+CREDIT_REASONS = ("sla", "dispute", "goodwill")
+
+
+class Invoice(Base):
+    """One customer's bill for one period. Once issued it never changes."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),
+        CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
+        Index("ix_invoice_customer_period", "customer_id", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date] = mapped_column(index=True)
+    issue_date: Mapped[date | None]
+    due_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_minor: Mapped[int] = mapped_column(default=0)
+    tax_minor: Mapped[int] = mapped_column(default=0)
+    credit_minor: Mapped[int] = mapped_column(default=0)
+    total_minor: Mapped[int] = mapped_column(default=0)
+    paid_minor: Mapped[int] = mapped_column(default=0)
+    bill_to: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position"
+    )
+
+    @property
+    def period_key(self) -> str:
+        return f"{self.period_end.year:04d}-{self.period_end.month:02d}"
+
+    @property
+    def amount_due_minor(self) -> int:
+        return self.total_minor - self.paid_minor
+
+
+class InvoiceLine(Base):
+    """One charge, usage summary, tax, fee or credit on an invoice, rounded once."""
+
+    __tablename__ = "invoice_line"
+    __table_args__ = (CheckConstraint(f"kind IN {LINE_KINDS}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(300))
+    sub_account_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    call_type: Mapped[str | None] = mapped_column(String(32))
+    jurisdiction: Mapped[str | None] = mapped_column(String(100))
+    quantity: Mapped[Decimal] = mapped_column(RATE)
+    unit_price: Mapped[Decimal] = mapped_column(RATE)
+    amount_minor: Mapped[int]
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class CreditNote(Base):
+    """A reduction of what a customer owes; says why and what it refers to."""
+
+    __tablename__ = "credit_note"
+    __table_args__ = (
+        CheckConstraint(f"reason IN {CREDIT_REASONS}", name="reason"),
+        CheckConstraint("amount_minor > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+
+    customer: Mapped[Customer] = relationship()

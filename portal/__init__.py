@@ -1,0 +1,91 @@
+"""The Flask app: partners, customers and billing staff, plus the partner API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+from portal.config import load_settings
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_settings(Path(app.instance_path), config))
+    _init_extensions(app)
+    _register_blueprints(app)
+    from portal import cli, errors, i18n
+
+    errors.register(app)
+    i18n.register(app)
+    cli.register(app)
+    app.add_url_rule("/", "home", _home)
+    app.jinja_env.globals["url_with"] = _url_with
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    from portal import auth
+
+    login_manager.user_loader(auth.load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.api import bp as api_bp
+    from portal.auth import bp as auth_bp
+    from portal.customer import bp as customer_bp
+    from portal.partner import bp as partner_bp
+    from portal.staff import bp as staff_bp
+
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(partner_bp, url_prefix="/partner")
+    app.register_blueprint(customer_bp, url_prefix="/customer")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged form to ride on
+
+
+def _home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.is_staff:
+        return redirect(url_for("staff.search"))
+    if current_user.is_partner:
+        return redirect(url_for("partner.customers"))
+    return redirect(url_for("customer.overview"))
+
+
+def _url_with(**changes) -> str:
+    """The current page's URL with some query parameters replaced (pagination links)."""
+    args = request.args.to_dict()
+    args.update({key: str(value) for key, value in changes.items()})
+    return f"{request.path}?{urlencode(args)}"
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+    )
+    if "text/html" in response.content_type:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

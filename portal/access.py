@@ -1,0 +1,177 @@
+"""The one access policy: may this user see this object, and which of its fields.
+
+Every page, API endpoint, export and PDF goes through here. Tenancy is a SQL clause
+applied to every lookup, so an object out of reach is simply not found (404).
+CPNI (services, usage, charges, line items, amounts) is visible to:
+  - the customer itself (its own account and, for a corporate, its sub-accounts);
+  - billing staff, once they have stated a purpose (billing or support);
+  - a partner only while the customer's approval for that very partner is in force.
+An approval given by a corporate account covers its sub-accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from billing import cpni
+from billing.errors import NotFound
+from billing.models import Customer, Invoice, Partner, User
+from billing.partners import subtree_ids_clause
+
+CUSTOMER_FIELDS = (
+    "id", "account_number", "name", "parent_id", "email_of_record", "phone_of_record",
+    "postal_address", "locale", "currency", "partner",
+)
+CUSTOMER_CPNI_FIELDS = ("services",)
+INVOICE_FIELDS = (
+    "id", "number", "customer", "period", "period_start", "period_end", "issue_date",
+    "due_date", "status", "currency",
+)
+INVOICE_CPNI_FIELDS = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "lines")
+STAFF_PURPOSES = ("billing", "support")
+
+
+@dataclass(frozen=True)
+class CpniAccess:
+    """Whether a user sees one customer's CPNI, why not if not, and the purpose logged."""
+
+    visible: bool
+    reason: str | None = None  # "no_approval" or "purpose_required" when withheld
+    purpose: str | None = None  # set when the view is a disclosure to be logged
+
+
+def consent_holder_id(customer: Customer) -> int:
+    """The account whose approval governs this one: the corporate for a sub-account."""
+    return customer.parent_id or customer.id
+
+
+def customer_scope(user: User):
+    """A clause on Customer limiting rows to the user's tenancy."""
+    if user.is_staff:
+        return Customer.id.is_not(None)
+    if user.is_partner:
+        return Customer.partner_id.in_(subtree_ids_clause(user.partner))
+    if user.is_customer:
+        return or_(Customer.id == user.customer_id, Customer.parent_id == user.customer_id)
+    return Customer.id.is_(None)
+
+
+def customers_query(user: User):
+    return select(Customer).where(customer_scope(user))
+
+
+def invoices_query(user: User):
+    """Issued invoices within reach; drafts are for staff only."""
+    query = select(Invoice).join(Invoice.customer).where(customer_scope(user))
+    if not user.is_staff:
+        query = query.where(Invoice.status != "draft")
+    return query
+
+
+def get_customer(session: Session, user: User, customer_id) -> Customer:
+    customer = session.scalars(
+        customers_query(user).where(Customer.id == _as_id(customer_id))
+    ).first()
+    if customer is None:
+        raise NotFound("No such account.")
+    return customer
+
+
+def get_invoice(session: Session, user: User, invoice_id) -> Invoice:
+    invoice = session.scalars(invoices_query(user).where(Invoice.id == _as_id(invoice_id))).first()
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def get_partner(session: Session, user: User, partner_id) -> Partner:
+    """Partners a user may name: staff any; partners their own tree; customers theirs."""
+    partner = session.get(Partner, _as_id(partner_id))
+    if partner is None or not _partner_in_reach(session, user, partner):
+        raise NotFound("No such partner.")
+    return partner
+
+
+def _partner_in_reach(session: Session, user: User, partner: Partner) -> bool:
+    if user.is_staff:
+        return True
+    if user.is_partner:
+        return partner.tree_path.startswith(user.partner.tree_path)
+    if user.is_customer:
+        return partner.id in {p.id for p in cpni.partners_serving(session, user.customer)}
+    return False
+
+
+def _as_id(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound("No such object.") from None
+    if not 0 < number < 2**62:
+        raise NotFound("No such object.")
+    return number
+
+
+def cpni_access(
+    session: Session, user: User, customer: Customer, now: datetime, purpose: str | None = None
+) -> CpniAccess:
+    """May this user see this customer's CPNI now? Callers pass staff's stated purpose."""
+    return cpni_access_many(session, user, [customer], now, {customer.id: purpose})[customer.id]
+
+
+def cpni_access_many(
+    session: Session, user: User, customers, now: datetime, purposes: dict | None = None
+) -> dict[int, CpniAccess]:
+    """cpni_access for many customers in one query (lists stay at constant query counts)."""
+    customers = list(customers)
+    purposes = purposes or {}
+    if user.is_customer:
+        own = {user.customer_id}
+        return {c.id: CpniAccess(c.id in own or c.parent_id in own) for c in customers}
+    if user.is_staff:
+        return {c.id: _staff_access(purposes.get(c.id)) for c in customers}
+    holders = {c.id: consent_holder_id(c) for c in customers}
+    approved = cpni.approved_customer_ids(session, user.partner_id, set(holders.values()), now)
+    return {
+        c.id: CpniAccess(True, purpose="partner_access")
+        if holders[c.id] in approved
+        else CpniAccess(False, reason="no_approval")
+        for c in customers
+    }
+
+
+def _staff_access(purpose: str | None) -> CpniAccess:
+    if purpose in STAFF_PURPOSES:
+        return CpniAccess(True, purpose=purpose)
+    return CpniAccess(False, reason="purpose_required")
+
+
+def approval_filter(user: User, state: str, now: datetime):
+    """A clause on Customer for the partner's customer-list filter by approval state."""
+    holder = func.coalesce(Customer.parent_id, Customer.id)
+    return cpni.state_clause(user.partner_id, state, now, column=holder)
+
+
+def visible_fields(kind: str, access: CpniAccess) -> tuple[str, ...]:
+    """The fields of a customer or invoice this access lets through."""
+    base, extra = {
+        "customer": (CUSTOMER_FIELDS, CUSTOMER_CPNI_FIELDS),
+        "invoice": (INVOICE_FIELDS, INVOICE_CPNI_FIELDS),
+    }[kind]
+    return base + extra if access.visible else base
+
+
+def record_disclosures(
+    session: Session, user: User, accesses: dict, *, surface: str, subject: str, now: datetime
+):
+    """Log each CPNI disclosure to someone other than the customer itself."""
+    for customer_id, access in accesses.items():
+        if access.visible and access.purpose:
+            cpni.record_disclosure(
+                session, customer_id=customer_id, user=user, surface=surface,
+                purpose=access.purpose, subject=subject, now=now,
+            )

@@ -1,0 +1,135 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, description: str, schema: dict | None = None, where: str = "query"):
+    return {"name": name, "in": where, "required": where == "path",
+            "description": description, "schema": schema or {"type": "string"}}
+
+
+ERRORS = {
+    status: {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
+    for status, text in {
+        "400": "Malformed parameter (code invalid_input).",
+        "401": "Missing, forged or revoked token (code unauthorized).",
+        "404": "No such object within your reach (code not_found).",
+    }.items()
+}
+PAGING = [
+    _param("limit", "Rows per page, 1 to 200 (default 50).", {"type": "integer"}),
+    _param("cursor", "next_cursor from the previous page."),
+]
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"200": {"description": description,
+                    "content": {"application/json": {"schema": schema}}}, **ERRORS}
+
+
+def _list_of(name: str) -> dict:
+    return {"type": "object", "properties": {
+        "data": {"type": "array", "items": _ref(name)},
+        "next_cursor": {"type": "string", "nullable": True}}}
+
+
+def _one(name: str) -> dict:
+    return {"type": "object", "properties": {"data": _ref(name)}}
+
+
+MONEY = {"type": "object", "properties": {
+    "minor": {"type": "integer", "description": "Integer minor units (cents)."},
+    "currency": {"type": "string", "example": "USD"},
+    "amount": {"type": "string", "example": "12.34"}}}
+WITHHELD = {"type": "object", "description": (
+    "Present instead of the CPNI fields when the customer has not approved your access."),
+    "properties": {"reason": {"type": "string", "example": "no_approval"},
+                   "message": {"type": "string"}}}
+CUSTOMER_REF = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "account_number": {"type": "string"}, "name": {"type": "string"}}}
+
+
+def _schemas() -> dict:
+    money_fields = ("subtotal", "tax", "credits", "total", "paid", "amount_due")
+    return {
+        "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}}}}},
+        "Money": MONEY,
+        "Withheld": WITHHELD,
+        "Customer": {"type": "object", "properties": {
+            **CUSTOMER_REF["properties"],
+            "parent_id": {"type": "integer", "nullable": True},
+            "email_of_record": {"type": "string"}, "phone_of_record": {"type": "string"},
+            "postal_address": {"type": "array", "items": {"type": "string"}},
+            "locale": {"type": "string"}, "currency": {"type": "string"},
+            "partner": {"type": "string", "nullable": True},
+            "services": {"type": "array", "items": {"type": "object"},
+                         "description": "CPNI: only with the customer's approval."},
+            "cpni_withheld": _ref("Withheld")}},
+        "InvoiceLine": {"type": "object", "properties": {
+            "kind": {"type": "string"}, "description": {"type": "string"},
+            "call_type": {"type": "string", "nullable": True},
+            "jurisdiction": {"type": "string", "nullable": True},
+            "quantity": {"type": "string"}, "unit_price": {"type": "string"},
+            "amount": _ref("Money")}},
+        "Invoice": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "number": {"type": "string"},
+            "customer": CUSTOMER_REF, "period": {"type": "string", "example": "2026-03"},
+            "period_start": {"type": "string", "format": "date"},
+            "period_end": {"type": "string", "format": "date"},
+            "issue_date": {"type": "string", "format": "date"},
+            "due_date": {"type": "string", "format": "date"},
+            "status": {"type": "string",
+                       "enum": ["issued", "partially_paid", "paid", "void"]},
+            "currency": {"type": "string"},
+            "bill_to": {"type": "object"},
+            **{name: _ref("Money") for name in money_fields},
+            "lines": {"type": "array", "items": _ref("InvoiceLine")},
+            "cpni_withheld": _ref("Withheld")}},
+    }
+
+
+def document() -> dict:
+    customer_id = _param("customer_id", "Customer id.", {"type": "integer"}, "path")
+    invoice_id = _param("invoice_id", "Invoice id.", {"type": "integer"}, "path")
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Partner billing portal API", "version": "1.0.0", "description": (
+            "Read your customers and their invoices. Charges, services and usage are CPNI: "
+            "they are omitted, with a cpni_withheld object saying why, unless the customer "
+            "has approved your access.")},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": _schemas()},
+        "paths": {
+            "/customers": {"get": {"summary": "List customers", "operationId": "listCustomers",
+                "parameters": [_param("q", "Name or account number contains."),
+                               _param("cpni", "Approval state.", {"type": "string", "enum": [
+                                   "none", "active", "revoked", "expired"]}), *PAGING],
+                "responses": _json(_list_of("Customer"))}},
+            "/customers/{customer_id}": {"get": {"summary": "Read a customer",
+                "operationId": "getCustomer", "parameters": [customer_id],
+                "responses": _json(_one("Customer"))}},
+            "/invoices": {"get": {"summary": "List invoices", "operationId": "listInvoices",
+                "parameters": [_param("period", "YYYY-MM, the month the period ends."),
+                               _param("status", "Invoice status."),
+                               _param("customer_id", "Only this customer.",
+                                      {"type": "integer"}), *PAGING],
+                "responses": _json(_list_of("Invoice"))}},
+            "/invoices/{invoice_id}": {"get": {"summary": "Read an invoice with its lines",
+                "operationId": "getInvoice", "parameters": [invoice_id],
+                "responses": _json(_one("Invoice"))}},
+            "/invoices/{invoice_id}/pdf": {"get": {"summary": "Download the invoice PDF",
+                "operationId": "getInvoicePdf", "parameters": [invoice_id],
+                "responses": {"200": {"description": "The PDF", "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                    **ERRORS}}},
+            "/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
+                "security": [], "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+        },
+    }

@@ -1,0 +1,89 @@
+from flask import g, jsonify, request
+
+from billing.clock import utcnow
+from billing.models import Customer, Invoice
+from portal import access, listing
+from portal.api import bp
+from portal.api.openapi import document
+from portal.extensions import db
+from portal.pages import pdf_response
+from portal.paging import decode_cursor, encode_cursor, limit_param
+from portal.presenters import customer_dict, invoice_dict
+
+
+def _page(query, id_column, limit):
+    """Newest first by id; the cursor is the last id of the previous page."""
+    after = decode_cursor(request.args.get("cursor"))
+    if after is not None:
+        query = query.where(id_column < after)
+    rows = list(db.session.scalars(query.order_by(None).order_by(id_column.desc())
+                                   .limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more else None)
+
+
+def _grants(customers, now):
+    return access.cpni_access_many(db.session, g.api_user, customers, now)
+
+
+@bp.route("/customers")
+def customers():
+    now = utcnow()
+    query = listing.customer_list_query(g.api_user, request.args, now)
+    rows, cursor = _page(query, Customer.id, limit_param(request.args))
+    grants = _grants(rows, now)
+    data = [customer_dict(c, grants[c.id], services=None) for c in rows]
+    for item in data:
+        item.pop("services", None)  # the list is a directory; read one customer for services
+    return jsonify({"data": data, "next_cursor": cursor})
+
+
+@bp.route("/customers/<customer_id>")
+def customer(customer_id):
+    now = utcnow()
+    found = access.get_customer(db.session, g.api_user, customer_id)
+    grant = _grants([found], now)[found.id]
+    services = listing.services_of(db.session, found) if grant.visible else []
+    _log({found.id: grant}, f"account {found.account_number}", now)
+    return jsonify({"data": customer_dict(found, grant, services)})
+
+
+@bp.route("/invoices")
+def invoices():
+    now = utcnow()
+    query = listing.invoice_list_query(g.api_user, request.args)
+    rows, cursor = _page(query, Invoice.id, limit_param(request.args))
+    grants = _grants([inv.customer for inv in rows], now)
+    _log(grants, "invoice list", now)
+    data = [invoice_dict(inv, grants[inv.customer_id]) for inv in rows]
+    return jsonify({"data": data, "next_cursor": cursor})
+
+
+@bp.route("/invoices/<invoice_id>")
+def invoice(invoice_id):
+    now = utcnow()
+    found = access.get_invoice(db.session, g.api_user, invoice_id)
+    grant = _grants([found.customer], now)[found.customer_id]
+    _log({found.customer_id: grant}, f"invoice {found.number}", now)
+    return jsonify({"data": invoice_dict(found, grant, with_lines=True)})
+
+
+@bp.route("/invoices/<invoice_id>/pdf")
+def invoice_pdf(invoice_id):
+    now = utcnow()
+    found = access.get_invoice(db.session, g.api_user, invoice_id)
+    grant = _grants([found.customer], now)[found.customer_id]
+    _log({found.customer_id: grant}, f"invoice {found.number} PDF", now)
+    return pdf_response(found, grant, g.api_user.locale or "en_US")
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+def _log(grants, subject, now):
+    access.record_disclosures(db.session, g.api_user, grants, surface="api", subject=subject,
+                              now=now)
+    db.session.commit()

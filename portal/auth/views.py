@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import pyotp
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from billing import identity
+from billing.clock import utcnow
+from billing.errors import InvalidInput
+from billing.models import User
+from portal.auth import bp
+from portal.auth.forms import ForgotForm, LanguageForm, LoginForm, ResetForm, TotpForm
+from portal.extensions import db
+from portal.mail import send_mail
+
+MAX_TOTP_TRIES = 5
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = identity.authenticate(db.session, form.email.data, form.password.data, utcnow())
+        except identity.LoginRefused as refused:
+            db.session.commit()  # keep the failure count
+            flash(refused.message, "error")
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        if user.is_staff:
+            session["pending_user"], session["totp_tries"] = user.id, 0
+            endpoint = "auth.totp" if user.totp_enabled_at else "auth.totp_enrol"
+            return redirect(url_for(endpoint))
+        return _finish_login(user)
+    return render_template("auth/login.html", form=form)
+
+
+def _finish_login(user: User):
+    locale = session.get("locale")
+    session.clear()  # nothing from before the login carries over
+    if locale:
+        session["locale"] = locale
+    login_user(user)
+    session.permanent = True
+    return redirect(url_for("home"))
+
+
+def _pending_user() -> User:
+    user = db.session.get(User, session.get("pending_user") or 0)
+    if user is None or not user.is_staff:
+        abort(404)
+    return user
+
+
+def _check_code(user: User, secret: str, code: str):
+    if pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+        return True
+    session["totp_tries"] = session.get("totp_tries", 0) + 1
+    if session["totp_tries"] >= MAX_TOTP_TRIES:
+        session.clear()
+        flash(_("Too many wrong codes. Log in again."), "error")
+        return None
+    flash(_("That code is not correct."), "error")
+    return False
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+def totp():
+    user = _pending_user()
+    if not user.totp_enabled_at:
+        return redirect(url_for("auth.totp_enrol"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        ok = _check_code(user, user.totp_secret, form.code.data)
+        if ok is None:
+            return redirect(url_for("auth.login"))
+        if ok:
+            return _finish_login(user)
+    return render_template("auth/totp.html", form=form)
+
+
+@bp.route("/totp/enrol", methods=["GET", "POST"])
+def totp_enrol():
+    user = _pending_user()
+    if user.totp_enabled_at:
+        return redirect(url_for("auth.totp"))
+    secret = session.setdefault("enrol_secret", pyotp.random_base32())
+    form = TotpForm()
+    if form.validate_on_submit():
+        ok = _check_code(user, secret, form.code.data)
+        if ok is None:
+            return redirect(url_for("auth.login"))
+        if ok:
+            user.totp_secret, user.totp_enabled_at = secret, utcnow()
+            db.session.commit()
+            return _finish_login(user)
+    uri = pyotp.TOTP(secret).provisioning_uri(user.email, issuer_name="Partner Billing Portal")
+    return render_template("auth/totp_enrol.html", form=form, secret=secret, uri=uri)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        found = identity.start_password_reset(db.session, form.email.data, utcnow())
+        db.session.commit()
+        if found:
+            _send_reset_mail(*found)
+        flash(_("If that address belongs to an account, a reset link is on its way to it. "
+                "The link works once, for one hour."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+def _send_reset_mail(user: User, token: str) -> None:
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset", token=token)
+    body = _(
+        "Someone asked to reset the password of your billing portal account.\n\n"
+        "To choose a new password, open this link within one hour:\n%(link)s\n\n"
+        "If it was not you, ignore this message; your password stays as it is.",
+        link=link,
+    )
+    send_mail(user.email, _("Reset your billing portal password"), body)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            identity.finish_password_reset(db.session, token, form.password.data, utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return render_template("auth/reset.html", form=form), 400
+        db.session.commit()
+        flash(_("Your password is changed. Log in with the new one."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    target = request.referrer or url_for("home")
+    if not target.startswith(request.host_url):
+        target = url_for("home")
+    return redirect(target)

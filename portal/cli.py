@@ -1,0 +1,107 @@
+"""Command-line tools: users, API tokens, demo data. Each is a thin wrapper over billing/."""
+
+from __future__ import annotations
+
+import click
+import pyotp
+from flask import current_app
+from sqlalchemy import select
+
+from billing import demo, identity
+from billing.clock import utcnow
+from billing.errors import DomainError
+from billing.models import Customer, Partner, User
+from billing.models.users import ROLES
+from portal.extensions import db
+
+
+def register(app) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(tokens)
+    app.cli.add_command(demo_group)
+
+
+@click.group(help="Manage portal users.")
+def users():
+    pass
+
+
+@users.command("create", help="Create a user; prompts for the password.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--partner", "partner_code", help="Partner code, for partner roles.")
+@click.option("--account", "account_number", help="Account number, for customer roles.")
+@click.password_option()
+def create_user(email, name, role, partner_code, account_number, password):
+    links = {}
+    if partner_code:
+        links["partner"] = _one(select(Partner).where(Partner.code == partner_code), "partner")
+    if account_number:
+        links["customer"] = _one(
+            select(Customer).where(Customer.account_number == account_number), "account"
+        )
+    try:
+        user = identity.create_user(db.session, email=email, name=name, role=role,
+                                    password=password, **links)
+        db.session.commit()
+    except (DomainError, ValueError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+def _one(query, what):
+    found = db.session.scalars(query).first()
+    if found is None:
+        raise click.ClickException(f"No such {what}.")
+    return found
+
+
+@click.group(help="Manage partner API tokens.")
+def tokens():
+    pass
+
+
+@tokens.command("create", help="Create an API token for a partner user; prints it once.")
+@click.option("--email", required=True, help="The partner user the token acts as.")
+@click.option("--name", required=True, help="What the token is for.")
+def create_token(email, name):
+    user = _one(select(User).where(User.email == identity.normalise_email(email)), "user")
+    try:
+        token, secret = identity.create_api_token(db.session, user=user, name=name, now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Token {token.name!r} for {user.email}. Keep it now; it is not shown again:")
+    click.echo(secret)
+
+
+@click.group("demo", help="Demo data for trying the portal.")
+def demo_group():
+    pass
+
+
+@demo_group.command("seed", help="Load the deterministic demo data into an empty database.")
+def seed():
+    if demo.already_seeded(db.session):
+        click.echo("The database already holds data; demo seed skipped.")
+        return
+    with click.progressbar(length=9, label="Seeding demo data") as bar:
+        logins = demo.seed(db.session, progress=lambda step: bar.update(1))
+        db.session.commit()
+        bar.update(9)
+    click.echo(f"Demo logins (password {demo.DEMO_PASSWORD!r}):")
+    for email, role in logins.items():
+        click.echo(f"  {role:20} {email}")
+
+
+@demo_group.command("totp", help="Print the current second-factor code of a demo staff user.")
+@click.argument("email")
+def totp(email):
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("Not available in production.")
+    user = _one(select(User).where(User.email == identity.normalise_email(email)), "user")
+    if not user.totp_secret:
+        raise click.ClickException("That user has no second factor yet.")
+    click.echo(pyotp.TOTP(user.totp_secret).now())

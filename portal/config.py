@@ -1,0 +1,65 @@
+"""Settings from environment variables, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret generated once and kept in instance/ (never committed)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_settings(instance: Path, overrides: dict | None = None) -> dict:
+    env = os.environ
+    production = env.get("PORTAL_ENV", "development") == "production"
+    settings = {
+        "PORTAL_ENV": "production" if production else "development",
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "console"),
+        "MAIL_SERVER": env.get("SMTP_HOST", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("SMTP_PORT", "25")),
+        "MAIL_USERNAME": env.get("SMTP_USERNAME"),
+        "MAIL_PASSWORD": env.get("SMTP_PASSWORD"),
+        "MAIL_USE_TLS": env.get("SMTP_STARTTLS", "0") == "1",
+        "MAIL_SENDER": env.get("MAIL_SENDER", "billing@portal.invalid"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "PDF_CACHE_DIR": env.get("PDF_CACHE_DIR", str(instance / "pdf")),
+        "PROVIDER_NAME": env.get("PROVIDER_NAME", "Northwind Unified Communications"),
+        "PROVIDER_ADDRESS": env.get(
+            "PROVIDER_ADDRESS", "1700 Lincoln Street, Denver CO 80203, United States"
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "en_US",
+        "BABEL_DEFAULT_TIMEZONE": "America/Denver",
+    }
+    settings.update(overrides or {})
+    if not settings["SECRET_KEY"]:
+        if settings["PORTAL_ENV"] == "production":
+            raise ConfigError("SECRET_KEY must be set in production.")
+        settings["SECRET_KEY"] = _instance_secret(instance)
+    elif settings["PORTAL_ENV"] == "production" and len(settings["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+    return settings

@@ -1,0 +1,10 @@
+"""Pages for end customers: account, invoices, CPNI approvals."""
+
+from flask import Blueprint
+
+from portal.guards import require
+
+bp = Blueprint("customer", __name__)
+bp.before_request(require(lambda user: user.is_customer))
+
+from portal.customer import views  # noqa: E402,F401

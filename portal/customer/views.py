@@ -1,0 +1,102 @@
+from datetime import datetime, time
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from billing import cpni, identity
+from billing.clock import PROVIDER_TZ, utcnow
+from billing.errors import InvalidInput
+from portal import access, pages
+from portal.customer import bp
+from portal.customer.forms import ApprovalForm, RevokeForm
+from portal.extensions import db
+
+
+@bp.route("/")
+def overview():
+    return pages.customer_page(current_user.customer_id, "customer/account.html")
+
+
+@bp.route("/accounts/<customer_id>")
+def account(customer_id):
+    return pages.customer_page(customer_id, "customer/account.html")
+
+
+@bp.route("/invoices")
+def invoices():
+    return pages.invoices_page("customer/invoices.html")
+
+
+@bp.route("/invoices/<invoice_id>")
+def invoice(invoice_id):
+    return pages.invoice_page(invoice_id, "customer/invoice.html")
+
+
+@bp.route("/invoices/<invoice_id>/pdf")
+def invoice_pdf(invoice_id):
+    return pages.invoice_pdf(invoice_id)
+
+
+def _consent_holder():
+    """Approvals are managed by the admin of a top-level (not sub-) account."""
+    customer = current_user.customer
+    if current_user.role != "customer_admin" or customer.parent_id is not None:
+        abort(404)
+    return customer
+
+
+@bp.route("/cpni")
+def approvals():
+    customer = _consent_holder()
+    now = utcnow()
+    partners = cpni.partners_serving(db.session, customer)
+    current = {p.id: cpni.approval_in_force(db.session, customer.id, p.id, now) for p in partners}
+    return render_template(
+        "customer/cpni.html", customer=customer, partners=partners, current=current,
+        history=cpni.approval_history(db.session, customer.id),
+        grant_form=ApprovalForm(), revoke_form=RevokeForm(),
+    )
+
+
+def _confirm_password(password: str) -> None:
+    try:
+        identity.authenticate(db.session, current_user.email, password, utcnow())
+    except identity.LoginRefused:
+        db.session.commit()
+        raise InvalidInput(_("Your password was not correct; nothing was changed.")) from None
+
+
+@bp.route("/cpni/grant", methods=["POST"])
+def grant():
+    customer = _consent_holder()
+    form = ApprovalForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(_("Choose a partner and scope, and confirm with your password."))
+    _confirm_password(form.password.data)
+    partner = access.get_partner(db.session, current_user, form.partner_id.data)
+    expires = None
+    if form.expires_on.data:
+        expires = datetime.combine(form.expires_on.data, time.max, PROVIDER_TZ)
+    cpni.grant_approval(
+        db.session, customer=customer, partner=partner, scope=form.scope.data,
+        by=current_user, now=utcnow(), expires_at=expires,
+    )
+    db.session.commit()
+    flash(_("%(partner)s may now see your CPNI.", partner=partner.name), "info")
+    return redirect(url_for("customer.approvals"))
+
+
+@bp.route("/cpni/revoke", methods=["POST"])
+def revoke():
+    customer = _consent_holder()
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(_("Confirm with your password."))
+    _confirm_password(form.password.data)
+    partner = access.get_partner(db.session, current_user, form.partner_id.data)
+    cpni.revoke_approval(db.session, customer=customer, partner=partner, by=current_user,
+                         now=utcnow())
+    db.session.commit()
+    flash(_("%(partner)s no longer sees your CPNI.", partner=partner.name), "info")
+    return redirect(url_for("customer.approvals"))

@@ -1,0 +1,51 @@
+"""One place that turns domain errors and HTTP errors into answers (HTML or JSON)."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from billing.errors import DomainError, Forbidden, InvalidInput, NotFound
+
+STATUS = {NotFound: 404, InvalidInput: 400, Forbidden: 403}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str):
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message}})
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
+        return error_response(status, error.code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _("This form has expired or was not sent by the portal. Reload the page and try again.")
+        return error_response(400, "csrf_failed", message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = (error.name or "error").lower().replace(" ", "_")
+        messages = {
+            404: _("There is nothing here, or it is not yours to see."),
+            405: _("That action is not allowed here."),
+            413: _("The upload is too large."),
+        }
+        return error_response(error.code or 500, code, messages.get(error.code, error.description))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error")
+        return error_response(500, "internal_error", _("Something went wrong on our side."))

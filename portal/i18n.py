@@ -1,0 +1,49 @@
+"""Locale choice and locale-aware formatting of money and dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request, session
+from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from billing.money import Money
+from portal.extensions import babel
+from reports.labels import STATUS_LABELS
+
+LANGUAGES = {"en_US": "English (US)", "en_GB": "English (UK)", "de": "Deutsch",
+             "fr": "Français", "es": "Español"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    best = request.accept_languages.best_match(["en_US", "en_GB", "en-US", "en-GB", "de",
+                                                "fr", "es", "en"])
+    return {"en-US": "en_US", "en-GB": "en_GB", "en": "en_US", None: "en_US"}.get(best, best)
+
+
+def money(minor: int, currency: str) -> str:
+    return format_currency(Money(int(minor), currency).major, currency)
+
+
+def local_date(value) -> str:
+    """A date (or ISO date string, as the presenters give) in the user's locale."""
+    if not value:
+        return ""
+    return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "medium")
+
+
+def register(app) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["datetime"] = (
+        lambda value: format_datetime(value, "medium") if value else ""
+    )
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

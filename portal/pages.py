@@ -1,0 +1,130 @@
+"""Page handlers shared by the partner, customer and staff blueprints.
+
+Each asks the access policy for the objects (404 outside the user's reach) and for
+what of them the user may see, logs CPNI disclosures, and renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, render_template, request, session
+from flask_login import current_user
+
+from billing.clock import utcnow
+from billing.cpni import approval_states
+from billing.models import Invoice
+from portal import access, listing
+from portal.extensions import db
+from portal.i18n import select_locale
+from portal.paging import page_number, paginate
+from portal.presenters import customer_dict, invoice_dict
+from reports.invoice_pdf import cached, render_invoice_pdf
+from reports.labels import STATUS_LABELS
+
+
+def staff_purpose(customer_id: int) -> str | None:
+    """The purpose a staff member stated for opening this customer's CPNI this session."""
+    return session.get("cpni_purpose", {}).get(str(customer_id))
+
+
+def _accesses(customers, now):
+    customers = {c.id: c for c in customers}.values()
+    purposes = {c.id: staff_purpose(c.id) for c in customers} if current_user.is_staff else None
+    return access.cpni_access_many(db.session, current_user, customers, now, purposes)
+
+
+def customers_page(template: str, **extra):
+    now = utcnow()
+    query = listing.customer_list_query(current_user, request.args, now)
+    page = paginate(db.session, query, page_number(request.args))
+    states = {}
+    if current_user.is_partner:
+        holders = {c.id: access.consent_holder_id(c) for c in page.items}
+        by_holder = approval_states(db.session, current_user.partner_id, holders.values(), now)
+        states = {cid: by_holder[holder] for cid, holder in holders.items()}
+    return render_template(template, page=page, states=states, args=request.args, **extra)
+
+
+def customer_page(customer_id, template: str, **extra):
+    now = utcnow()
+    customer = access.get_customer(db.session, current_user, customer_id)
+    grant = _accesses([customer], now)[customer.id]
+    services = listing.services_of(db.session, customer) if grant.visible else []
+    data = customer_dict(customer, grant, services)
+    _log(grant, customer.id, "page", f"account {customer.account_number}", now)
+    return render_template(
+        template, customer=customer, data=data, access=grant, **extra
+    )
+
+
+def invoices_page(template: str, **extra):
+    now = utcnow()
+    query = listing.invoice_list_query(current_user, request.args)
+    page = paginate(db.session, query, page_number(request.args))
+    grants = _accesses([inv.customer for inv in page.items], now)
+    rows = [invoice_dict(inv, grants[inv.customer_id]) for inv in page.items]
+    access.record_disclosures(
+        db.session, current_user, grants, surface="page", subject="invoice list", now=now
+    )
+    db.session.commit()
+    return render_template(
+        template, page=page, rows=rows, args=request.args, statuses=STATUS_LABELS, **extra
+    )
+
+
+def invoice_page(invoice_id, template: str, **extra):
+    now = utcnow()
+    invoice = access.get_invoice(db.session, current_user, invoice_id)
+    grant = _accesses([invoice.customer], now)[invoice.customer_id]
+    data = invoice_dict(invoice, grant, with_lines=True)
+    _log(grant, invoice.customer_id, "page", f"invoice {invoice.number}", now)
+    return render_template(
+        template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice), **extra
+    )
+
+
+def invoice_pdf(invoice_id):
+    now = utcnow()
+    invoice = access.get_invoice(db.session, current_user, invoice_id)
+    grant = _accesses([invoice.customer], now)[invoice.customer_id]
+    locale = select_locale()
+    _log(grant, invoice.customer_id, "pdf", f"invoice {invoice.number} PDF", now)
+    return pdf_response(invoice, grant, locale)
+
+
+def pdf_response(invoice: Invoice, grant, locale: str) -> Response:
+    """Render (or reuse) the invoice PDF for this access level and locale."""
+    variant = "full" if grant.visible else "withheld"
+    key = f"invoice-{invoice.id}-{invoice.status}-{invoice.paid_minor}-{locale}-{variant}.pdf"
+    path = current_app.config["PDF_CACHE_DIR"]
+    config = current_app.config
+    provider = {"name": config["PROVIDER_NAME"], "address": config["PROVIDER_ADDRESS"]}
+
+    def render():
+        data = invoice_dict(invoice, grant, with_lines=True)
+        return render_invoice_pdf(data, provider=provider, brand=brand_for(invoice), locale=locale)
+
+    body = cached(Path(path) / key, render)
+    filename = f"invoice-{invoice.number}.pdf"
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+def brand_for(invoice: Invoice) -> dict | None:
+    """A wholesale rebiller's end customers see the rebiller's brand."""
+    partner = invoice.customer.partner
+    if partner is None or partner.kind != "wholesale":
+        return None
+    return {"name": partner.display_brand, "color": partner.brand_color}
+
+
+def _log(grant, customer_id: int, surface: str, subject: str, now) -> None:
+    access.record_disclosures(
+        db.session, current_user, {customer_id: grant}, surface=surface, subject=subject, now=now
+    )
+    db.session.commit()

@@ -1,0 +1,75 @@
+"""Validated page numbers, page-based pagination for pages and cursors for the API."""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from billing.errors import InvalidInput
+
+PAGE_SIZE = 50
+MAX_SEARCH = 100
+
+
+def page_number(args) -> int:
+    raw = args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        raise InvalidInput("page must be a whole number from 1.")
+    return int(raw)
+
+
+def search_text(args, name: str = "q") -> str:
+    text = (args.get(name) or "").strip()
+    if len(text) > MAX_SEARCH:
+        raise InvalidInput(f"Search text is limited to {MAX_SEARCH} characters.")
+    return text
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+
+def paginate(session, query, number: int, size: int = PAGE_SIZE) -> Page:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(session.scalars(query.limit(size).offset((number - 1) * size)).unique())
+    return Page(items, number, total, size)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = text.split(":")
+        if kind == "id" and value.isdigit():
+            return int(value)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidInput("The cursor is not valid; start again without it.")
+
+
+def limit_param(args, default: int = 50, maximum: int = 200) -> int:
+    raw = args.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidInput(f"limit must be a whole number from 1 to {maximum}.")
+    return int(raw)

@@ -1,0 +1,10 @@
+"""Pages for channel, agency and wholesale partners."""
+
+from flask import Blueprint
+
+from portal.guards import require
+
+bp = Blueprint("partner", __name__)
+bp.before_request(require(lambda user: user.is_partner))
+
+from portal.partner import views  # noqa: E402,F401

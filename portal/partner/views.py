@@ -1,0 +1,85 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from billing import identity
+from billing.clock import utcnow
+from billing.errors import NotFound
+from billing.models import ApiToken, User
+from portal import pages
+from portal.extensions import db
+from portal.partner import bp
+from portal.partner.forms import RevokeTokenForm, TokenForm
+
+
+@bp.route("/")
+@bp.route("/customers")
+def customers():
+    return pages.customers_page("partner/customers.html")
+
+
+@bp.route("/customers/<customer_id>")
+def customer(customer_id):
+    return pages.customer_page(customer_id, "partner/customer.html")
+
+
+@bp.route("/invoices")
+def invoices():
+    return pages.invoices_page("partner/invoices.html")
+
+
+@bp.route("/invoices/<invoice_id>")
+def invoice(invoice_id):
+    return pages.invoice_page(invoice_id, "partner/invoice.html")
+
+
+@bp.route("/invoices/<invoice_id>/pdf")
+def invoice_pdf(invoice_id):
+    return pages.invoice_pdf(invoice_id)
+
+
+def _require_admin():
+    if current_user.role != "partner_admin":
+        abort(404)
+
+
+def _partner_tokens():
+    return (
+        select(ApiToken)
+        .join(ApiToken.user)
+        .where(User.partner_id == current_user.partner_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    _require_admin()
+    form, secret = TokenForm(), None
+    if form.validate_on_submit():
+        _, secret = identity.create_api_token(
+            db.session, user=current_user, name=form.name.data, now=utcnow()
+        )
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    rows = db.session.scalars(_partner_tokens()).all()
+    return render_template(
+        "partner/tokens.html", form=form, secret=secret, tokens=rows, revoke_form=RevokeTokenForm()
+    )
+
+
+@bp.route("/tokens/<token_id>/revoke", methods=["POST"])
+def revoke_token(token_id):
+    _require_admin()
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    token = db.session.scalars(
+        _partner_tokens().where(ApiToken.id == (int(token_id) if token_id.isdigit() else 0))
+    ).first()
+    if token is None:
+        raise NotFound("No such token.")
+    identity.revoke_api_token(token, utcnow())
+    db.session.commit()
+    flash(_("The token %(name)s is revoked; it stops working at once.", name=token.name), "info")
+    return redirect(url_for("partner.tokens"))

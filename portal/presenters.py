@@ -1,0 +1,108 @@
+"""Customers and invoices as plain dicts holding only the fields the access policy allows.
+
+Pages, the API and the PDFs all render from these, so a field the policy withholds
+never reaches any template or JSON encoder.
+"""
+
+from __future__ import annotations
+
+from billing.money import Money
+from portal.access import CpniAccess, visible_fields
+
+WITHHELD_MESSAGE = (
+    "Charges, services and usage are CPNI. The customer has not approved your access, so "
+    "they are withheld. A customer administrator can grant access under CPNI approvals "
+    "in the customer portal."
+)
+
+
+def money(minor: int, currency: str) -> dict:
+    return {"minor": minor, "currency": currency, "amount": str(Money(minor, currency).major)}
+
+
+def withheld(access: CpniAccess) -> dict:
+    return {"reason": access.reason, "message": WITHHELD_MESSAGE}
+
+
+def customer_ref(customer) -> dict:
+    return {"id": customer.id, "account_number": customer.account_number, "name": customer.name}
+
+
+def customer_dict(customer, access: CpniAccess, services=None) -> dict:
+    fields = visible_fields("customer", access)
+    data = {
+        **customer_ref(customer),
+        "parent_id": customer.parent_id,
+        "email_of_record": customer.email_of_record,
+        "phone_of_record": customer.phone_of_record,
+        "postal_address": customer.postal_address,
+        "locale": customer.locale,
+        "currency": customer.currency,
+        "partner": customer.partner.name if customer.partner else None,
+    }
+    if "services" in fields:
+        data["services"] = [service_dict(s) for s in services or []]
+    else:
+        data["cpni_withheld"] = withheld(access)
+    return data
+
+
+def service_dict(service) -> dict:
+    return {
+        "id": service.id,
+        "product": service.product.name,
+        "description": service.description,
+        "quantity": str(service.quantity.normalize()),
+        "unit_price": str(service.unit_price),
+        "currency": service.currency,
+        "delivery": service.delivery,
+        "started_on": service.started_on.isoformat(),
+        "ended_on": service.ended_on.isoformat() if service.ended_on else None,
+    }
+
+
+def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False) -> dict:
+    data = {
+        "id": invoice.id,
+        "number": invoice.number,
+        "customer": customer_ref(invoice.customer),
+        "period": invoice.period_key,
+        "period_start": invoice.period_start.isoformat(),
+        "period_end": invoice.period_end.isoformat(),
+        "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
+        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "bill_to": {
+            "name": invoice.bill_to.get("name", invoice.customer.name),
+            "address": invoice.bill_to.get("address", []),
+        },
+    }
+    if "total" not in visible_fields("invoice", access):
+        data["cpni_withheld"] = withheld(access)
+        return data
+    cur = invoice.currency
+    data.update(
+        subtotal=money(invoice.subtotal_minor, cur),
+        tax=money(invoice.tax_minor, cur),
+        credits=money(invoice.credit_minor, cur),
+        total=money(invoice.total_minor, cur),
+        paid=money(invoice.paid_minor, cur),
+        amount_due=money(invoice.amount_due_minor, cur),
+    )
+    if with_lines:
+        data["lines"] = [line_dict(line, cur) for line in invoice.lines]
+    return data
+
+
+def line_dict(line, currency: str) -> dict:
+    return {
+        "kind": line.kind,
+        "description": line.description,
+        "call_type": line.call_type,
+        "jurisdiction": line.jurisdiction,
+        "sub_account_id": line.sub_account_id,
+        "quantity": str(line.quantity.normalize()),
+        "unit_price": str(line.unit_price),
+        "amount": money(line.amount_minor, currency),
+    }

@@ -1,0 +1,1 @@
+"""Rendering: invoice and statement PDFs, exports, charts. No request context needed."""

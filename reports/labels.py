@@ -1,0 +1,14 @@
+"""Translatable labels shared by pages and documents (extracted by pybabel)."""
+
+
+def _(text: str) -> str:  # marks a string for extraction; translated where shown
+    return text
+
+
+STATUS_LABELS = {
+    "draft": _("Draft"),
+    "issued": _("Issued"),
+    "partially_paid": _("Partially paid"),
+    "paid": _("Paid"),
+    "void": _("Void"),
+}
