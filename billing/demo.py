@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from billing.clock import period_ending_in
 from billing.identity import create_user
 from billing.models import (
-    CpniApproval, Customer, Invoice, InvoiceLine, Partner, Product, Service, User,
+    CpniApproval,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Partner,
+    Product,
+    Service,
+    User,
 )
 from billing.money import line_amount
 from billing.partners import create_partner

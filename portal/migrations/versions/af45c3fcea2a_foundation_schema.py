@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-22 21:09:11.748867
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import billing.db
-
 
 # revision identifiers, used by Alembic.
 revision = 'af45c3fcea2a'

@@ -1,0 +1,49 @@
+# The two commands of the README's quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+APT_RUN := libharfbuzz-subset0 fonts-dejavu-core
+APT_TEST := chromium
+
+.PHONY: run test install install-test translations lint bench
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(BIN)/ruff check portal billing reports tests wsgi.py
+	@echo "=== test suite on SQLite ==="
+	$(BIN)/pytest
+	@echo "=== test suite on PostgreSQL ($(PG_TEST_URL), throwaway database) ==="
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+install: $(VENV)/.installed translations
+	@.ci/apt-ensure $(APT_RUN)
+
+install-test: $(VENV)/.installed-test translations
+	@.ci/apt-ensure $(APT_RUN) $(APT_TEST)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d portal/translations
+
+lint: install-test
+	$(BIN)/ruff check portal billing reports tests wsgi.py
+
+# After changing user-facing text: re-extract and merge into every catalog, then translate.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F portal/babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-location --ignore-obsolete

@@ -1,0 +1,137 @@
+"""A small, fully known world for tests: partners of each kind, customers, invoices, users.
+
+Values that are CPNI carry markers (CPNI_MARKERS) that tests search for in every
+rendered surface; none of them can appear by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from billing.identity import hash_password
+from billing.models import (
+    CpniApproval,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Product,
+    Service,
+    User,
+)
+from billing.partners import create_partner
+
+PASSWORD = "Quiet-Meadow-Lantern-7"
+_HASH = hash_password(PASSWORD)
+NOW = datetime.now(UTC)
+
+# Appear only in CPNI fields: a service description, a line description, and amounts.
+CPNI_MARKERS = ("ZEBRA-SERVICE-7731", "QUOKKA-LINE-4410", "8,642.19", "8642.19", "864219")
+
+
+@dataclass
+class World:
+    partners: dict = field(default_factory=dict)
+    customers: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    invoices: dict = field(default_factory=dict)
+
+
+def make_user(session, email, role, **links) -> User:
+    user = User(email=email, name=email.split("@")[0].title(), role=role,
+                password_hash=_HASH, **links)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_customer(session, number: str, name: str, partner=None, **extra) -> Customer:
+    values = dict(
+        account_number=number, name=name, partner=partner,
+        email_of_record=f"{number.lower()}@customer.test", phone_of_record="+1-303-555-0100",
+        address_line1="1 Test Street", city="Denver", region="CO", postal_code="80202",
+        country="US", locale="en_US", currency="USD",
+    )
+    values.update(extra)
+    customer = Customer(**values)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def make_invoice(session, customer, number: str, *, period_end=date(2026, 3, 25),
+                 status="issued", amount_minor=864219) -> Invoice:
+    invoice = Invoice(
+        customer=customer, number=number, period_start=period_end - timedelta(days=27),
+        period_end=period_end, issue_date=period_end - timedelta(days=27),
+        due_date=period_end + timedelta(days=3), status=status, currency=customer.currency,
+        subtotal_minor=amount_minor, total_minor=amount_minor,
+        bill_to={"name": customer.name, "address": customer.postal_address},
+    )
+    invoice.lines = [InvoiceLine(
+        position=1, kind="recurring", description="Voice seat QUOKKA-LINE-4410",
+        quantity=Decimal(1), unit_price=Decimal(amount_minor) / 100, amount_minor=amount_minor,
+    )]
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def approve(session, customer, partner, state="active", scope="billing_usage"):
+    """An approval of the given state: active, revoked or expired."""
+    approval = CpniApproval(
+        customer=customer, partner=partner, scope=scope, method="online",
+        approved_by_name="Test admin", approved_at=NOW - timedelta(days=30),
+        revoked_at=NOW - timedelta(days=1) if state == "revoked" else None,
+        expires_at=NOW - timedelta(hours=1) if state == "expired" else None,
+    )
+    session.add(approval)
+    session.flush()
+    return approval
+
+
+def build_world(session) -> World:
+    w = World()
+    p = w.partners
+    p["channel"] = create_partner(session, code="CH", name="Channel One", kind="channel")
+    p["other"] = create_partner(session, code="CH2", name="Channel Two", kind="channel")
+    p["agency"] = create_partner(session, code="AG", name="Agency Top", kind="agency")
+    p["sub"] = create_partner(session, code="AG-S", name="Sub Agent", kind="agency",
+                              parent=p["agency"])
+    p["subsub"] = create_partner(session, code="AG-SS", name="Sub Sub Agent", kind="agency",
+                                 parent=p["sub"])
+    p["wholesale"] = create_partner(session, code="WS", name="Rebill Ltd", kind="wholesale",
+                                    brand_name="Rebill Voice", brand_color="#0b7a75")
+    product = Product(code="VOICE-SEAT", name="Voice seat", kind="recurring", unit="seat")
+    session.add(product)
+    c = w.customers
+    for key, partner in [("channel", "channel"), ("other", "other"), ("agency", "agency"),
+                         ("sub", "sub"), ("subsub", "subsub"), ("wholesale", "wholesale")]:
+        c[key] = make_customer(session, f"AC-{len(c) + 1:04d}", f"{key.title()} Customer",
+                               partner=p[partner])
+    c["direct"] = make_customer(session, "AC-0100", "Direct Customer")
+    c["location"] = make_customer(session, "AC-0101", "Channel Customer Location",
+                                  partner=p["channel"], parent=c["channel"])
+    for key, customer in c.items():
+        session.add(Service(customer=customer, product=product, quantity=Decimal(3),
+                            unit_price=Decimal("18.00"), currency="USD",
+                            description="Seats ZEBRA-SERVICE-7731", started_on=date(2026, 1, 1)))
+        w.invoices[key] = make_invoice(session, customer, f"USD-2026-{len(w.invoices) + 1:06d}")
+    u = w.users
+    for key in p:
+        u[f"{key}_admin"] = make_user(session, f"{key}.admin@partner.test", "partner_admin",
+                                      partner=p[key])
+    u["channel_user"] = make_user(session, "channel.user@partner.test", "partner_user",
+                                  partner=p["channel"])
+    u["customer_admin"] = make_user(session, "admin@customer.test", "customer_admin",
+                                    customer=c["channel"])
+    u["customer_user"] = make_user(session, "user@customer.test", "customer_user",
+                                   customer=c["channel"])
+    u["other_customer"] = make_user(session, "admin@other.test", "customer_admin",
+                                    customer=c["other"])
+    u["location_admin"] = make_user(session, "admin@location.test", "customer_admin",
+                                    customer=c["location"])
+    u["staff"] = make_user(session, "specialist@staff.test", "billing_specialist",
+                           totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", totp_enabled_at=NOW)
+    return w

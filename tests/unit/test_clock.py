@@ -1,0 +1,56 @@
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from billing.clock import (
+    parse_period,
+    period_containing,
+    period_ending_in,
+    provider_date,
+    require_aware,
+)
+from billing.errors import InvalidInput
+
+
+def test_period_runs_from_cycle_day_to_the_day_before_next_month():
+    period = period_ending_in(2026, 3)
+    assert (period.start, period.end) == (date(2026, 2, 26), date(2026, 3, 25))
+    assert period.days == 28  # 26 Feb .. 25 Mar 2026: 3 + 25
+    assert period.key == "2026-03"
+
+
+def test_period_across_the_year_end():
+    period = period_ending_in(2026, 1)
+    assert (period.start, period.end) == (date(2025, 12, 26), date(2026, 1, 25))
+
+
+@pytest.mark.parametrize("day, key", [
+    (date(2026, 3, 25), "2026-03"), (date(2026, 3, 26), "2026-04"), (date(2026, 12, 31), "2027-01"),
+])
+def test_period_containing_a_day(day, key):
+    assert period_containing(day).key == key
+
+
+def test_cycle_day_past_month_end_uses_the_last_day():
+    period = period_ending_in(2026, 3, cycle_day=31)
+    assert (period.start, period.end) == (date(2026, 2, 28), date(2026, 3, 30))
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "26-03", "2026-3", "", "x" * 200])
+def test_malformed_periods_are_refused(text):
+    with pytest.raises(InvalidInput):
+        parse_period(text)
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError):
+        require_aware(datetime(2026, 1, 1, 12))
+
+
+def test_provider_date_is_mountain_time():
+    # 03:00 UTC on 1 Nov 2026 is still 31 Oct in Denver (UTC-6 in daylight time)
+    assert provider_date(datetime(2026, 11, 1, 3, tzinfo=UTC)) == date(2026, 10, 31)
+    # after DST ends (UTC-7), 06:30 UTC on 2 Nov is 23:30 on 1 Nov
+    assert provider_date(datetime(2026, 11, 2, 6, 30, tzinfo=UTC)) == date(2026, 11, 1)
+    plus_two = timezone(timedelta(hours=2))
+    assert require_aware(datetime(2026, 1, 1, 12, tzinfo=plus_two)).hour == 10
