@@ -167,11 +167,9 @@ def visible_fields(kind: str, access: CpniAccess) -> tuple[str, ...]:
 
 def record_disclosures(
     session: Session, user: User, accesses: dict, *, surface: str, subject: str, now: datetime
-):
+) -> None:
     """Log each CPNI disclosure to someone other than the customer itself."""
-    for customer_id, access in accesses.items():
-        if access.visible and access.purpose:
-            cpni.record_disclosure(
-                session, customer_id=customer_id, user=user, surface=surface,
-                purpose=access.purpose, subject=subject, now=now,
-            )
+    shown = {cid: grant.purpose for cid, grant in accesses.items()
+             if grant.visible and grant.purpose}
+    cpni.record_disclosures(session, user=user, customer_ids=sorted(shown), surface=surface,
+                            purposes=shown, subject=subject, now=now)

@@ -15,6 +15,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
@@ -42,6 +43,18 @@ def database_url(tmp_path_factory):
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    Tests hold an app context for their own database work; without this, requests
+    would reuse it and share `g` and the database session with the test and each other.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 class MailBox:
@@ -85,6 +98,7 @@ def app(database_url, tmp_path_factory, smtp_server):
         "MAIL_PORT": controller.port,
         "PUBLIC_URL": "http://portal.test",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         flask_migrate.upgrade()  # the suite runs on the migrated schema, not create_all
     yield app

@@ -24,7 +24,8 @@ def authenticate():
         response = error_response(401, "unauthorized", "A valid bearer token is required.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="partner-api"'
         return response
-    db.session.commit()  # last_used_at
+    if db.session.dirty:
+        db.session.commit()  # last_used_at moved on
     g.api_user = token.user
     return None
 

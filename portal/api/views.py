@@ -45,8 +45,9 @@ def customer(customer_id):
     found = access.get_customer(db.session, g.api_user, customer_id)
     grant = _grants([found], now)[found.id]
     services = listing.services_of(db.session, found) if grant.visible else []
+    data = customer_dict(found, grant, services)
     _log({found.id: grant}, f"account {found.account_number}", now)
-    return jsonify({"data": customer_dict(found, grant, services)})
+    return jsonify({"data": data})
 
 
 @bp.route("/invoices")
@@ -55,8 +56,8 @@ def invoices():
     query = listing.invoice_list_query(g.api_user, request.args)
     rows, cursor = _page(query, Invoice.id, limit_param(request.args))
     grants = _grants([inv.customer for inv in rows], now)
-    _log(grants, "invoice list", now)
     data = [invoice_dict(inv, grants[inv.customer_id]) for inv in rows]
+    _log(grants, "invoice list", now)
     return jsonify({"data": data, "next_cursor": cursor})
 
 
@@ -65,8 +66,9 @@ def invoice(invoice_id):
     now = utcnow()
     found = access.get_invoice(db.session, g.api_user, invoice_id)
     grant = _grants([found.customer], now)[found.customer_id]
+    data = invoice_dict(found, grant, with_lines=True)
     _log({found.customer_id: grant}, f"invoice {found.number}", now)
-    return jsonify({"data": invoice_dict(found, grant, with_lines=True)})
+    return jsonify({"data": data})
 
 
 @bp.route("/invoices/<invoice_id>/pdf")

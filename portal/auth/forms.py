@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from portal.i18n import LANGUAGES
@@ -31,4 +31,6 @@ class ResetForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice(code, label) for code, label in LANGUAGES.items()]
+    )

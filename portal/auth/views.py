@@ -95,7 +95,7 @@ def totp_enrol():
             user.totp_secret, user.totp_enabled_at = secret, utcnow()
             db.session.commit()
             return _finish_login(user)
-    uri = pyotp.TOTP(secret).provisioning_uri(user.email, issuer_name="Partner Billing Portal")
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Partner Billing Portal")
     return render_template("auth/totp_enrol.html", form=form, secret=secret, uri=uri)
 
 
