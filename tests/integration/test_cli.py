@@ -1,0 +1,105 @@
+"""The command-line tools, run through Flask's CLI runner against the test database."""
+
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+
+from billing import identity
+from billing.clock import utcnow
+from billing.models import ApiToken, CpniApproval, Customer, Invoice, Partner, User
+from portal.config import ConfigError, load_settings
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+def test_demo_seed_builds_the_promised_world_once(runner, session):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "channel.admin@partners.example" in result.output
+    kinds = dict(session.execute(select(Partner.kind, func.count()).group_by(Partner.kind)).all())
+    assert all(kinds[k] >= 3 for k in ("channel", "agency", "wholesale"))
+    deepest = session.scalars(select(Partner).where(Partner.code == "AG-01-A1")).one()
+    assert deepest.parent.parent.code == "AG-01"
+    customers = session.scalars(select(Customer)).all()
+    assert len(customers) >= 150
+    assert {c.currency for c in customers} >= {"USD", "CAD", "GBP", "EUR"}
+    assert {c.locale for c in customers} == {"en_US", "en_GB", "de", "fr", "es"}
+    assert any(c.parent_id for c in customers)
+    periods = session.scalars(select(func.count(func.distinct(Invoice.period_end)))).one()
+    assert periods == 12
+    approvals = session.scalars(select(CpniApproval)).all()
+    now = utcnow()
+    assert any(a.in_force(now) for a in approvals)
+    assert any(a.revoked_at for a in approvals)
+    assert any(a.expires_at and a.expires_at < now for a in approvals)
+    again = runner.invoke(args=["demo", "seed"])
+    assert "skipped" in again.output
+    assert session.scalar(select(func.count()).select_from(Customer)) == len(customers)
+
+
+def _fingerprint(session):
+    rows = session.execute(select(Invoice.number, Invoice.total_minor, Customer.account_number)
+                           .join(Invoice.customer).order_by(Invoice.number)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_demo_seed_is_deterministic(runner, session, db):
+    runner.invoke(args=["demo", "seed"])
+    first = _fingerprint(session)
+    session.rollback()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    runner.invoke(args=["demo", "seed"])
+    assert _fingerprint(session) == first and len(first) > 1000
+
+
+def test_users_create_enforces_the_password_policy(runner, session, world):
+    ok = runner.invoke(args=["users", "create", "--email", "New.Person@Partner.test",
+                             "--name", "New Person", "--role", "partner_user",
+                             "--partner", "CH", "--password", "Amber-Cliff-Signal-88"])
+    assert ok.exit_code == 0, ok.output
+    user = session.scalars(select(User).filter_by(email="new.person@partner.test")).one()
+    assert user.partner.code == "CH" and user.password_hash.startswith("$argon2")
+    weak = runner.invoke(args=["users", "create", "--email", "x@y.test", "--name", "X Y",
+                               "--role", "admin", "--password", "short"])
+    assert weak.exit_code != 0 and "at least 12 characters" in weak.output
+
+
+def test_tokens_create_prints_a_working_token_once(runner, session, world):
+    result = runner.invoke(args=["tokens", "create", "--email", "channel.admin@partner.test",
+                                 "--name", "ERP"])
+    secret = re.search(r"pbp_\w+", result.output).group(0)
+    assert identity.resolve_api_token(session, secret, utcnow()) is not None
+    assert session.scalars(select(ApiToken)).one().token_hash != secret
+
+
+def test_demo_totp_prints_the_current_code(runner, world):
+    result = runner.invoke(args=["demo", "totp", "specialist@staff.test"])
+    assert result.output.strip() == pyotp.TOTP(world.users["staff"].totp_secret).now()
+
+
+def test_production_refuses_to_start_without_a_real_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        load_settings(tmp_path)
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigError):
+        load_settings(tmp_path)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    settings = load_settings(tmp_path)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_and_keeps_a_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_settings(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 32 and load_settings(tmp_path)["SECRET_KEY"] == first
+    assert load_settings(tmp_path)["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")

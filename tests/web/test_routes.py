@@ -1,0 +1,135 @@
+"""Every page answers its own audience, and the main flows work through the forms."""
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from billing.clock import PROVIDER_TZ
+from billing.models import ApiToken, CpniApproval
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD, approve, make_user
+
+PAGES = {
+    "channel_admin": ["/partner/", "/partner/customers", "/partner/customers/{c}",
+                      "/partner/invoices", "/partner/invoices/{i}", "/partner/invoices/{i}/pdf",
+                      "/partner/tokens"],
+    "customer_admin": ["/customer/", "/customer/accounts/{sub}", "/customer/invoices",
+                       "/customer/invoices/{i}", "/customer/invoices/{i}/pdf", "/customer/cpni"],
+    "staff": ["/staff/", "/staff/customers/{c}", "/staff/invoices", "/staff/invoices/{i}",
+              "/staff/invoices/{i}/pdf"],
+}
+ANONYMOUS = ["/auth/login", "/auth/forgot", "/api/v1/openapi.json"]
+# Routes exercised by POST flows or other test modules.
+ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/enrol",
+             "/auth/reset/<token>", "/partner/tokens/<token_id>/revoke",
+             "/customer/cpni/grant", "/customer/cpni/revoke", "/staff/customers/<customer_id>/cpni",
+             "/api/v1/customers", "/api/v1/customers/<customer_id>", "/api/v1/invoices",
+             "/api/v1/invoices/<invoice_id>", "/api/v1/invoices/<invoice_id>/pdf",
+             "/static/<path:filename>"}
+
+
+@pytest.mark.parametrize("user_key", sorted(PAGES))
+def test_every_page_renders_for_its_audience(login_as, world, user_key):
+    client = login_as(user_key)
+    ids = {"c": world.customers["channel"].id, "i": world.invoices["channel"].id,
+           "sub": world.customers["location"].id}
+    for template in PAGES[user_key]:
+        response = client.get(template.format(**ids))
+        assert response.status_code == 200, template
+
+
+@pytest.mark.parametrize("url", ANONYMOUS)
+def test_public_pages_render(client, url):
+    assert client.get(url).status_code == 200
+
+
+def test_every_route_is_covered_by_a_test(app):
+    covered = set(ELSEWHERE) | set(ANONYMOUS)
+    for templates in PAGES.values():
+        covered |= {re.sub(r"\{\w+\}", "<x>", t) for t in templates}
+    for rule in app.url_map.iter_rules():
+        shape = re.sub(r"<[^>]+>", "<x>", rule.rule)
+        assert rule.rule in covered or shape in covered, f"untested route {rule.rule}"
+
+
+def test_pages_need_a_login(client, world):
+    response = client.get("/partner/invoices")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_customer_overview_lists_its_sub_accounts(login_as, world):
+    page = login_as("customer_admin").get("/customer/").get_data(as_text=True)
+    assert "Channel Customer Location" in page and "ZEBRA-SERVICE-7731" in page
+
+
+def test_wholesale_end_customer_invoice_carries_the_rebillers_brand(app, session, world):
+    user = make_user(session, "end@wholesale.test", "customer_admin",
+                     customer=world.customers["wholesale"])
+    session.commit()
+    client = app.test_client()
+    login(client, user)
+    page = client.get(f"/customer/invoices/{world.invoices['wholesale'].id}")
+    assert "Rebill Voice" in page.get_data(as_text=True)
+
+
+def test_customer_admin_grants_and_revokes_through_the_form(login_as, session, world):
+    client = login_as("customer_admin")
+    partner = world.partners["channel"]
+    form = {"csrf_token": csrf_token(client, "/customer/cpni"), "scope": "billing_usage",
+            "partner_id": partner.id, "password": PASSWORD, "expires_on": "2099-12-31"}
+    response = client.post("/customer/cpni/grant", data=form, follow_redirects=True)
+    assert "Channel One may now see your CPNI." in response.get_data(as_text=True)
+    approval = session.scalars(select(CpniApproval)).one()
+    assert approval.approved_by_id == world.users["customer_admin"].id
+    assert approval.expires_at.astimezone(PROVIDER_TZ).date() == date(2099, 12, 31)
+    form = {"csrf_token": csrf_token(client, "/customer/cpni"), "partner_id": partner.id,
+            "password": PASSWORD}
+    response = client.post("/customer/cpni/revoke", data=form, follow_redirects=True)
+    assert "no longer sees your CPNI" in response.get_data(as_text=True)
+    session.refresh(approval)
+    assert approval.revoked_at is not None
+    assert approval.revoked_by_id == world.users["customer_admin"].id
+
+
+def test_approvals_page_lists_the_serving_partner_chain(app, session, world):
+    user = make_user(session, "admin@subsub.test", "customer_admin",
+                     customer=world.customers["subsub"])
+    session.commit()
+    client = app.test_client()
+    login(client, user)
+    page = client.get("/customer/cpni").get_data(as_text=True)
+    for name in ("Sub Sub Agent", "Sub Agent", "Agency Top"):
+        assert name in page
+    assert "Channel One" not in page
+
+
+def test_sub_account_admin_cannot_manage_approvals(login_as):
+    assert login_as("location_admin").get("/customer/cpni").status_code == 404
+
+
+def test_partner_admin_creates_a_token_shown_once_and_revokes_it(login_as, session, world):
+    client = login_as("channel_admin")
+    form = {"csrf_token": csrf_token(client, "/partner/tokens"), "name": "Billing export"}
+    page = client.post("/partner/tokens", data=form).get_data(as_text=True)
+    secret = re.search(r'id="new-token">(pbp_[0-9a-f]+_[0-9a-f]+)<', page).group(1)
+    token = session.scalars(select(ApiToken)).one()
+    assert secret not in token.token_hash and len(token.token_hash) == 64
+    assert secret not in client.get("/partner/tokens").get_data(as_text=True)
+    assert client.get("/api/v1/customers",
+                      headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    form = {"csrf_token": csrf_token(client, "/partner/tokens")}
+    client.post(f"/partner/tokens/{token.id}/revoke", data=form)
+    assert client.get("/api/v1/customers",
+                      headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_partner_customer_list_filters_by_approval_state(login_as, session, world):
+    approve(session, world.customers["channel"], world.partners["channel"], "revoked")
+    session.commit()
+    client = login_as("channel_admin")
+    revoked = client.get("/partner/customers?cpni=revoked").get_data(as_text=True)
+    assert "Channel Customer" in revoked
+    assert "Channel Customer" not in client.get("/partner/customers?cpni=active").get_data(
+        as_text=True)
