@@ -138,7 +138,8 @@ def _partners(session) -> dict[str, Partner]:
 
 def _address(rng, market, number):
     currency, country, locale, region, city, postal, _ = market
-    return dict(address_line1=f"{rng.randint(10, 2400)} {rng.choice(['Main', 'Market', 'King', 'High', 'Station'])} Street",
+    street = rng.choice(["Main", "Market", "King", "High", "Station"])
+    return dict(address_line1=f"{rng.randint(10, 2400)} {street} Street",
                 city=city, region=region, postal_code=postal, country=country, locale=locale,
                 currency=currency, phone_of_record=f"+1-303-555-{number % 10000:04d}")
 
@@ -153,8 +154,10 @@ def _customers(session, rng, partners) -> list[Customer]:
         name = f"{NAMES_A[index % 20]} {NAMES_B[(index // 20 + index) % 10]}"
         slug = name.lower().replace(" ", "")
         customer = Customer(
-            account_number=f"AC-{number}", name=name, email_of_record=f"billing@{slug}{index}.example",
-            partner=partners[partner_code] if partner_code else None, **_address(rng, market, number),
+            account_number=f"AC-{number}", name=name,
+            email_of_record=f"billing@{slug}{index}.example",
+            partner=partners[partner_code] if partner_code else None,
+            **_address(rng, market, number),
         )
         customers.append(customer)
         if index % 10 == 3:  # a corporate account with locations
@@ -288,7 +291,9 @@ def _users(session, partners, customers) -> dict:
              partner=partners[code])
     user("channel.user@partners.example", "Casey Rivera", "partner_user", partner=partners["CH-01"])
     corporate = next(c for c in customers if c.sub_accounts)
-    ch01_customer = next(c for c in customers if c.partner is partners["CH-01"] and c.parent is None)
+    ch01_customer = next(
+        c for c in customers if c.partner is partners["CH-01"] and c.parent is None
+    )
     user("admin@customer.example", "Jordan Lee", "customer_admin", customer=ch01_customer)
     user("corporate.admin@customer.example", "Morgan Blake", "customer_admin", customer=corporate)
     user("viewer@customer.example", "Riley Chen", "customer_user", customer=ch01_customer)

@@ -9,7 +9,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 
 from portal.config import load_settings
-from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,8 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault(
-        "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
     )
     if "text/html" in response.content_type:
         response.headers.setdefault("Cache-Control", "no-store")

@@ -32,16 +32,18 @@ def register(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = _("This form has expired or was not sent by the portal. Reload the page and try again.")
+        message = _(
+            "This form has expired or was not sent by the portal. Reload the page and try again."
+        )
         return error_response(400, "csrf_failed", message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
         messages = {
-            404: _("There is nothing here, or it is not yours to see."),
+            404: _("This page does not exist, or you do not have access to it."),
             405: _("That action is not allowed here."),
-            413: _("The upload is too large."),
+            413: _("The request is too large."),
         }
         return error_response(error.code or 500, code, messages.get(error.code, error.description))
 

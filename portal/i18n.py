@@ -11,6 +11,7 @@ from flask_login import current_user
 from billing.money import Money
 from portal.extensions import babel
 from reports.labels import STATUS_LABELS
+from reports.rendering import format_quantity, format_rate
 
 LANGUAGES = {"en_US": "English (US)", "en_GB": "English (UK)", "de": "Deutsch",
              "fr": "Français", "es": "Español"}
@@ -37,9 +38,15 @@ def local_date(value) -> str:
     return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "medium")
 
 
+def _locale() -> str:
+    return str(get_locale() or "en_US")
+
+
 def register(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["rate"] = lambda value: format_rate(value, _locale())
+    app.jinja_env.filters["number"] = lambda value: format_quantity(value, _locale())
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["datetime"] = (
         lambda value: format_datetime(value, "medium") if value else ""

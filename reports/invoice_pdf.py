@@ -26,7 +26,8 @@ def render_invoice_pdf(invoice: dict, *, provider: dict, brand: dict | None, loc
         "invoice.html", locale, invoice=invoice, provider=provider, brand=brand,
         status_labels=translated(STATUS_LABELS, locale),
     )
-    return HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=StaticOnlyFetcher(allowed_protocols={"file"})).write_pdf()
+    fetcher = StaticOnlyFetcher(allowed_protocols={"file"})
+    return HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).write_pdf()
 
 
 def cached(path: Path, render) -> bytes:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,6 +26,18 @@ def _date(value, locale: str) -> str:
         return ""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return format_date(day, "medium", locale=locale)
+
+
+RATE_PATTERN = "#,##0.00####"  # unit rates keep up to six places, at least two
+QUANTITY_PATTERN = "#,##0.######"
+
+
+def format_rate(value, locale: str) -> str:
+    return format_decimal(Decimal(str(value)), format=RATE_PATTERN, locale=locale)
+
+
+def format_quantity(value, locale: str) -> str:
+    return format_decimal(Decimal(str(value)), format=QUANTITY_PATTERN, locale=locale)
 
 
 @lru_cache(maxsize=8)
@@ -47,6 +59,8 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)
     env.filters["money"] = lambda value: _money(value, locale)
     env.filters["date"] = lambda value: _date(value, locale)
+    env.filters["rate"] = lambda value: format_rate(value, locale)
+    env.filters["number"] = lambda value: format_quantity(value, locale)
     return env
 
 

@@ -116,7 +116,7 @@ def forgot():
         db.session.commit()
         if found:
             _send_reset_mail(*found)
-        flash(_("If that address belongs to an account, a reset link is on its way to it. "
+        flash(_("If that address belongs to an account, we have sent a reset link to it. "
                 "The link works once, for one hour."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
@@ -144,7 +144,7 @@ def reset(token: str):
             flash(error.message, "error")
             return render_template("auth/reset.html", form=form), 400
         db.session.commit()
-        flash(_("Your password is changed. Log in with the new one."), "info")
+        flash(_("Your password has been changed. Log in with the new one."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
 

@@ -81,5 +81,6 @@ def revoke_token(token_id):
         raise NotFound("No such token.")
     identity.revoke_api_token(token, utcnow())
     db.session.commit()
-    flash(_("The token %(name)s is revoked; it stops working at once.", name=token.name), "info")
+    message = _("The token %(name)s has been revoked; it stopped working at once.", name=token.name)
+    flash(message, "info")
     return redirect(url_for("partner.tokens"))

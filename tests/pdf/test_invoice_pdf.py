@@ -25,7 +25,8 @@ def test_pdf_lists_lines_and_totals(world):
 
 
 @pytest.mark.parametrize("locale, amount, word", [
-    ("de", "8.642,19", "Rechnung"), ("fr", "8 642,19", "Facture"), ("en_GB", "US$8,642.19", "Invoice"),
+    ("de", "8.642,19", "Rechnung"), ("fr", "8 642,19", "Facture"),
+    ("en_GB", "US$8,642.19", "Invoice"),
 ])
 def test_pdf_speaks_the_locale(world, locale, amount, word):
     text = _render(world, "channel", locale=locale)
