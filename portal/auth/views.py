@@ -19,6 +19,8 @@ MAX_TOTP_TRIES = 5
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if _safe_target(request.args.get("next")):
+        session["after_login"] = request.args["next"]
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -36,14 +38,20 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _safe_target(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative //."""
+    return bool(target) and target.startswith("/") and not target.startswith("//") \
+        and "\\" not in target
+
+
 def _finish_login(user: User):
-    locale = session.get("locale")
+    locale, target = session.get("locale"), session.get("after_login")
     session.clear()  # nothing from before the login carries over
     if locale:
         session["locale"] = locale
     login_user(user)
     session.permanent = True
-    return redirect(url_for("home"))
+    return redirect(target if _safe_target(target) else url_for("home"))
 
 
 def _pending_user() -> User:

@@ -140,3 +140,19 @@ def test_language_switch_translates_the_pages(client, world):
     client.post("/auth/language", data={"csrf_token": token, "locale": "de"})
     page = client.get("/partner/customers").get_data(as_text=True)
     assert "Kunden" in page and 'lang="de"' in page
+
+
+def test_login_returns_to_the_page_asked_for(client, world):
+    target = f"/partner/invoices/{world.invoices['channel'].id}"
+    assert "next=" in client.get(target).headers["Location"]
+    client.get(f"/auth/login?next={target}")
+    response = post_login(client, world.users["channel_admin"].email, PASSWORD)
+    assert response.headers["Location"] == target
+
+
+def test_login_never_redirects_off_site(client, world):
+    for target in ("//evil.test/x", "https://evil.test/", "/\\evil.test"):
+        client.get("/auth/login", query_string={"next": target})
+        response = post_login(client, world.users["channel_admin"].email, PASSWORD)
+        assert response.headers["Location"] == "/"
+        client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/partner/")})
