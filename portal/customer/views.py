@@ -59,22 +59,25 @@ def approvals():
     )
 
 
-def _confirm_password(password: str) -> None:
+def _confirmed_partner(form, problem: str):
+    """Validate the form and the user's password; the partner it names, within reach."""
+    if not form.validate_on_submit():
+        raise InvalidInput(problem)
     try:
-        identity.authenticate(db.session, current_user.email, password, utcnow())
+        identity.authenticate(db.session, current_user.email, form.password.data, utcnow())
     except identity.LoginRefused:
-        db.session.commit()
+        db.session.commit()  # a wrong password here counts toward the lockout too
         raise InvalidInput(_("Your password was not correct; nothing was changed.")) from None
+    return access.get_partner(db.session, current_user, form.partner_id.data)
 
 
 @bp.route("/cpni/grant", methods=["POST"])
 def grant():
     customer = _consent_holder()
     form = ApprovalForm()
-    if not form.validate_on_submit():
-        raise InvalidInput(_("Choose a partner and scope, and confirm with your password."))
-    _confirm_password(form.password.data)
-    partner = access.get_partner(db.session, current_user, form.partner_id.data)
+    partner = _confirmed_partner(
+        form, _("Choose a partner and scope, and confirm with your password.")
+    )
     expires = None
     if form.expires_on.data:
         expires = datetime.combine(form.expires_on.data, time.max, PROVIDER_TZ)
@@ -90,11 +93,7 @@ def grant():
 @bp.route("/cpni/revoke", methods=["POST"])
 def revoke():
     customer = _consent_holder()
-    form = RevokeForm()
-    if not form.validate_on_submit():
-        raise InvalidInput(_("Confirm with your password."))
-    _confirm_password(form.password.data)
-    partner = access.get_partner(db.session, current_user, form.partner_id.data)
+    partner = _confirmed_partner(RevokeForm(), _("Confirm with your password."))
     cpni.revoke_approval(db.session, customer=customer, partner=partner, by=current_user,
                          now=utcnow())
     db.session.commit()

@@ -64,12 +64,17 @@ def test_customer_overview_lists_its_sub_accounts(login_as, world):
     assert "Channel Customer Location" in page and "ZEBRA-SERVICE-7731" in page
 
 
-def test_wholesale_end_customer_invoice_carries_the_rebillers_brand(app, session, world):
-    user = make_user(session, "end@wholesale.test", "customer_admin",
-                     customer=world.customers["wholesale"])
+def _client_for_new_admin(app, session, customer, email):
+    user = make_user(session, email, "customer_admin", customer=customer)
     session.commit()
     client = app.test_client()
     login(client, user)
+    return client
+
+
+def test_wholesale_end_customer_invoice_carries_the_rebillers_brand(app, session, world):
+    client = _client_for_new_admin(app, session, world.customers["wholesale"],
+                                   "end@wholesale.test")
     page = client.get(f"/customer/invoices/{world.invoices['wholesale'].id}")
     assert "Rebill Voice" in page.get_data(as_text=True)
 
@@ -94,11 +99,8 @@ def test_customer_admin_grants_and_revokes_through_the_form(login_as, session, w
 
 
 def test_approvals_page_lists_the_serving_partner_chain(app, session, world):
-    user = make_user(session, "admin@subsub.test", "customer_admin",
-                     customer=world.customers["subsub"])
-    session.commit()
-    client = app.test_client()
-    login(client, user)
+    client = _client_for_new_admin(app, session, world.customers["subsub"],
+                                   "admin@subsub.test")
     page = client.get("/customer/cpni").get_data(as_text=True)
     for name in ("Sub Sub Agent", "Sub Agent", "Agency Top"):
         assert name in page
