@@ -162,8 +162,9 @@ def report(app: Flask, world: BenchWorld, results: list[harness.Result], args) -
           f"{os.cpu_count()} CPUs; {args.warmup} warm-up + {args.requests} timed requests "
           "each, sequential.")
     print(f"Rows: {counts}.")
-    print("Load average (1, 5, 15 min) at the end: "
-          + ", ".join(f"{n:.2f}" for n in os.getloadavg()) + " (other work on the machine skews p95).")
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"Load average (1, 5, 15 min) at the end: {load} (other work on the machine "
+          "skews the figures, p95 most).")
     print("Times in ms; SQL/req = statements through the engine's cursors per request; "
           "SQL ms = time inside them.\n")
     print(harness.table(results, GOAL_MS))

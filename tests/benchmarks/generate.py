@@ -143,8 +143,8 @@ def generate(
     world = _logins(session, partners[PARTNER_CODE])
     _move_sequences(session)
     session.commit()
-    world.counts = {"partners": len(partners), "customers": len(customers),
-                    "cpni_approvals": len(approvals), **counts}
+    world.counts = {"partner": len(partners), "customer": len(customers),
+                    "cpni_approval": len(approvals), **counts}
     return world
 
 
@@ -252,7 +252,7 @@ def _periods(count: int) -> list[BillPeriod]:
 def _invoices(session, rng, ids: _Ids, customers, periods: int, progress) -> dict:
     """Every customer's invoice for every period, period by period like a bill run."""
     counters: dict = {}
-    totals = {"invoices": 0, "invoice_lines": 0}
+    totals = {"invoice": 0, "invoice_line": 0}
     started = time.perf_counter()
     for number, period in enumerate(_periods(periods)):
         status = _status(number, periods)
@@ -263,10 +263,10 @@ def _invoices(session, rng, ids: _Ids, customers, periods: int, progress) -> dic
             lines.extend(invoice_lines)
         _copy(session, "invoice", INVOICE_COLUMNS, invoices)
         _copy(session, "invoice_line", LINE_COLUMNS, lines)
-        totals["invoices"] += len(invoices)
-        totals["invoice_lines"] += len(lines)
+        totals["invoice"] += len(invoices)
+        totals["invoice_line"] += len(lines)
         progress(f"invoices: period {period.key} ({number + 1}/{periods}): "
-                 f"{totals['invoices']:,} invoices, {totals['invoice_lines']:,} lines, "
+                 f"{totals['invoice']:,} invoices, {totals['invoice_line']:,} lines, "
                  f"{time.perf_counter() - started:.1f} s")
     return totals
 
