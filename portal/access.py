@@ -49,24 +49,26 @@ def consent_holder_id(customer: Customer) -> int:
     return customer.parent_id or customer.id
 
 
-def customer_scope(user: User):
+def customer_scope(session: Session, user: User):
     """A clause on Customer limiting rows to the user's tenancy."""
     if user.is_staff:
         return Customer.id.is_not(None)
     if user.is_partner:
-        return Customer.partner_id.in_(subtree_ids_clause(user.partner))
+        # Literal ids, not a subquery: the planner then knows how many customers match.
+        partner_ids = session.scalars(subtree_ids_clause(user.partner)).all()
+        return Customer.partner_id.in_(partner_ids)
     if user.is_customer:
         return or_(Customer.id == user.customer_id, Customer.parent_id == user.customer_id)
     return Customer.id.is_(None)
 
 
-def customers_query(user: User):
-    return select(Customer).where(customer_scope(user))
+def customers_query(session: Session, user: User):
+    return select(Customer).where(customer_scope(session, user))
 
 
-def invoices_query(user: User):
+def invoices_query(session: Session, user: User):
     """Issued invoices within reach; drafts are for staff only."""
-    query = select(Invoice).join(Invoice.customer).where(customer_scope(user))
+    query = select(Invoice).join(Invoice.customer).where(customer_scope(session, user))
     if not user.is_staff:
         query = query.where(Invoice.status != "draft")
     return query
@@ -74,7 +76,7 @@ def invoices_query(user: User):
 
 def get_customer(session: Session, user: User, customer_id) -> Customer:
     customer = session.scalars(
-        customers_query(user).where(Customer.id == _as_id(customer_id))
+        customers_query(session, user).where(Customer.id == _as_id(customer_id))
     ).first()
     if customer is None:
         raise NotFound("No such account.")
@@ -82,7 +84,8 @@ def get_customer(session: Session, user: User, customer_id) -> Customer:
 
 
 def get_invoice(session: Session, user: User, invoice_id) -> Invoice:
-    invoice = session.scalars(invoices_query(user).where(Invoice.id == _as_id(invoice_id))).first()
+    query = invoices_query(session, user).where(Invoice.id == _as_id(invoice_id))
+    invoice = session.scalars(query).first()
     if invoice is None:
         raise NotFound("No such invoice.")
     return invoice

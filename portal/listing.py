@@ -1,11 +1,15 @@
-"""The customer and invoice lists that pages and the API share: filters and loading."""
+"""The customer and invoice lists that pages and the API share: filters and loading.
+
+Lists are fetched in two steps: the page's ids (from the index alone where possible),
+then those rows with what they show. Deep pages then never sort full rows.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from billing.clock import parse_period
 from billing.cpni import APPROVAL_STATES
@@ -16,9 +20,9 @@ from portal import access
 from portal.paging import like_pattern, search_text
 
 
-def customer_list_query(user, args, now):
+def customer_list_query(session, user, args, now):
     """Customers in reach, searched by name or account number, filtered by approval state."""
-    query = access.customers_query(user).options(joinedload(Customer.partner))
+    query = access.customers_query(session, user)
     text = search_text(args)
     if text:
         pattern = like_pattern(text)
@@ -57,9 +61,26 @@ def invoice_filters(query, args):
     return query
 
 
-def invoice_list_query(user, args):
-    query = access.invoices_query(user).options(contains_eager(Invoice.customer))
-    return invoice_filters(query, args).order_by(Invoice.period_end.desc(), Invoice.id.desc())
+def invoice_list_query(session, user, args):
+    query = invoice_filters(access.invoices_query(session, user), args)
+    return query.order_by(Invoice.period_end.desc(), Invoice.id.desc())
+
+
+def load_customers(session, ids) -> list:
+    """These customers with their partner, in the order of `ids`."""
+    query = select(Customer).where(Customer.id.in_(ids)).options(joinedload(Customer.partner))
+    return _in_order(session.scalars(query).unique(), ids)
+
+
+def load_invoices(session, ids) -> list:
+    """These invoices with their customer, in the order of `ids`."""
+    query = select(Invoice).where(Invoice.id.in_(ids)).options(joinedload(Invoice.customer))
+    return _in_order(session.scalars(query).unique(), ids)
+
+
+def _in_order(rows, ids) -> list:
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def services_of(session, customer) -> list:

@@ -36,8 +36,8 @@ def _accesses(customers, now):
 
 def customers_page(template: str, **extra):
     now = utcnow()
-    query = listing.customer_list_query(current_user, request.args, now)
-    page = paginate(db.session, query, page_number(request.args))
+    query = listing.customer_list_query(db.session, current_user, request.args, now)
+    page = paginate(db.session, query, page_number(request.args), listing.load_customers)
     states = {}
     if current_user.is_partner:
         holders = {c.id: access.consent_holder_id(c) for c in page.items}
@@ -60,8 +60,8 @@ def customer_page(customer_id, template: str, **extra):
 
 def invoices_page(template: str, **extra):
     now = utcnow()
-    query = listing.invoice_list_query(current_user, request.args)
-    page = paginate(db.session, query, page_number(request.args))
+    query = listing.invoice_list_query(db.session, current_user, request.args)
+    page = paginate(db.session, query, page_number(request.args), listing.load_invoices)
     grants = _accesses([inv.customer for inv in page.items], now)
     rows = [invoice_dict(inv, grants[inv.customer_id]) for inv in page.items]
     access.record_disclosures(

@@ -45,10 +45,17 @@ class Page:
         return max(1, math.ceil(self.total / self.size))
 
 
-def paginate(session, query, number: int, size: int = PAGE_SIZE) -> Page:
+def paginate(session, query, number: int, load, size: int = PAGE_SIZE) -> Page:
+    """One page of `query` (a select of one entity): count, page ids, then `load(ids)`."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(session.scalars(query.limit(size).offset((number - 1) * size)).unique())
-    return Page(items, number, total, size)
+    ids = session.scalars(page_ids(query).limit(size).offset((number - 1) * size)).all()
+    return Page(load(session, ids), number, total, size)
+
+
+def page_ids(query):
+    """The same select, narrowed to the ids of its entity."""
+    entity = query.column_descriptions[0]["entity"]
+    return query.with_only_columns(entity.id)
 
 
 def encode_cursor(last_id: int) -> str:

@@ -7,19 +7,19 @@ from portal.api import bp
 from portal.api.openapi import document
 from portal.extensions import db
 from portal.pages import pdf_response
-from portal.paging import decode_cursor, encode_cursor, limit_param
+from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
 from portal.presenters import customer_dict, invoice_dict
 
 
-def _page(query, id_column, limit):
+def _page(query, id_column, limit, load):
     """Newest first by id; the cursor is the last id of the previous page."""
     after = decode_cursor(request.args.get("cursor"))
     if after is not None:
         query = query.where(id_column < after)
-    rows = list(db.session.scalars(query.order_by(None).order_by(id_column.desc())
-                                   .limit(limit + 1)).unique())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    ordered = page_ids(query).order_by(None).order_by(id_column.desc())
+    ids = db.session.scalars(ordered.limit(limit + 1)).all()
+    more = len(ids) > limit
+    rows = load(db.session, ids[:limit])
     return rows, (encode_cursor(rows[-1].id) if more else None)
 
 
@@ -30,8 +30,8 @@ def _grants(customers, now):
 @bp.route("/customers")
 def customers():
     now = utcnow()
-    query = listing.customer_list_query(g.api_user, request.args, now)
-    rows, cursor = _page(query, Customer.id, limit_param(request.args))
+    query = listing.customer_list_query(db.session, g.api_user, request.args, now)
+    rows, cursor = _page(query, Customer.id, limit_param(request.args), listing.load_customers)
     grants = _grants(rows, now)
     data = [customer_dict(c, grants[c.id], services=None) for c in rows]
     for item in data:
@@ -53,8 +53,8 @@ def customer(customer_id):
 @bp.route("/invoices")
 def invoices():
     now = utcnow()
-    query = listing.invoice_list_query(g.api_user, request.args)
-    rows, cursor = _page(query, Invoice.id, limit_param(request.args))
+    query = listing.invoice_list_query(db.session, g.api_user, request.args)
+    rows, cursor = _page(query, Invoice.id, limit_param(request.args), listing.load_invoices)
     grants = _grants([inv.customer for inv in rows], now)
     data = [invoice_dict(inv, grants[inv.customer_id]) for inv in rows]
     _log(grants, "invoice list", now)

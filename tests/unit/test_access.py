@@ -12,7 +12,7 @@ from tests.factories import NOW, approve
 
 
 def visible_accounts(session, user):
-    return {c.name for c in session.scalars(access.customers_query(user))}
+    return {c.name for c in session.scalars(access.customers_query(session, user))}
 
 
 def test_channel_partner_sees_only_its_customers(session, world):
@@ -116,7 +116,8 @@ def test_withheld_access_lets_no_cpni_field_through(session, world):
 def test_list_filter_by_approval_state(session, world, state, expected):
     approve(session, world.customers["channel"], world.partners["channel"])
     user = world.users["channel_admin"]
-    query = access.customers_query(user).where(access.approval_filter(user, state, NOW))
+    query = access.customers_query(session, user).where(
+        access.approval_filter(user, state, NOW))
     assert {c.name for c in session.scalars(query)} == expected
 
 

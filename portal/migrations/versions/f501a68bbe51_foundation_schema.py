@@ -1,17 +1,18 @@
 """foundation schema
 
-Revision ID: af45c3fcea2a
+Revision ID: f501a68bbe51
 Revises: 
-Create Date: 2026-11-22 21:09:11.748867
+Create Date: 2026-11-22 21:52:34.174742
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import billing.db
 
+
 # revision identifiers, used by Alembic.
-revision = 'af45c3fcea2a'
+revision = 'f501a68bbe51'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -102,8 +103,8 @@ def upgrade():
     sa.UniqueConstraint('number', name=op.f('uq_invoice_number'))
     )
     with op.batch_alter_table('invoice', schema=None) as batch_op:
-        batch_op.create_index('ix_invoice_customer_period', ['customer_id', 'period_end'], unique=False)
-        batch_op.create_index(batch_op.f('ix_invoice_period_end'), ['period_end'], unique=False)
+        batch_op.create_index('ix_invoice_customer_period', ['customer_id', 'period_end'], unique=False, postgresql_include=['status'])
+        batch_op.create_index('ix_invoice_period_end_id', ['period_end', 'id'], unique=False, postgresql_include=['customer_id', 'status'])
         batch_op.create_index(batch_op.f('ix_invoice_status'), ['status'], unique=False)
 
     op.create_table('service',
@@ -308,8 +309,8 @@ def downgrade():
     op.drop_table('service')
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_status'))
-        batch_op.drop_index(batch_op.f('ix_invoice_period_end'))
-        batch_op.drop_index('ix_invoice_customer_period')
+        batch_op.drop_index('ix_invoice_period_end_id', postgresql_include=['customer_id', 'status'])
+        batch_op.drop_index('ix_invoice_customer_period', postgresql_include=['status'])
 
     op.drop_table('invoice')
     with op.batch_alter_table('customer', schema=None) as batch_op:
