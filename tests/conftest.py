@@ -182,3 +182,13 @@ def login_as(client, world):
         return client
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """postgres_only tests need row locks and real concurrency: they run in the PostgreSQL pass."""
+    if SERVER_URL.startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL; runs in the PostgreSQL pass of make test")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

@@ -3,9 +3,12 @@
 from billing.db import Base
 from billing.models.catalog import Product, Service
 from billing.models.cpni import CpniApproval, CpniDisclosure
-from billing.models.invoices import CreditNote, Invoice, InvoiceLine
+from billing.models.invoices import CreditNote, Invoice, InvoiceLine, NumberSeries
 from billing.models.parties import Customer, Partner
+from billing.models.taxes import TaxExemption, TaxRate
 from billing.models.users import ApiToken, PasswordReset, User
+
+from billing import immutability  # noqa: E402,F401  (the guard registers itself)
 
 __all__ = [
     "ApiToken",
@@ -16,9 +19,12 @@ __all__ = [
     "Customer",
     "Invoice",
     "InvoiceLine",
+    "NumberSeries",
     "Partner",
     "PasswordReset",
     "Product",
     "Service",
+    "TaxExemption",
+    "TaxRate",
     "User",
 ]

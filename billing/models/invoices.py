@@ -40,7 +40,9 @@ class Invoice(Base):
     period_end: Mapped[date]
     issue_date: Mapped[date | None]
     due_date: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # active_history: the immutability guard needs the stored status even when expired.
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True,
+                                        active_history=True)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_minor: Mapped[int] = mapped_column(default=0)
     tax_minor: Mapped[int] = mapped_column(default=0)
@@ -80,6 +82,7 @@ class InvoiceLine(Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
     call_type: Mapped[str | None] = mapped_column(String(32))
     jurisdiction: Mapped[str | None] = mapped_column(String(100))
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("credit_note.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(RATE)
     unit_price: Mapped[Decimal] = mapped_column(RATE)
     amount_minor: Mapped[int]
@@ -88,12 +91,18 @@ class InvoiceLine(Base):
 
 
 class CreditNote(Base):
-    """A reduction of what a customer owes; says why and what it refers to."""
+    """A reduction of what a customer owes; says why and what it refers to.
+
+    It is applied on the customer's next invoices as credit lines; what one invoice
+    cannot absorb stays in `remaining_minor` for the one after.
+    """
 
     __tablename__ = "credit_note"
     __table_args__ = (
         CheckConstraint(f"reason IN {CREDIT_REASONS}", name="reason"),
         CheckConstraint("amount_minor > 0", name="positive"),
+        CheckConstraint("remaining_minor >= 0 AND remaining_minor <= amount_minor",
+                        name="remaining_within_amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,7 +112,20 @@ class CreditNote(Base):
     amount_minor: Mapped[int]
     reason: Mapped[str] = mapped_column(String(16))
     reference: Mapped[str] = mapped_column(String(200))
+    remaining_minor: Mapped[int]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    applied_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
 
     customer: Mapped[Customer] = relationship()
+
+
+class NumberSeries(Base):
+    """The last number given in one series of documents (e.g. invoices in USD for 2026).
+
+    The row is locked while a number is taken, in the same transaction that issues the
+    document, so numbers are never skipped or given twice.
+    """
+
+    __tablename__ = "number_series"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
