@@ -1,5 +1,6 @@
 """All mapped classes, importable from one place."""
 
+from billing import immutability  # noqa: E402,F401  (the guard registers itself)
 from billing.db import Base
 from billing.models.catalog import Product, Service
 from billing.models.cpni import CpniApproval, CpniDisclosure
@@ -7,8 +8,6 @@ from billing.models.invoices import CreditNote, Invoice, InvoiceLine, NumberSeri
 from billing.models.parties import Customer, Partner
 from billing.models.taxes import TaxExemption, TaxRate
 from billing.models.users import ApiToken, PasswordReset, User
-
-from billing import immutability  # noqa: E402,F401  (the guard registers itself)
 
 __all__ = [
     "ApiToken",
