@@ -1,6 +1,6 @@
 """All mapped classes, importable from one place."""
 
-from billing import immutability  # noqa: E402,F401  (the guard registers itself)
+from billing import immutability  # noqa: F401  (importing registers the guard)
 from billing.db import Base
 from billing.models.catalog import Product, Service
 from billing.models.cpni import CpniApproval, CpniDisclosure
