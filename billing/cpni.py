@@ -33,17 +33,18 @@ def approval_in_force(
     return session.scalars(query.order_by(CpniApproval.id.desc()).limit(1)).first()
 
 
-def approved_customer_ids(session: Session, partner_id: int, customer_ids, now: datetime) -> set:
-    """Of the given customers, those whose CPNI this partner may see now (one query)."""
+def approved_scopes(session: Session, partner_id: int, customer_ids, now: datetime) -> dict:
+    """Of the given customers, those whose CPNI this partner may see now, with the scope
+    approved for each (one query)."""
     ids = list(customer_ids)
     if not ids:
-        return set()
-    query = select(CpniApproval.customer_id).where(
+        return {}
+    query = select(CpniApproval.customer_id, CpniApproval.scope).where(
         CpniApproval.partner_id == partner_id,
         CpniApproval.customer_id.in_(ids),
         _in_force(now),
-    )
-    return set(session.scalars(query))
+    ).order_by(CpniApproval.approved_at, CpniApproval.id)
+    return {customer_id: scope for customer_id, scope in session.execute(query)}
 
 
 def approval_states(session: Session, partner_id: int, customer_ids, now: datetime) -> dict:

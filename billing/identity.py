@@ -7,13 +7,15 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from billing.db import insert_if_missing
 from billing.errors import InvalidInput
-from billing.models import ApiToken, PasswordReset, User
+from billing.models import ApiToken, LoginThrottle, PasswordReset, User
 from billing.models.users import ROLES
 
 MIN_PASSWORD_LENGTH = 12
@@ -64,29 +66,63 @@ class LoginRefused(InvalidInput):
     code = "login_refused"
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> User:
-    """Check a password; five failures lock the account for 15 minutes.
+WRONG = "The e-mail address or password is not correct."
+LOCKED = ("Too many failed attempts: signing in with this address is locked for 15 minutes. "
+          "Try again later or reset your password.")
+WRONG_CODE = "That code is not correct."
 
-    Unknown e-mail and wrong password give the same message and take the same time.
+
+def _throttle(session: Session, email: str) -> LoginThrottle:
+    insert_if_missing(session, LoginThrottle, "email", email=email, failures=0)
+    return session.get(LoginThrottle, email, populate_existing=True)
+
+
+def _refuse_if_locked(throttle: LoginThrottle, password: str, now: datetime) -> None:
+    if throttle.locked_until and throttle.locked_until > now:
+        _verify(_DUMMY_HASH, password)  # the locked answer takes as long as any other
+        raise LoginRefused(LOCKED)
+
+
+def _fail(throttle: LoginThrottle, now: datetime, message: str):
+    throttle.failures += 1
+    if throttle.failures >= MAX_FAILED_LOGINS:
+        throttle.failures, throttle.locked_until = 0, now + LOCKOUT
+    raise LoginRefused(message)
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime) -> User:
+    """Check a password; five failures lock the address for 15 minutes.
+
+    Counting is per address typed, known or not, and every answer costs one hash check,
+    so neither the message nor its timing tells whether an account exists.
+    The caller commits even when this raises, so that failures are counted.
     """
-    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
-    if user is None or not user.is_active:
-        _verify(_DUMMY_HASH, password)
-        raise LoginRefused("The e-mail address or password is not correct.")
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused(
-            "Too many failed attempts: this account is locked for 15 minutes. "
-            "Try again later or reset your password."
-        )
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins, user.locked_until = 0, now + LOCKOUT
-        raise LoginRefused("The e-mail address or password is not correct.")
-    user.failed_logins, user.locked_until = 0, None
+    email = normalise_email(email)
+    throttle = _throttle(session, email)
+    _refuse_if_locked(throttle, password, now)
+    user = session.scalars(select(User).where(User.email == email)).first()
+    known = user is not None and user.is_active
+    if not _verify(user.password_hash if known else _DUMMY_HASH, password) or not known:
+        _fail(throttle, now, WRONG)
+    throttle.failures, throttle.locked_until = 0, None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def check_second_factor(session: Session, user: User, secret: str, code: str,
+                        now: datetime) -> None:
+    """Accept a TOTP code once (not again within its window); failures count as above."""
+    throttle = _throttle(session, user.email)
+    _refuse_if_locked(throttle, "", now)
+    totp, step = pyotp.TOTP(secret), int(now.timestamp()) // 30
+    for candidate in (step - 1, step, step + 1):
+        fresh = user.totp_last_step is None or candidate > user.totp_last_step
+        if fresh and hmac.compare_digest(totp.at(candidate * 30), (code or "").strip()):
+            user.totp_last_step = candidate
+            throttle.failures, throttle.locked_until = 0, None
+            return
+    _fail(throttle, now, WRONG_CODE)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -122,8 +158,11 @@ def finish_password_reset(session: Session, token: str, password: str, now: date
     user = reset.user
     check_password_policy(password, name=user.name, email=user.email)
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    reset.used_at = now
+    _throttle(session, user.email).locked_until = None
+    outstanding = select(PasswordReset).where(PasswordReset.user_id == user.id,
+                                              PasswordReset.used_at.is_(None))
+    for link in session.scalars(outstanding):
+        link.used_at = now  # this link and any other sent before it stop working
     return user
 
 

@@ -6,6 +6,7 @@ rounded half-up to minor units exactly once, and totals are sums of rounded line
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -46,10 +47,22 @@ def parse_rate(text: str) -> Decimal:
     return rate
 
 
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def parse_amount(text: str, currency: str) -> int:
-    """Parse a user-entered amount in major units ("12.50") into minor units, exactly."""
+    """Parse a user-entered amount in major units ("12.50", "1,250.50") into minor units.
+
+    A comma is accepted only as a thousands separator; "12,50" is refused rather than
+    read as 1,250.
+    """
+    text = str(text).strip()
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise InvalidInput(f"{text!r} is not an amount; use a point for decimals.")
+        text = text.replace(",", "")
     try:
-        value = Decimal(str(text).strip().replace(",", ""))
+        value = Decimal(text)
     except InvalidOperation:
         raise InvalidInput(f"{text!r} is not an amount.") from None
     places = MINOR_DIGITS[check_currency(currency)]

@@ -9,13 +9,10 @@ serialises concurrent issuers; SQLite serialises all writers anyway).
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from billing.db import insert_if_missing
 from billing.models import NumberSeries
-
-INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 def series_key(kind: str, currency: str, year: int) -> str:
@@ -25,9 +22,7 @@ def series_key(kind: str, currency: str, year: int) -> str:
 
 def take_number(session: Session, key: str) -> int:
     """The next number of a series; the caller's transaction must issue a document with it."""
-    insert = INSERTS[session.get_bind().dialect.name]
-    session.execute(insert(NumberSeries).values(key=key, last_value=0)
-                    .on_conflict_do_nothing(index_elements=["key"]))
+    insert_if_missing(session, NumberSeries, "key", key=key, last_value=0)
     series = session.scalars(
         select(NumberSeries).where(NumberSeries.key == key).with_for_update()
         .execution_options(populate_existing=True)

@@ -35,4 +35,6 @@ def ancestors(session: Session, partner: Partner) -> list[Partner]:
 
 def subtree_ids_clause(partner: Partner):
     """A SQL clause selecting the ids of a partner and every partner below it."""
+    if not partner.tree_path.startswith("/") or len(partner.tree_path) < 3:
+        raise ValueError(f"partner {partner.id} has no tree path; create it with create_partner")
     return select(Partner.id).where(Partner.tree_path.startswith(partner.tree_path))

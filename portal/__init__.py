@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 
+from billing.errors import InvalidInput
 from portal.config import load_settings
 from portal.extensions import csrf, db, login_manager, migrate
 
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["url_with"] = _url_with
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
     return app
 
@@ -79,6 +81,13 @@ def _url_with(**changes) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def _refuse_nul_bytes():
+    """No text we store or search contains a NUL; PostgreSQL refuses them with an error."""
+    values = list(request.args.values()) + list(request.form.values()) + [request.path]
+    if any("\x00" in value for value in values):
+        raise InvalidInput("The request contains a NUL character.")
+
+
 def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -87,6 +96,6 @@ def _security_headers(response):
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
     )
-    if "text/html" in response.content_type:
-        response.headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype in ("text/html", "application/json"):
+        response.headers.setdefault("Cache-Control", "no-store")  # may carry CPNI
     return response

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from billing import cpni
 from billing.errors import NotFound
 from billing.models import Customer, Invoice, Partner, User
+from billing.numbers import whole_number
 from billing.partners import subtree_ids_clause
 
 CUSTOMER_FIELDS = (
@@ -37,11 +38,20 @@ STAFF_PURPOSES = ("billing", "support")
 
 @dataclass(frozen=True)
 class CpniAccess:
-    """Whether a user sees one customer's CPNI, why not if not, and the purpose logged."""
+    """Whether a user sees one customer's CPNI, why not if not, and the purpose logged.
+
+    `scope` narrows what is visible: "billing" (services, charges, amounts) or
+    "billing_usage" (also usage and call detail).
+    """
 
     visible: bool
     reason: str | None = None  # "no_approval" or "purpose_required" when withheld
     purpose: str | None = None  # set when the view is a disclosure to be logged
+    scope: str = "billing_usage"
+
+    @property
+    def usage(self) -> bool:
+        return self.visible and self.scope == "billing_usage"
 
 
 def consent_holder_id(customer: Customer) -> int:
@@ -91,6 +101,16 @@ def get_invoice(session: Session, user: User, invoice_id) -> Invoice:
     return invoice
 
 
+def related_accounts(session: Session, user: User, customer: Customer) -> dict:
+    """The corporate account and sub-accounts of a customer, as far as the user may see."""
+    scoped = customers_query(session, user)
+    subs = scoped.where(Customer.parent_id == customer.id).order_by(Customer.account_number)
+    parent = None
+    if customer.parent_id:
+        parent = session.scalars(scoped.where(Customer.id == customer.parent_id)).first()
+    return {"parent": parent, "sub_accounts": session.scalars(subs).all()}
+
+
 def get_partner(session: Session, user: User, partner_id) -> Partner:
     """Partners a user may name: staff any; partners their own tree; customers theirs."""
     partner = session.get(Partner, _as_id(partner_id))
@@ -110,11 +130,8 @@ def _partner_in_reach(session: Session, user: User, partner: Partner) -> bool:
 
 
 def _as_id(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound("No such object.") from None
-    if not 0 < number < 2**62:
+    number = whole_number(value)
+    if number is None:
         raise NotFound("No such object.")
     return number
 
@@ -138,10 +155,10 @@ def cpni_access_many(
     if user.is_staff:
         return {c.id: _staff_access(purposes.get(c.id)) for c in customers}
     holders = {c.id: consent_holder_id(c) for c in customers}
-    approved = cpni.approved_customer_ids(session, user.partner_id, set(holders.values()), now)
+    scopes = cpni.approved_scopes(session, user.partner_id, set(holders.values()), now)
     return {
-        c.id: CpniAccess(True, purpose="partner_access")
-        if holders[c.id] in approved
+        c.id: CpniAccess(True, purpose="partner_access", scope=scopes[holders[c.id]])
+        if holders[c.id] in scopes
         else CpniAccess(False, reason="no_approval")
         for c in customers
     }

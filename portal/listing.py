@@ -16,6 +16,7 @@ from billing.cpni import APPROVAL_STATES
 from billing.errors import InvalidInput
 from billing.models import Customer, Invoice, Service
 from billing.models.invoices import INVOICE_STATUSES
+from billing.numbers import whole_number
 from portal import access
 from portal.paging import like_pattern, search_text
 
@@ -55,9 +56,10 @@ def invoice_filters(query, args):
         query = query.where(Invoice.status == status)
     customer = args.get("customer_id") or ""
     if customer:
-        if not customer.isdigit():
+        customer_id = whole_number(customer)
+        if customer_id is None:
             raise InvalidInput("customer_id must be a number.")
-        query = query.where(Invoice.customer_id == int(customer))
+        query = query.where(Invoice.customer_id == customer_id)
     return query
 
 

@@ -6,6 +6,8 @@ what of them the user may see, logs CPNI disclosures, and renders.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from flask import Response, current_app, render_template, request, session
@@ -52,9 +54,10 @@ def customer_page(customer_id, template: str, **extra):
     grant = _accesses([customer], now)[customer.id]
     services = listing.services_of(db.session, customer) if grant.visible else []
     data = customer_dict(customer, grant, services)
+    related = access.related_accounts(db.session, current_user, customer)
     _log(grant, customer.id, "page", f"account {customer.account_number}", now)
     return render_template(
-        template, customer=customer, data=data, access=grant, **extra
+        template, customer=customer, data=data, access=grant, **related, **extra
     )
 
 
@@ -94,18 +97,26 @@ def invoice_pdf(invoice_id):
 
 
 def pdf_response(invoice: Invoice, grant, locale: str) -> Response:
-    """Render (or reuse) the invoice PDF for this access level and locale."""
-    variant = "full" if grant.visible else "withheld"
-    key = f"invoice-{invoice.id}-{invoice.status}-{invoice.paid_minor}-{locale}-{variant}.pdf"
-    path = current_app.config["PDF_CACHE_DIR"]
+    """Render the invoice PDF for this viewer, reusing an earlier rendering of the same text.
+
+    The cache key is a digest of everything the document shows (the policy-filtered
+    invoice, brand, provider and locale), so a file can only ever be served to someone
+    entitled to exactly that content. Drafts can still change and are never kept.
+    """
     config = current_app.config
     provider = {"name": config["PROVIDER_NAME"], "address": config["PROVIDER_ADDRESS"]}
+    document = {"invoice": invoice_dict(invoice, grant, with_lines=True),
+                "brand": brand_for(invoice), "provider": provider, "locale": locale}
 
     def render():
-        data = invoice_dict(invoice, grant, with_lines=True)
-        return render_invoice_pdf(data, provider=provider, brand=brand_for(invoice), locale=locale)
+        return render_invoice_pdf(document["invoice"], provider=provider,
+                                  brand=document["brand"], locale=locale)
 
-    body = cached(Path(path) / key, render)
+    if invoice.status == "draft":
+        body = render()
+    else:
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        body = cached(Path(config["PDF_CACHE_DIR"]) / f"invoice-{digest}.pdf", render)
     filename = f"invoice-{invoice.number}.pdf"
     return Response(
         body,

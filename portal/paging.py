@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from billing.errors import InvalidInput
+from billing.numbers import whole_number
 
 PAGE_SIZE = 50
 MAX_SEARCH = 100
 
 
 def page_number(args) -> int:
-    raw = args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    number = whole_number(args.get("page", "1"), high=100_000)
+    if number is None:
         raise InvalidInput("page must be a whole number from 1.")
-    return int(raw)
+    return number
 
 
 def search_text(args, name: str = "q") -> str:
@@ -68,15 +69,15 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = text.split(":")
-        if kind == "id" and value.isdigit():
-            return int(value)
+        if kind == "id" and whole_number(value) is not None:
+            return whole_number(value)
     except (ValueError, UnicodeDecodeError):
         pass
     raise InvalidInput("The cursor is not valid; start again without it.")
 
 
 def limit_param(args, default: int = 50, maximum: int = 200) -> int:
-    raw = args.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    number = whole_number(args.get("limit", str(default)), high=maximum)
+    if number is None:
         raise InvalidInput(f"limit must be a whole number from 1 to {maximum}.")
-    return int(raw)
+    return number

@@ -16,6 +16,16 @@ WITHHELD_MESSAGE = (
 )
 
 
+USAGE_WITHHELD_MESSAGE = (
+    "Usage and call detail are left out: the customer approved billing detail only. "
+    "Totals include usage charges."
+)
+
+
+def withheld_usage() -> dict:
+    return {"reason": "scope_billing_only", "message": USAGE_WITHHELD_MESSAGE}
+
+
 def money(minor: int, currency: str) -> dict:
     return {"minor": minor, "currency": currency, "amount": str(Money(minor, currency).major)}
 
@@ -91,15 +101,18 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False) -> di
         amount_due=money(invoice.amount_due_minor, cur),
     )
     if with_lines:
-        data["lines"] = [line_dict(line, cur) for line in invoice.lines]
+        shown = [line for line in invoice.lines if access.usage or line.kind != "usage"]
+        data["lines"] = [line_dict(line, cur, access) for line in shown]
+        if not access.usage:
+            data["usage_withheld"] = withheld_usage()
     return data
 
 
-def line_dict(line, currency: str) -> dict:
+def line_dict(line, currency: str, access: CpniAccess) -> dict:
     return {
         "kind": line.kind,
         "description": line.description,
-        "call_type": line.call_type,
+        "call_type": line.call_type if access.usage else None,
         "jurisdiction": line.jurisdiction,
         "sub_account_id": line.sub_account_id,
         "quantity": str(line.quantity.normalize()),

@@ -26,8 +26,12 @@ PASSWORD = "Quiet-Meadow-Lantern-7"
 _HASH = hash_password(PASSWORD)
 NOW = datetime.now(UTC)
 
-# Appear only in CPNI fields: a service description, a line description, and amounts.
-CPNI_MARKERS = ("ZEBRA-SERVICE-7731", "QUOKKA-LINE-4410", "8,642.19", "8642.19", "864219")
+# Appear only in CPNI fields: a service description, line descriptions, and amounts
+# (as en-US, de and fr would print them).
+USAGE_MARKER = "OKAPI-CALLS-5120"
+CPNI_MARKERS = ("ZEBRA-SERVICE-7731", "QUOKKA-LINE-4410", USAGE_MARKER, "8,642.19", "8.642,19",
+                "8642.19", "864219")
+USAGE_MINOR = 2_500
 
 
 @dataclass
@@ -69,13 +73,27 @@ def make_invoice(session, customer, number: str, *, period_end=date(2026, 3, 25)
         subtotal_minor=amount_minor, total_minor=amount_minor,
         bill_to={"name": customer.name, "address": customer.postal_address},
     )
-    invoice.lines = [InvoiceLine(
-        position=1, kind="recurring", description="Voice seat QUOKKA-LINE-4410",
-        quantity=Decimal(1), unit_price=Decimal(amount_minor) / 100, amount_minor=amount_minor,
-    )]
+    invoice.lines = [
+        InvoiceLine(position=1, kind="recurring", description="Voice seat QUOKKA-LINE-4410",
+                    quantity=Decimal(1), unit_price=Decimal(amount_minor - USAGE_MINOR) / 100,
+                    amount_minor=amount_minor - USAGE_MINOR),
+        InvoiceLine(position=2, kind="usage", description=f"Calls to Peru {USAGE_MARKER}",
+                    call_type="international", quantity=Decimal(100),
+                    unit_price=Decimal("0.25"), amount_minor=USAGE_MINOR),
+    ]
     session.add(invoice)
     session.flush()
     return invoice
+
+
+_past_periods = iter(range(1, 10_000))
+
+
+def another_period_end() -> date:
+    """A period end no other invoice of the test uses (one invoice per customer and period)."""
+    months_back = next(_past_periods)
+    year, month = divmod(2026 * 12 + 2 - months_back, 12)
+    return date(year, month + 1, 25)
 
 
 def approve(session, customer, partner, state="active", scope="billing_usage"):

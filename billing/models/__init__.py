@@ -7,7 +7,8 @@ from billing.models.cpni import CpniApproval, CpniDisclosure
 from billing.models.invoices import CreditNote, Invoice, InvoiceLine, NumberSeries
 from billing.models.parties import Customer, Partner
 from billing.models.taxes import TaxExemption, TaxRate
-from billing.models.users import ApiToken, PasswordReset, User
+from billing.models.usage import InvoiceRun, UsageRecord
+from billing.models.users import ApiToken, LoginThrottle, PasswordReset, User
 
 __all__ = [
     "ApiToken",
@@ -18,6 +19,8 @@ __all__ = [
     "Customer",
     "Invoice",
     "InvoiceLine",
+    "InvoiceRun",
+    "LoginThrottle",
     "NumberSeries",
     "Partner",
     "PasswordReset",
@@ -25,5 +28,6 @@ __all__ = [
     "Service",
     "TaxExemption",
     "TaxRate",
+    "UsageRecord",
     "User",
 ]

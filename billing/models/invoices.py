@@ -25,11 +25,13 @@ class Invoice(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),
         CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
+
         # Lists sort by (period_end, id); with these the page ids and the count per
         # partner come from the indexes alone on PostgreSQL (see tests/benchmarks).
         Index("ix_invoice_period_end_id", "period_end", "id",
               postgresql_include=["customer_id", "status"]),
-        Index("ix_invoice_customer_period", "customer_id", "period_end",
+        # One invoice per customer and period: what makes a rerun of a period a no-op.
+        Index("uq_invoice_customer_period", "customer_id", "period_end", unique=True,
               postgresql_include=["status"]),
     )
 

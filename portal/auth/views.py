@@ -13,13 +13,12 @@ from portal.auth import bp
 from portal.auth.forms import ForgotForm, LanguageForm, LoginForm, ResetForm, TotpForm
 from portal.extensions import db
 from portal.mail import send_mail
-
-MAX_TOTP_TRIES = 5
+from portal.redirects import is_local_path
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if _safe_target(request.args.get("next")):
+    if is_local_path(request.args.get("next")):
         session["after_login"] = request.args["next"]
     form = LoginForm()
     if form.validate_on_submit():
@@ -31,17 +30,11 @@ def login():
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
         if user.is_staff:
-            session["pending_user"], session["totp_tries"] = user.id, 0
+            session["pending_user"] = user.id
             endpoint = "auth.totp" if user.totp_enabled_at else "auth.totp_enrol"
             return redirect(url_for(endpoint))
         return _finish_login(user)
     return render_template("auth/login.html", form=form)
-
-
-def _safe_target(target: str | None) -> bool:
-    """Only paths on this site: no scheme, no host, no protocol-relative //."""
-    return bool(target) and target.startswith("/") and not target.startswith("//") \
-        and "\\" not in target
 
 
 def _finish_login(user: User):
@@ -51,7 +44,7 @@ def _finish_login(user: User):
         session["locale"] = locale
     login_user(user)
     session.permanent = True
-    return redirect(target if _safe_target(target) else url_for("home"))
+    return redirect(target if is_local_path(target) else url_for("home"))
 
 
 def _pending_user() -> User:
@@ -61,16 +54,17 @@ def _pending_user() -> User:
     return user
 
 
-def _check_code(user: User, secret: str, code: str):
-    if pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
-        return True
-    session["totp_tries"] = session.get("totp_tries", 0) + 1
-    if session["totp_tries"] >= MAX_TOTP_TRIES:
-        session.clear()
-        flash(_("Too many wrong codes. Log in again."), "error")
-        return None
-    flash(_("That code is not correct."), "error")
-    return False
+def _second_factor(user: User, secret: str, form: TotpForm):
+    """True when the code is right; on a lockout, ends the pending login."""
+    try:
+        identity.check_second_factor(db.session, user, secret, form.code.data, utcnow())
+    except identity.LoginRefused as refused:
+        db.session.commit()  # keep the failure count
+        if refused.message == identity.LOCKED:
+            session.clear()  # the pending login ends; the message survives the clear
+        flash(refused.message, "error")
+        return False
+    return True
 
 
 @bp.route("/totp", methods=["GET", "POST"])
@@ -80,11 +74,11 @@ def totp():
         return redirect(url_for("auth.totp_enrol"))
     form = TotpForm()
     if form.validate_on_submit():
-        ok = _check_code(user, user.totp_secret, form.code.data)
-        if ok is None:
-            return redirect(url_for("auth.login"))
-        if ok:
+        if _second_factor(user, user.totp_secret, form):
+            db.session.commit()
             return _finish_login(user)
+        if "pending_user" not in session:
+            return redirect(url_for("auth.login"))
     return render_template("auth/totp.html", form=form)
 
 
@@ -96,13 +90,12 @@ def totp_enrol():
     secret = session.setdefault("enrol_secret", pyotp.random_base32())
     form = TotpForm()
     if form.validate_on_submit():
-        ok = _check_code(user, secret, form.code.data)
-        if ok is None:
-            return redirect(url_for("auth.login"))
-        if ok:
+        if _second_factor(user, secret, form):
             user.totp_secret, user.totp_enabled_at = secret, utcnow()
             db.session.commit()
             return _finish_login(user)
+        if "pending_user" not in session:
+            return redirect(url_for("auth.login"))
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Partner Billing Portal")
     return render_template("auth/totp_enrol.html", form=form, secret=secret, uri=uri)
 

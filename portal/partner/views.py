@@ -7,6 +7,7 @@ from billing import identity
 from billing.clock import utcnow
 from billing.errors import NotFound
 from billing.models import ApiToken, User
+from billing.numbers import whole_number
 from portal import pages
 from portal.extensions import db
 from portal.partner import bp
@@ -75,7 +76,7 @@ def revoke_token(token_id):
     if not RevokeTokenForm().validate_on_submit():
         abort(400)
     token = db.session.scalars(
-        _partner_tokens().where(ApiToken.id == (int(token_id) if token_id.isdigit() else 0))
+        _partner_tokens().where(ApiToken.id == (whole_number(token_id) or 0))
     ).first()
     if token is None:
         raise NotFound("No such token.")

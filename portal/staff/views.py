@@ -4,6 +4,7 @@ from flask_login import current_user
 from billing.errors import InvalidInput
 from portal import access, pages
 from portal.extensions import db
+from portal.redirects import is_local_path
 from portal.staff import bp
 from portal.staff.forms import PurposeForm
 
@@ -28,12 +29,10 @@ def open_cpni(customer_id):
     purposes = dict(session.get("cpni_purpose", {}))
     purposes[str(customer.id)] = form.purpose.data
     session["cpni_purpose"] = purposes
-    return redirect(request.form.get("next") if _safe(request.form.get("next"))
-                    else url_for("staff.customer", customer_id=customer.id))
-
-
-def _safe(target) -> bool:
-    return bool(target) and target.startswith("/staff/") and "//" not in target
+    target = request.form.get("next")
+    if not is_local_path(target, prefix="/staff/"):
+        target = url_for("staff.customer", customer_id=customer.id)
+    return redirect(target)
 
 
 @bp.route("/invoices")

@@ -63,3 +63,35 @@ def test_documents_cannot_fetch_outside_static(tmp_path):
     for url in (secret.as_uri(), "http://127.0.0.1:9/x.css"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
+
+
+def test_a_changed_draft_is_never_served_stale(login_as, session, world):
+    from sqlalchemy import select
+
+    from billing.models import Invoice
+    from tests.conftest import csrf_token
+    from tests.factories import another_period_end, make_invoice
+
+    draft = make_invoice(session, world.customers["direct"], None, status="draft",
+                         period_end=another_period_end())
+    session.commit()
+    client = login_as("staff")
+    url = f"/staff/customers/{world.customers['direct'].id}"
+    client.post(f"{url}/cpni", data={"csrf_token": csrf_token(client, url), "purpose": "billing"})
+    assert "QUOKKA-LINE-4410" in pdf_text(client.get(f"/staff/invoices/{draft.id}/pdf").data)
+    draft = session.scalars(select(Invoice).where(Invoice.id == draft.id)).one()
+    draft.lines[0].description = "Voice seat WOMBAT-EDITED"
+    session.commit()
+    text = pdf_text(client.get(f"/staff/invoices/{draft.id}/pdf").data)
+    assert "WOMBAT-EDITED" in text and "QUOKKA-LINE-4410" not in text
+
+
+def test_each_audience_gets_its_own_withheld_copy(login_as, world):
+    invoice = world.invoices["channel"].id
+    def text(user, url):
+        return " ".join(pdf_text(login_as(user).get(url).data).split())
+
+    staff = text("staff", f"/staff/invoices/{invoice}/pdf")
+    partner = text("channel_admin", f"/partner/invoices/{invoice}/pdf")
+    assert "State the purpose" in staff and "State the purpose" not in partner
+    assert "has not approved access" in partner

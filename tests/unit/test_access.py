@@ -8,7 +8,7 @@ from sqlalchemy import select
 from billing.errors import NotFound
 from billing.models import Customer
 from portal import access
-from tests.factories import NOW, approve, make_invoice
+from tests.factories import NOW, another_period_end, approve, make_invoice
 
 
 def visible_accounts(session, user):
@@ -53,7 +53,8 @@ def test_foreign_ids_are_not_found(session, world):
 
 
 def test_drafts_are_hidden_from_partners_and_customers(session, world):
-    invoice = make_invoice(session, world.customers["channel"], None, status="draft")
+    invoice = make_invoice(session, world.customers["channel"], None, status="draft",
+                           period_end=another_period_end())
     for key in ("channel_admin", "customer_admin"):
         with pytest.raises(NotFound):
             access.get_invoice(session, world.users[key], invoice.id)

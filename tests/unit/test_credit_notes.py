@@ -6,7 +6,7 @@ import pytest
 
 from billing.credit_notes import apply_credit_notes, create_credit_note
 from billing.errors import InvalidInput
-from tests.factories import make_invoice
+from tests.factories import another_period_end, make_invoice
 
 NOW = datetime(2026, 3, 1, 18, tzinfo=UTC)
 
@@ -17,7 +17,8 @@ def note(session, customer, amount, reason="goodwill", currency="USD"):
 
 
 def draft(session, customer, amount):
-    return make_invoice(session, customer, None, status="draft", amount_minor=amount)
+    return make_invoice(session, customer, None, status="draft", amount_minor=amount,
+                        period_end=another_period_end())
 
 
 def test_credit_notes_are_numbered_per_currency_and_year(session, world):

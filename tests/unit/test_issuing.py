@@ -11,13 +11,14 @@ from billing.errors import InvalidInput
 from billing.issuing import issue_invoice
 from billing.models import Invoice, InvoiceLine
 from billing.numbering import take_number
-from tests.factories import make_invoice
+from tests.factories import another_period_end, make_invoice
 
 NOON = datetime(2026, 3, 26, 19, 0, tzinfo=UTC)  # 13:00 in Denver
 
 
 def _drafts(session, customer, count):
-    drafts = [make_invoice(session, customer, None, status="draft") for _ in range(count)]
+    drafts = [make_invoice(session, customer, None, status="draft",
+                           period_end=another_period_end()) for _ in range(count)]
     session.commit()
     return [d.id for d in drafts]
 

@@ -127,3 +127,14 @@ def test_openapi_describes_every_api_route(app, client):
         for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
     }
     assert routes == set(served["paths"])
+
+
+@pytest.mark.parametrize("query", ["limit=²", "cursor=aWQ6OTk5OTk5OTk5OTk5OTk5OTk5", "q=%00"])
+def test_odd_values_are_400_not_500(api, query):
+    path = "/api/v1/customers" if query.startswith("q=") else "/api/v1/invoices"
+    assert api(f"{path}?{query}").status_code == 400
+
+
+def test_json_carrying_cpni_is_not_cached(api, world):
+    response = api(f"/api/v1/invoices/{world.invoices['agency'].id}")
+    assert response.headers["Cache-Control"] == "no-store"

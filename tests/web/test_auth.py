@@ -4,8 +4,11 @@ import re
 from datetime import timedelta
 
 import pyotp
+import pytest
 
 from billing.clock import utcnow
+from billing.errors import InvalidInput
+from billing.models import LoginThrottle
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
 
@@ -39,11 +42,65 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, world, sessi
     response = post_login(client, user.email, PASSWORD)
     assert response.status_code == 401
     assert "locked for 15 minutes" in response.get_data(as_text=True)
-    session.refresh(user)
-    assert user.locked_until > utcnow() + timedelta(minutes=14)
-    user.locked_until = utcnow() - timedelta(seconds=1)
+    throttle = session.get(LoginThrottle, user.email)
+    assert throttle.locked_until > utcnow() + timedelta(minutes=14)
+    throttle.locked_until = utcnow() - timedelta(seconds=1)
     session.commit()
     assert post_login(client, user.email, PASSWORD).status_code == 302
+
+
+def test_an_unknown_address_locks_exactly_like_a_real_one(client, world):
+    answers = []
+    for email in (world.users["channel_admin"].email, "nobody@nowhere.test"):
+        for _ in range(5):
+            post_login(client, email, "wrong-password-123456")
+        answers.append(post_login(client, email, "wrong-password-123456"))
+    real, unknown = (a.get_data(as_text=True) for a in answers)
+    assert "locked for 15 minutes" in real and "locked for 15 minutes" in unknown
+    assert answers[0].status_code == answers[1].status_code == 401
+
+
+def _pending_staff(client, staff):
+    assert post_login(client, staff.email, PASSWORD).headers["Location"].endswith("/auth/totp")
+    return csrf_token(client, "/auth/totp")
+
+
+def test_wrong_codes_count_on_the_server_even_when_the_cookie_is_replayed(client, world):
+    staff = world.users["staff"]
+    token = _pending_staff(client, staff)
+    saved = client.get_cookie("session").value
+    for _ in range(5):
+        client.set_cookie("session", saved)  # an attacker resending the same cookie
+        client.post("/auth/totp", data={"csrf_token": token, "code": "000000"})
+    client.set_cookie("session", saved)
+    code = pyotp.TOTP(staff.totp_secret).now()
+    response = client.post("/auth/totp", data={"csrf_token": token, "code": code},
+                           follow_redirects=True)
+    assert "locked for 15 minutes" in response.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_a_second_factor_code_works_once(client, world, app):
+    staff = world.users["staff"]
+    token = _pending_staff(client, staff)
+    code = pyotp.TOTP(staff.totp_secret).now()
+    assert client.post("/auth/totp", data={"csrf_token": token, "code": code}).status_code == 302
+    other = app.test_client()
+    token = _pending_staff(other, staff)
+    replay = other.post("/auth/totp", data={"csrf_token": token, "code": code})
+    assert "That code is not correct." in replay.get_data(as_text=True)
+
+
+def test_a_used_reset_link_cancels_the_others(client, world, session):
+    from billing import identity
+
+    email = world.users["customer_admin"].email
+    _, first = identity.start_password_reset(session, email, utcnow())
+    _, second = identity.start_password_reset(session, email, utcnow())
+    identity.finish_password_reset(session, second, "Harbor-Lantern-Quill-31", utcnow())
+    session.commit()
+    with pytest.raises(InvalidInput):
+        identity.finish_password_reset(session, first, "Harbor-Lantern-Quill-32", utcnow())
 
 
 def test_forged_csrf_token_is_refused(client, world):
@@ -52,6 +109,13 @@ def test_forged_csrf_token_is_refused(client, world):
         "password": PASSWORD})
     assert response.status_code == 400
     assert "Reload the page" in response.get_data(as_text=True)
+
+
+def test_state_changes_without_a_csrf_token_are_refused_by_csrf(login_as, world):
+    client = login_as("customer_admin")
+    response = client.post("/customer/cpni/grant", data={
+        "partner_id": world.partners["channel"].id, "password": PASSWORD, "scope": "billing"})
+    assert response.status_code == 400 and "Reload the page" in response.get_data(as_text=True)
 
 
 def test_staff_need_the_second_factor(client, world):
@@ -151,7 +215,8 @@ def test_login_returns_to_the_page_asked_for(client, world):
 
 
 def test_login_never_redirects_off_site(client, world):
-    for target in ("//evil.test/x", "https://evil.test/", "/\\evil.test"):
+    for target in ("//evil.test/x", "https://evil.test/", "/\\evil.test", "/\t/evil.test",
+                   "/\n/evil.test", "/ /evil.test"):
         client.get("/auth/login", query_string={"next": target})
         response = post_login(client, world.users["channel_admin"].email, PASSWORD)
         assert response.headers["Location"] == "/"

@@ -94,3 +94,35 @@ def test_wrong_method_is_405(login_as):
 def test_oversized_request_is_413(client, world):
     response = client.post("/auth/login", data={"email": "x" * (11 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("query", ["page=²", "page=99999999999", "customer_id=²",
+                                   "customer_id=99999999999999999999",
+                                   "customer_id=3000000000"])
+def test_odd_numbers_in_lists_are_400(login_as, query):
+    response = login_as("channel_admin").get(f"/partner/invoices?{query}")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/partner/invoices/3000000000", "/partner/invoices/²",
+                                 "/partner/customers/99999999999999999999"])
+def test_out_of_range_ids_are_404(login_as, url):
+    assert login_as("channel_admin").get(url).status_code == 404
+
+
+def test_odd_token_ids_are_404(login_as):
+    client = login_as("channel_admin")
+    form = {"csrf_token": csrf_token(client, "/partner/tokens")}
+    assert client.post("/partner/tokens/²/revoke", data=form).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/partner/customers?q=a%00b", "/api/v1/customers?q=%00"])
+def test_nul_bytes_are_refused(login_as, url):
+    response = login_as("channel_admin").get(url)
+    assert response.status_code in (400, 401) and response.status_code != 500
+
+
+def test_nul_byte_in_an_anonymous_login_is_400(client, world):
+    response = client.post("/auth/login", data={"csrf_token": csrf_token(client, "/auth/login"),
+                                                "email": "a\x00@b.test", "password": "x"})
+    assert response.status_code == 400

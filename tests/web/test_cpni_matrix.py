@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from billing import identity
 from billing.clock import utcnow
 from billing.models import CpniDisclosure
-from tests.factories import CPNI_MARKERS, approve
+from tests.factories import CPNI_MARKERS, USAGE_MARKER, approve
 from tests.pdf.pdftext import pdf_text
 
 WITHHELD_STATES = ["none", "revoked", "expired", "other_partner"]
@@ -58,19 +58,43 @@ def _disclosures(session):
     return session.scalar(select(func.count()).select_from(CpniDisclosure))
 
 
+@pytest.mark.parametrize("locale", ["en_US", "de"])
 @pytest.mark.parametrize("state", WITHHELD_STATES)
-def test_no_cpni_on_any_surface_without_approval(login_as, session, world, state):
+def test_no_cpni_on_any_surface_without_approval(login_as, session, world, state, locale):
     _set_state(session, world, state)
+    world.users["channel_admin"].locale = locale
     headers = _token(session, world)
     texts = _surfaces(login_as("channel_admin"), world, headers)
     for surface, text in texts.items():
         assert world.invoices["channel"].number in text or "customer" in surface, surface
         for marker in CPNI_MARKERS:
             assert marker not in text, f"{marker} leaked on {surface} ({state})"
-    assert "withheld" in texts["invoice page"].lower()
     assert "cpni_withheld" in texts["api invoice"]
-    assert "Charges withheld" in texts["pdf"]
+    if locale == "en_US":
+        assert "withheld" in texts["invoice page"].lower()
+        assert "Charges withheld" in texts["pdf"]
     assert _disclosures(session) == 0
+
+
+def test_billing_only_scope_shows_charges_but_no_usage_or_call_detail(login_as, session, world):
+    approve(session, world.customers["channel"], world.partners["channel"], scope="billing")
+    session.commit()
+    texts = _surfaces(login_as("channel_admin"), world, _token(session, world))
+    for surface in ("invoice page", "pdf", "api invoice", "api pdf"):
+        assert "QUOKKA-LINE-4410" in texts[surface], surface
+        assert USAGE_MARKER not in texts[surface], surface
+    assert "international" not in texts["api invoice"]
+    assert "usage_withheld" in texts["api invoice"]
+    assert "billing detail only" in texts["invoice page"]
+
+
+def test_sub_account_surfaces_follow_the_corporate_approval(login_as, session, world):
+    client = login_as("channel_admin")
+    url = f"/partner/invoices/{world.invoices['location'].id}"
+    assert "QUOKKA-LINE-4410" not in client.get(url).get_data(as_text=True)
+    approve(session, world.customers["channel"], world.partners["channel"])
+    session.commit()
+    assert "QUOKKA-LINE-4410" in client.get(url).get_data(as_text=True)
 
 
 def test_cpni_everywhere_with_approval_and_each_view_is_logged(login_as, session, world):

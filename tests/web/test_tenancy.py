@@ -89,3 +89,18 @@ def test_customer_cannot_approve_a_partner_that_does_not_serve_it(login_as, worl
     form = {"csrf_token": csrf_token(client, "/customer/cpni"), "scope": "billing",
             "partner_id": world.partners["other"].id, "password": PASSWORD}
     assert client.post("/customer/cpni/grant", data=form).status_code == 404
+
+
+def test_customer_pages_list_only_related_accounts_in_reach(login_as, session, world):
+    from tests.factories import make_customer
+
+    corporate = world.customers["channel"]
+    foreign_sub = make_customer(session, "AC-0900", "Elsewhere Location",
+                                partner=world.partners["other"], parent=corporate)
+    session.commit()
+    page = login_as("channel_admin").get(f"/partner/customers/{corporate.id}")
+    assert "Channel Customer Location" in page.get_data(as_text=True)
+    assert "Elsewhere Location" not in page.get_data(as_text=True)
+    client = login_as("other_admin")
+    page = client.get(f"/partner/customers/{foreign_sub.id}").get_data(as_text=True)
+    assert "Elsewhere Location" in page and "AC-0001" not in page

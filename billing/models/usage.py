@@ -1,0 +1,56 @@
+"""Rated usage records (call detail) and invoice runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from billing.clock import utcnow
+from billing.db import Base, UTCDateTime
+from billing.models.catalog import RATE
+
+CALL_TYPES = ("local", "long_distance", "international", "toll_free")
+RUN_STATES = ("running", "drafted", "issued")
+
+
+class UsageRecord(Base):
+    """One rated call: its type, destination, start, minutes and per-minute rate.
+
+    `source_ref` is the record's id in the rating system, so a re-import updates rather
+    than duplicates.
+    """
+
+    __tablename__ = "usage_record"
+    __table_args__ = (
+        CheckConstraint(f"call_type IN {CALL_TYPES}", name="call_type"),
+        CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+        Index("ix_usage_record_customer_started", "customer_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    call_type: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[Decimal] = mapped_column(RATE)
+    rate: Mapped[Decimal] = mapped_column(RATE)
+
+
+class InvoiceRun(Base):
+    """One invoice run for a bill period: who started it, how far it got, what it made."""
+
+    __tablename__ = "invoice_run"
+    __table_args__ = (CheckConstraint(f"state IN {RUN_STATES}", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_end: Mapped[date] = mapped_column(index=True)
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    started_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    drafted: Mapped[int] = mapped_column(default=0)
+    issued: Mapped[int] = mapped_column(default=0)
