@@ -6,26 +6,28 @@ The same seed gives the same rows every time, so demo logins and screenshots are
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from billing.clock import period_ending_in
+from billing.clock import PROVIDER_TZ, period_ending_in
+from billing.credit_notes import create_credit_note
 from billing.identity import create_user
 from billing.models import (
     CpniApproval,
     Customer,
     Invoice,
-    InvoiceLine,
     Partner,
     Product,
     Service,
+    TaxRate,
+    UsageRecord,
     User,
 )
-from billing.money import line_amount
 from billing.partners import create_partner
+from billing.runs import draft_period, issue_period
 
 DEMO_PASSWORD = "Correct-Horse-Battery-42"
 STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -41,11 +43,11 @@ PRODUCTS = [  # code, name, kind, unit, list price
     ("PORT", "Number porting", "one_time", "number", "15.00"),
     ("USAGE", "Voice usage", "usage", "minute", "0"),
 ]
-CALL_TYPES = [  # call type, description, rate per minute
-    ("local", "Local calls", Decimal("0.004500")),
-    ("long_distance", "Long-distance calls", Decimal("0.012750")),
-    ("international", "International calls (United Kingdom, Mexico, India)", Decimal("0.085300")),
-    ("toll_free", "Toll-free inbound", Decimal("0.021000")),
+CALL_TYPES = [  # call type, destinations, rate per minute
+    ("local", [""], Decimal("0.004500")),
+    ("long_distance", [""], Decimal("0.012750")),
+    ("international", ["United Kingdom", "Mexico", "India"], Decimal("0.085300")),
+    ("toll_free", [""], Decimal("0.021000")),
 ]
 MARKETS = [  # currency, country, locale, region, city, postal, tax table
     ("USD", "US", "en_US", "CO", "Denver", "80202", "us"),
@@ -57,17 +59,21 @@ MARKETS = [  # currency, country, locale, region, city, postal, tax table
     ("EUR", "FR", "fr", None, "Lyon", "69002", "fr"),
     ("EUR", "ES", "es", None, "Madrid", "28013", "es"),
 ]
-TAXES = {  # table: [(description, jurisdiction, kind, rate or per-line fee)]
-    "us": [("Federal Universal Service Charge (interstate share 64.9%)", "US federal", "pct",
-            Decimal("0.364") * Decimal("0.649")),
-           ("State sales and communications tax", "state", "pct", Decimal("0.0625")),
-           ("E911 fee", "county", "per_line", Decimal("0.75"))],
-    "ca": [("GST/HST", "Canada", "pct", Decimal("0.13"))],
-    "gb": [("VAT 20%", "United Kingdom", "pct", Decimal("0.20"))],
-    "de": [("MwSt. 19%", "Deutschland", "pct", Decimal("0.19"))],
-    "fr": [("TVA 20%", "France", "pct", Decimal("0.20"))],
-    "es": [("IVA 21%", "España", "pct", Decimal("0.21"))],
-}
+TAX_RATES = [  # tax type, name, kind, country, region, rate, share of charges, fee currency
+    ("usf", "Federal Universal Service Charge", "percent", "US", "", "0.364", "0.649", None),
+    ("rrf", "Regulatory recovery fee", "recovery_fee", "US", "", "0.025", "1", None),
+    ("sales", "Colorado sales tax", "percent", "US", "CO", "0.029", "1", None),
+    ("sales", "Texas sales tax", "percent", "US", "TX", "0.0625", "1", None),
+    ("e911", "Colorado E911 fee", "per_line", "US", "CO", "0.70", "1", "USD"),
+    ("e911", "Texas 911 fee", "per_line", "US", "TX", "0.50", "1", "USD"),
+    ("hst", "HST", "percent", "CA", "ON", "0.13", "1", None),
+    ("gst", "GST", "percent", "CA", "QC", "0.05", "1", None),
+    ("qst", "QST", "percent", "CA", "QC", "0.09975", "1", None),
+    ("vat", "VAT 20%", "percent", "GB", "", "0.20", "1", None),
+    ("vat", "MwSt. 19%", "percent", "DE", "", "0.19", "1", None),
+    ("vat", "TVA 20%", "percent", "FR", "", "0.20", "1", None),
+    ("vat", "IVA 21%", "percent", "ES", "", "0.21", "1", None),
+]
 NAMES_A = ["Acme", "Blue Harbor", "Cedar", "Delta", "Evergreen", "Falcon", "Granite", "Harbor",
            "Iris", "Juniper", "Keystone", "Lakeside", "Meridian", "Northstar", "Oakridge",
            "Pinnacle", "Quarry", "Riverbend", "Summit", "Tidewater"]
@@ -80,27 +86,58 @@ def already_seeded(session: Session) -> bool:
 
 
 def seed(session: Session, progress=lambda step: None) -> dict:
-    """Create the demo world; returns the demo logins. Assumes an empty database."""
+    """Create the demo world and bill a year of it through the real invoice run.
+
+    Returns the demo logins. Assumes an empty database; commits as it goes (the run
+    commits each invoice).
+    """
     rng = random.Random(2026)
     products = _products(session)
     partners = _partners(session)
-    progress("partners")
     customers = _customers(session, rng, partners)
-    progress("customers")
     for customer in customers:
         _services(session, rng, customer, products)
-    session.flush()
+    _tax_rates(session)
     _approvals(session, rng, customers)
-    progress("services")
-    counters: dict = {}
-    for index, customer in enumerate(customers):
-        _invoices(session, rng, customer, counters)
-        if index % 20 == 0:
-            session.flush()
-            progress(f"invoices {index}/{len(customers)}")
     logins = _users(session, partners, customers)
-    session.flush()
+    _usage(session, rng, customers)
+    session.commit()
+    progress("customers")
+    for year, month in BILLED_MONTHS:
+        period = period_ending_in(year, month)
+        _bill(session, rng, customers, period)
+        for customer in rng.sample(customers, 4):  # trued up on the next invoice
+            _grow(session, rng, customer, period)
+        session.commit()
+        progress(f"{year}-{month:02d}")
+    _payments(session)
+    session.commit()
     return logins
+
+
+BILLED_MONTHS = [(2025, 12)] + [(2026, m) for m in range(1, 12)]
+
+
+def _bill(session, rng, customers, period):
+    """One month of the provider's billing: goodwill credits, the run, the issue."""
+    now = datetime.combine(period.start, time(9), PROVIDER_TZ).astimezone(UTC)
+    for customer in rng.sample(customers, 3):
+        if customer.parent is None:
+            create_credit_note(session, customer=customer, amount_minor=1000,
+                               currency=customer.currency, reason="goodwill",
+                               reference="Service call visit missed", now=now)
+    session.commit()
+    draft_period(session, period, started_by="demo seed", now=now)
+    issue_period(session, period, now=now)
+
+
+def _payments(session):
+    """Older invoices are paid, the one before last half paid, the last still open."""
+    for invoice in session.scalars(select(Invoice).where(Invoice.status == "issued")):
+        if invoice.period_end < date(2026, 9, 1):
+            invoice.status, invoice.paid_minor = "paid", invoice.total_minor
+        elif invoice.period_end < date(2026, 10, 1) and invoice.total_minor > 100:
+            invoice.status, invoice.paid_minor = "partially_paid", invoice.total_minor // 2
 
 
 def _products(session):
@@ -188,6 +225,28 @@ def _services(session, rng, customer, products):
     session.add(Service(customer=customer, product=products["USAGE"], quantity=Decimal(1),
                         unit_price=Decimal(0), currency=customer.currency, started_on=start,
                         description="Metered voice usage"))
+    if rng.random() < 0.15:
+        session.add(Service(customer=customer, product=products["PORT"],
+                            quantity=Decimal(rng.randint(1, 5)), unit_price=Decimal("15.00"),
+                            currency=customer.currency, description="numbers ported in",
+                            started_on=date(2026, rng.randint(1, 10), rng.randint(1, 28))))
+
+
+def _grow(session, rng, customer, period):
+    """A customer adds seats part-way through a period that was already billed."""
+    service = next(s for s in customer_services(session, customer)
+                   if s.product.kind == "recurring" and s.ended_on is None)
+    changed_on = period.start + timedelta(days=rng.randint(3, period.days - 3))
+    service.ended_on = changed_on - timedelta(days=1)
+    quantity = service.quantity + rng.choice([2, 5, 10])
+    session.add(Service(customer=customer, product=service.product, quantity=quantity,
+                        unit_price=service.unit_price, currency=service.currency,
+                        started_on=changed_on, delivery=service.delivery,
+                        description=f"{int(quantity)} × {service.product.unit}"))
+
+
+def customer_services(session, customer):
+    return session.scalars(select(Service).where(Service.customer_id == customer.id)).all()
 
 
 def _approvals(session, rng, customers):
@@ -207,75 +266,32 @@ def _approvals(session, rng, customers):
         ))
 
 
-def _invoices(session, rng, customer, counters):
-    if customer.parent is not None and not customer.pays_own_charges:
-        return  # billed on the corporate invoice
-    services = customer_services(session, customer)
-    for month_offset in range(12):
-        year, month = (2025, 12) if month_offset == 0 else (2026, month_offset)
-        period = period_ending_in(year, month)
-        invoice = Invoice(
-            customer=customer, period_start=period.start, period_end=period.end,
-            issue_date=period.start, due_date=period.start + timedelta(days=30),
-            currency=customer.currency, status="issued",
-            bill_to={"name": customer.name, "address": customer.postal_address,
-                     "account_number": customer.account_number},
-            issued_at=datetime(period.start.year, period.start.month, period.start.day, 9,
-                               tzinfo=UTC),
-        )
-        _lines(rng, invoice, customer, services)
-        _number(invoice, counters)
-        if month_offset < 9:
-            invoice.status, invoice.paid_minor = "paid", invoice.total_minor
-        elif month_offset == 9 and invoice.total_minor > 100:
-            invoice.status, invoice.paid_minor = "partially_paid", invoice.total_minor // 2
-        session.add(invoice)
+def _tax_rates(session):
+    """The demo's rate tables, in force all year."""
+    for tax_type, name, kind, country, region, rate, share, fee_currency in TAX_RATES:
+        session.add(TaxRate(tax_type=tax_type, name=name, kind=kind, country=country,
+                            region=region, locality="", rate=Decimal(rate),
+                            base_share=Decimal(share), currency=fee_currency,
+                            effective_from=date(2025, 1, 1)))
 
 
-def customer_services(session, customer):
-    return session.scalars(select(Service).where(Service.customer_id == customer.id)).all()
-
-
-def _lines(rng, invoice, customer, services):
-    cur, lines = invoice.currency, []
-
-    def add(kind, description, quantity, rate, **extra):
-        amount = line_amount(quantity, rate, cur)
-        lines.append(InvoiceLine(position=len(lines) + 1, kind=kind, description=description,
-                                 quantity=Decimal(quantity), unit_price=Decimal(rate),
-                                 amount_minor=amount, **extra))
-
-    seats = 0
-    for service in services:
-        if service.product.kind == "recurring":
-            add("recurring", f"{service.product.name} ({service.description})",
-                service.quantity, service.unit_price, service_id=service.id)
-            seats += int(service.quantity)
-    for call_type, description, rate in CALL_TYPES:
-        minutes = Decimal(rng.randint(200, 9000))
-        add("usage", f"{description}: {minutes} min", minutes, rate, call_type=call_type)
-    if rng.random() < 0.06:
-        add("one_time", "Number porting", Decimal(rng.randint(1, 5)), Decimal("15.00"))
-    taxable = sum(line.amount_minor for line in lines)
-    table = next(m[6] for m in MARKETS if m[1] == customer.country)
-    for description, place, kind, rate in TAXES[table]:
-        if kind == "pct":
-            add("tax", description, Decimal(taxable) / 100, rate, jurisdiction=place)
-        else:
-            add("fee", description, Decimal(seats), rate, jurisdiction=place)
-    if rng.random() < 0.05:
-        add("credit", "Goodwill credit", Decimal(1), Decimal("-10.00"))
-    invoice.lines = lines
-    invoice.subtotal_minor = taxable
-    invoice.tax_minor = sum(x.amount_minor for x in lines if x.kind in ("tax", "fee"))
-    invoice.credit_minor = -sum(x.amount_minor for x in lines if x.kind == "credit")
-    invoice.total_minor = sum(x.amount_minor for x in lines)
-
-
-def _number(invoice, counters):
-    series = (invoice.currency, invoice.issue_date.year)
-    counters[series] = counters.get(series, 0) + 1
-    invoice.number = f"{invoice.currency}-{invoice.issue_date.year}-{counters[series]:06d}"
+def _usage(session, rng, customers):
+    """Rated calls for every month billed (in arrears), a few records per call type."""
+    months = [(2025, 11)] + BILLED_MONTHS
+    rows, serial = [], 0
+    for customer in customers:
+        for year, month in months:
+            period = period_ending_in(year, month)
+            for call_type, destinations, rate in CALL_TYPES:
+                serial += 1
+                day = period.start + timedelta(days=rng.randint(0, period.days - 1))
+                rows.append(dict(
+                    source_ref=f"DEMO-{serial:07d}", customer_id=customer.id,
+                    call_type=call_type, destination=rng.choice(destinations),
+                    started_at=datetime.combine(day, time(rng.randint(7, 19)), UTC),
+                    minutes=Decimal(rng.randint(200, 9000)) + Decimal(rng.randint(0, 59)) / 60,
+                    rate=rate))
+    session.execute(insert(UsageRecord), rows)
 
 
 def _users(session, partners, customers) -> dict:

@@ -7,8 +7,8 @@ import pyotp
 from flask import current_app
 from sqlalchemy import select
 
-from billing import demo, identity
-from billing.clock import utcnow
+from billing import demo, identity, runs
+from billing.clock import parse_period, utcnow
 from billing.errors import DomainError
 from billing.models import Customer, Partner, User
 from billing.models.users import ROLES
@@ -19,6 +19,7 @@ def register(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(tokens)
     app.cli.add_command(demo_group)
+    app.cli.add_command(billing_group)
 
 
 @click.group(help="Manage portal users.")
@@ -75,6 +76,63 @@ def create_token(email, name):
     db.session.commit()
     click.echo(f"Token {token.name!r} for {user.email}. Keep it now; it is not shown again:")
     click.echo(secret)
+
+
+@click.group("billing", help="Invoice runs.")
+def billing_group():
+    pass
+
+
+def _period(text: str):
+    try:
+        return parse_period(text)
+    except DomainError as error:
+        raise click.BadParameter(error.message) from None
+
+
+def _bar(label: str):
+    """A click progress bar fed by the domain's progress(done, total) callbacks."""
+    state = {"bar": None}
+
+    def progress(done, total):
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, show_pos=True)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+
+    return progress
+
+
+@billing_group.command("run", help="Draft the invoices of a bill period (YYYY-MM, the month "
+                                   "it ends); safe to run again, it resumes.")
+@click.option("--period", "period_text", required=True, help="e.g. 2026-12")
+@click.option("--issue", is_flag=True, help="Issue the drafts when drafting is done.")
+@click.option("--by", "started_by", default="cli", help="Who starts the run, for the record.")
+def run_invoices(period_text, issue, started_by):
+    period = _period(period_text)
+    click.echo(f"Bill period {period.start} to {period.end}.")
+    result = runs.draft_period(db.session, period, started_by=started_by, now=utcnow(),
+                               progress=_bar("Drafting invoices"))
+    click.echo(f"Drafted {result.drafted}, skipped {result.skipped} (already invoiced or "
+               f"nothing to bill), failed {len(result.failed)}.")
+    for account, why in result.failed:
+        click.echo(f"  {account}: {why}", err=True)
+    if issue:
+        issued = runs.issue_period(db.session, period, now=utcnow(),
+                                   progress=_bar("Issuing invoices"))
+        click.echo(f"Issued {issued} invoices.")
+    if result.failed:
+        raise SystemExit(1)
+
+
+@billing_group.command("issue", help="Issue every draft invoice of a bill period.")
+@click.option("--period", "period_text", required=True)
+def issue_invoices(period_text):
+    issued = runs.issue_period(db.session, _period(period_text), now=utcnow(),
+                               progress=_bar("Issuing invoices"))
+    click.echo(f"Issued {issued} invoices.")
 
 
 @click.group("demo", help="Demo data for trying the portal.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -59,7 +60,13 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's user reference; it changes with the password, which ends every
+        session opened before a password change or reset."""
+        return f"{self.id}.{self.credential_stamp}"
+
+    @property
+    def credential_stamp(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     @property
     def is_staff(self) -> bool:

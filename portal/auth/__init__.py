@@ -3,17 +3,20 @@
 from flask import Blueprint
 
 from billing.models import User
+from billing.numbers import whole_number
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
 
 
-def load_user(user_id: str):
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def load_user(reference: str):
+    """The user of a session, unless its password changed since the session began."""
+    user_id, _, stamp = (reference or "").partition(".")
+    number = whole_number(user_id)
+    user = db.session.get(User, number) if number else None
+    if user is None or not user.is_active or user.credential_stamp != stamp:
         return None
-    return user if user is not None and user.is_active else None
+    return user
 
 
 from portal.auth import views  # noqa: E402,F401  (routes register on import)

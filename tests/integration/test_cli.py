@@ -1,6 +1,7 @@
 """The command-line tools, run through Flask's CLI runner against the test database."""
 
 import re
+from datetime import date
 
 import pyotp
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 
 from billing import identity
 from billing.clock import utcnow
-from billing.models import ApiToken, CpniApproval, Customer, Invoice, Partner, User
+from billing.models import ApiToken, CpniApproval, Customer, Invoice, InvoiceLine, Partner, User
 from portal.config import ConfigError, load_settings
 
 
@@ -17,7 +18,13 @@ def runner(app, db):
     return app.test_cli_runner()
 
 
-def test_demo_seed_builds_the_promised_world_once(runner, session):
+def _fingerprint(session):
+    rows = session.execute(select(Invoice.number, Invoice.total_minor, Customer.account_number)
+                           .join(Invoice.customer).order_by(Invoice.number)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_demo_seed_builds_the_promised_world_once_and_the_same_each_time(runner, session, db):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     assert "channel.admin@partners.example" in result.output
@@ -30,26 +37,16 @@ def test_demo_seed_builds_the_promised_world_once(runner, session):
     assert {c.currency for c in customers} >= {"USD", "CAD", "GBP", "EUR"}
     assert {c.locale for c in customers} == {"en_US", "en_GB", "de", "fr", "es"}
     assert any(c.parent_id for c in customers)
-    periods = session.scalars(select(func.count(func.distinct(Invoice.period_end)))).one()
-    assert periods == 12
+    assert session.scalar(select(func.count(func.distinct(Invoice.period_end)))) == 12
+    kinds = set(session.scalars(select(InvoiceLine.kind).distinct()))
+    assert kinds >= {"recurring", "usage", "tax", "fee", "credit", "proration", "one_time"}
     approvals = session.scalars(select(CpniApproval)).all()
     now = utcnow()
     assert any(a.in_force(now) for a in approvals)
     assert any(a.revoked_at for a in approvals)
     assert any(a.expires_at and a.expires_at < now for a in approvals)
-    again = runner.invoke(args=["demo", "seed"])
-    assert "skipped" in again.output
+    assert "skipped" in runner.invoke(args=["demo", "seed"]).output
     assert session.scalar(select(func.count()).select_from(Customer)) == len(customers)
-
-
-def _fingerprint(session):
-    rows = session.execute(select(Invoice.number, Invoice.total_minor, Customer.account_number)
-                           .join(Invoice.customer).order_by(Invoice.number)).all()
-    return [tuple(row) for row in rows]
-
-
-def test_demo_seed_is_deterministic(runner, session, db):
-    runner.invoke(args=["demo", "seed"])
     first = _fingerprint(session)
     session.rollback()
     with db.engine.begin() as connection:
@@ -103,3 +100,18 @@ def test_development_generates_and_keeps_a_secret(tmp_path, monkeypatch):
     first = load_settings(tmp_path)["SECRET_KEY"]
     assert len(first) >= 32 and load_settings(tmp_path)["SECRET_KEY"] == first
     assert load_settings(tmp_path)["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_billing_run_drafts_and_issues_a_period_once(runner, session, world):
+    first = runner.invoke(args=["billing", "run", "--period", "2026-05", "--issue"])
+    assert first.exit_code == 0, first.output
+    assert "Drafted 7" in first.output and "Issued 7 invoices." in first.output
+    again = runner.invoke(args=["billing", "run", "--period", "2026-05"])
+    assert "Drafted 0" in again.output
+    issued = session.scalars(select(Invoice).where(Invoice.period_end == date(2026, 5, 25))).all()
+    assert len(issued) == 7 and {i.status for i in issued} == {"issued"}
+
+
+def test_billing_run_refuses_a_malformed_period(runner, world):
+    result = runner.invoke(args=["billing", "run", "--period", "2026-13"])
+    assert result.exit_code != 0 and "is not a period" in result.output

@@ -221,3 +221,15 @@ def test_login_never_redirects_off_site(client, world):
         response = post_login(client, world.users["channel_admin"].email, PASSWORD)
         assert response.headers["Location"] == "/"
         client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/partner/")})
+
+
+def test_a_password_change_ends_other_sessions(client, world, session, app):
+    from billing import identity
+
+    user = world.users["customer_admin"]
+    login(client, user)
+    assert client.get("/customer/").status_code == 200
+    _, secret = identity.start_password_reset(session, user.email, utcnow())
+    identity.finish_password_reset(session, secret, "Harbor-Lantern-Quill-33", utcnow())
+    session.commit()
+    assert client.get("/customer/").status_code == 302  # back to the login page

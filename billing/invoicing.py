@@ -1,0 +1,205 @@
+"""Drafting one account's invoice for a bill period (DESIGN section 3).
+
+- Recurring charges are billed in advance for the period, by day for part of it.
+- Changes during the previous period are trued up here: what each service earned
+  then, less what the previous invoice billed for it, as a proration line.
+- One-time charges and usage are billed in arrears (the previous period).
+- Taxes follow the jurisdiction of each account on the invoice; credits come last.
+A corporate invoice carries its sub-accounts' lines, tagged with the sub-account,
+except for sub-accounts that pay their own charges.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from billing.clock import PROVIDER_TZ, BillPeriod, period_containing
+from billing.credit_notes import apply_credit_notes
+from billing.issuing import bill_to_snapshot
+from billing.models import Customer, Invoice, InvoiceLine, Service, UsageRecord
+from billing.money import Money, line_amount
+from billing.proration import overlap_days, prorated_minor
+from billing.taxes import Taxable, exempt_tax_types, rates_in_force, tax_lines
+
+CHARGE_KINDS = ("recurring", "proration", "one_time", "usage")
+CALL_LABELS = {"local": "Local calls", "long_distance": "Long-distance calls",
+               "international": "International calls", "toll_free": "Toll-free inbound"}
+SEAT_UNITS = ("seat", "channel", "line")
+
+
+def previous_period(period: BillPeriod) -> BillPeriod:
+    return period_containing(period.start - timedelta(days=1))
+
+
+def members(session: Session, account: Customer) -> list[Customer]:
+    """The accounts billed on this account's invoice: itself and its dependent locations."""
+    subs = select(Customer).where(Customer.parent_id == account.id,
+                                  Customer.pays_own_charges.is_(False))
+    return [account, *session.scalars(subs.order_by(Customer.account_number))]
+
+
+def draft_invoice(session: Session, account: Customer, period: BillPeriod,
+                  now: datetime) -> Invoice | None:
+    """Build the draft for one bill-to account, or None when there is nothing to bill."""
+    invoice = Invoice(customer=account, period_start=period.start, period_end=period.end,
+                      currency=account.currency, status="draft",
+                      bill_to=bill_to_snapshot(account), created_at=now)
+    exempt = exempt_tax_types(session, account.id)
+    for member in members(session, account):
+        services = _services(session, member)
+        lines = _charges(session, account, member, services, period)
+        exempt_here = exempt | exempt_tax_types(session, member.id)
+        lines += _taxes(session, member, lines, services, period, exempt_here)
+        for line in lines:
+            line.sub_account_id = None if member.id == account.id else member.id
+            line.position = len(invoice.lines) + 1
+            invoice.lines.append(line)
+    if not invoice.lines:
+        return None
+    session.add(invoice)
+    session.flush()  # the credit notes are found by the invoice's customer id
+    apply_credit_notes(session, invoice)
+    set_totals(invoice)
+    session.flush()
+    return invoice
+
+
+def set_totals(invoice: Invoice) -> None:
+    """Totals are sums of the rounded lines."""
+    by_kind = defaultdict(int)
+    for line in invoice.lines:
+        by_kind[line.kind] += line.amount_minor
+    invoice.subtotal_minor = sum(by_kind[k] for k in CHARGE_KINDS)
+    invoice.tax_minor = by_kind["tax"] + by_kind["fee"]
+    invoice.credit_minor = -by_kind["credit"]
+    invoice.total_minor = sum(by_kind.values())
+
+
+def _services(session: Session, member: Customer) -> list[Service]:
+    query = select(Service).where(Service.customer_id == member.id)
+    return list(session.scalars(query.options(selectinload(Service.product))
+                                .order_by(Service.started_on, Service.id)))
+
+
+def _charges(session, account, member, services, period) -> list[InvoiceLine]:
+    before = previous_period(period)
+    return (
+        [line for s in services if s.product.kind == "recurring"
+         for line in _recurring(s, period)]
+        + _true_ups(session, account, services, before)
+        + [_one_time(s) for s in services
+           if s.product.kind == "one_time" and before.start <= s.started_on <= before.end]
+        + _usage(session, member, before)
+    )
+
+
+def _earned(service: Service, period: BillPeriod) -> int:
+    days = overlap_days(period, service.started_on, service.ended_on)
+    full = Decimal(service.quantity) * Decimal(service.unit_price)
+    if days == period.days:
+        return line_amount(service.quantity, service.unit_price, service.currency)
+    return prorated_minor(full, service.currency, period, days)
+
+
+def _recurring(service: Service, period: BillPeriod) -> list[InvoiceLine]:
+    days = overlap_days(period, service.started_on, service.ended_on)
+    if not days:
+        return []
+    label = f"{service.product.name} ({service.description or service.product.unit})"
+    if days < period.days:
+        label += f", {days} of {period.days} days"
+    return [InvoiceLine(kind="recurring", description=label[:300], service_id=service.id,
+                        quantity=Decimal(service.quantity), unit_price=service.unit_price,
+                        amount_minor=_earned(service, period))]
+
+
+def _true_ups(session, account, services, before: BillPeriod) -> list[InvoiceLine]:
+    """Charges or credits for what changed during the previous period."""
+    billed = _billed_for(session, account, before)
+    had_invoice = billed is not None
+    lines = []
+    for service in (s for s in services if s.product.kind == "recurring"):
+        earned = _earned(service, before)
+        started_then = before.start <= service.started_on <= before.end
+        if not had_invoice and not started_then:
+            continue  # billed before this system, or not at all: nothing to true up
+        difference = earned - (billed or {}).get(service.id, 0)
+        if difference:
+            lines.append(InvoiceLine(
+                kind="proration", service_id=service.id,
+                description=f"Adjustment {before.start:%d %b}–{before.end:%d %b %Y}: "
+                            f"{service.product.name}"[:300],
+                quantity=Decimal(1), unit_price=Money(difference, service.currency).major,
+                amount_minor=difference))
+    return lines
+
+
+def _billed_for(session, account, period: BillPeriod) -> dict | None:
+    """Per service, what the account's invoice for that period billed; None if none."""
+    invoice_id = session.scalar(select(Invoice.id).where(
+        Invoice.customer_id == account.id, Invoice.period_end == period.end))
+    if invoice_id is None:
+        return None
+    rows = session.execute(
+        select(InvoiceLine.service_id, func.sum(InvoiceLine.amount_minor))
+        .where(InvoiceLine.invoice_id == invoice_id, InvoiceLine.kind == "recurring",
+               InvoiceLine.service_id.is_not(None))
+        .group_by(InvoiceLine.service_id))
+    return {service_id: int(total) for service_id, total in rows}
+
+
+def _one_time(service: Service) -> InvoiceLine:
+    return InvoiceLine(kind="one_time", service_id=service.id,
+                       description=f"{service.product.name} ({service.description or ''})"[:300],
+                       quantity=Decimal(service.quantity), unit_price=service.unit_price,
+                       amount_minor=line_amount(service.quantity, service.unit_price,
+                                                service.currency))
+
+
+def _bounds(period: BillPeriod) -> tuple[datetime, datetime]:
+    """The period's first and after-last instants: midnights on the provider's clock."""
+    start = datetime.combine(period.start, time.min, PROVIDER_TZ)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, PROVIDER_TZ)
+    return start, end
+
+
+def _usage(session, member, period: BillPeriod) -> list[InvoiceLine]:
+    """Usage of the period summarised by call type, destination and rate."""
+    start, end = _bounds(period)
+    rows = session.execute(
+        select(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate,
+               func.sum(UsageRecord.minutes))
+        .where(UsageRecord.customer_id == member.id, UsageRecord.started_at >= start,
+               UsageRecord.started_at < end)
+        .group_by(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate)
+        .order_by(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate))
+    lines = []
+    for call_type, destination, rate, minutes in rows:
+        minutes = Decimal(minutes)
+        where = f" to {destination}" if destination else ""
+        lines.append(InvoiceLine(
+            kind="usage", call_type=call_type, quantity=minutes, unit_price=Decimal(rate),
+            description=f"{CALL_LABELS[call_type]}{where}: {minutes.normalize():f} min"[:300],
+            amount_minor=line_amount(minutes, Decimal(rate), member.currency)))
+    return lines
+
+
+def _taxes(session, member, charges, services, period, exempt) -> list[InvoiceLine]:
+    units = {service.id: service.product.unit for service in services}
+    seats = numbers = 0
+    for line in charges:
+        if line.kind == "recurring" and line.service_id:
+            seats += int(line.quantity) if units[line.service_id] in SEAT_UNITS else 0
+            numbers += int(line.quantity) if units[line.service_id] == "number" else 0
+    taxable = Taxable(sum(line.amount_minor for line in charges), seats, numbers,
+                      member.currency)
+    rates = rates_in_force(session, country=member.country, region=member.region,
+                           city=member.city, on=period.start, exempt=exempt)
+    return [InvoiceLine(kind=t.kind, description=t.description, jurisdiction=t.jurisdiction,
+                        quantity=t.quantity, unit_price=t.rate, amount_minor=t.amount_minor)
+            for t in tax_lines(rates, taxable)]
