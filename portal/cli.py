@@ -10,6 +10,7 @@ from sqlalchemy import select
 from billing import demo, identity, runs
 from billing.clock import parse_period, utcnow
 from billing.errors import DomainError
+from billing.imports import KINDS, run_import
 from billing.models import Customer, Partner, User
 from billing.models.users import ROLES
 from portal.extensions import db
@@ -20,6 +21,7 @@ def register(app) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(demo_group)
     app.cli.add_command(billing_group)
+    app.cli.add_command(import_file)
 
 
 @click.group(help="Manage portal users.")
@@ -133,6 +135,33 @@ def issue_invoices(period_text):
     issued = runs.issue_period(db.session, _period(period_text), now=utcnow(),
                                progress=_bar("Issuing invoices"))
     click.echo(f"Issued {issued} invoices.")
+
+
+@click.command("import", help="Import a CSV file (formats: billing/imports/formats.md). "
+                              "All or nothing: any bad row and nothing is saved.")
+@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_file(kind, path):
+    with click.progressbar(length=0, label=f"Checking and importing {kind}",
+                           show_pos=True) as bar:
+        try:
+            report = run_import(db.session, KINDS[kind], lambda: open(path, "rb"),
+                                progress=lambda rows: bar.update(1))
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+    if not report.saved:
+        db.session.rollback()
+        for problem in report.errors:
+            click.echo(f"row {problem.row}, column {problem.column or '-'}: {problem.message}",
+                       err=True)
+        if report.more_errors:
+            click.echo(f"... and {report.more_errors} more problems", err=True)
+        problems = len(report.errors) + report.more_errors
+        raise click.ClickException(
+            f"Nothing was imported: {problems} problems in {report.rows} rows.")
+    db.session.commit()
+    click.echo(f"Imported {report.rows} rows: {report.created} new, {report.updated} updated.")
 
 
 @click.group("demo", help="Demo data for trying the portal.")

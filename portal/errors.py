@@ -43,7 +43,8 @@ def register(app) -> None:
         messages = {
             404: _("This page does not exist, or you do not have access to it."),
             405: _("That action is not allowed here."),
-            413: _("The request is too large."),
+            413: _("The request is too large: uploads are limited to 10 MB. Import larger "
+                   "files with the command line."),
         }
         return error_response(error.code or 500, code, messages.get(error.code, error.description))
 

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, SelectField
 
 
@@ -9,3 +10,18 @@ class PurposeForm(FlaskForm):
         choices=[SelectChoice("billing", _l("Billing the customer")),
                  SelectChoice("support", _l("Providing or supporting its services"))],
     )
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(
+        _l("What the file holds"),
+        choices=[SelectChoice("partners", _l("Partners")),
+                 SelectChoice("customers", _l("Customers")),
+                 SelectChoice("services", _l("Services")),
+                 SelectChoice("tax_rates", _l("Tax rates")),
+                 SelectChoice("usage", _l("Usage"))],
+    )
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["csv"], _l("Only .csv files can be imported.")),
+    ])

@@ -1,12 +1,15 @@
-from flask import redirect, request, session, url_for
+import tempfile
+
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from billing.errors import InvalidInput
+from billing.errors import DomainError, InvalidInput
+from billing.imports import KINDS, run_import
 from portal import access, pages
 from portal.extensions import db
 from portal.redirects import is_local_path
 from portal.staff import bp
-from portal.staff.forms import PurposeForm
+from portal.staff.forms import ImportForm, PurposeForm
 
 
 @bp.route("/")
@@ -48,3 +51,30 @@ def invoice(invoice_id):
 @bp.route("/invoices/<invoice_id>/pdf")
 def invoice_pdf(invoice_id):
     return pages.invoice_pdf(invoice_id)
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+def imports():
+    """Upload a CSV file; it is checked whole and saved only if every row is right."""
+    form, report, problem = ImportForm(), None, None
+    if form.validate_on_submit():
+        try:
+            report = _import_upload(form.kind.data, form.file.data)
+        except DomainError as error:
+            problem = error.message
+    status = 400 if problem or (report and not report.saved) or form.errors else 200
+    return render_template("staff/imports.html", form=form, report=report,
+                           problem=problem), status
+
+
+def _import_upload(kind: str, upload):
+    """Spool the upload to a private temporary file (never under static/), read it twice."""
+    with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
+        upload.save(spool)
+        spool.flush()
+        report = run_import(db.session, KINDS[kind], lambda: open(spool.name, "rb"))
+    if report.saved:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report

@@ -115,3 +115,17 @@ def test_billing_run_drafts_and_issues_a_period_once(runner, session, world):
 def test_billing_run_refuses_a_malformed_period(runner, world):
     result = runner.invoke(args=["billing", "run", "--period", "2026-13"])
     assert result.exit_code != 0 and "is not a period" in result.output
+
+
+def test_import_command_loads_a_file_and_refuses_a_bad_one(runner, session, tmp_path, world):
+    good = tmp_path / "partners.csv"
+    good.write_text("code,name,kind,parent_code,brand_name,brand_color\nNEW,New One,channel,,,\n")
+    result = runner.invoke(args=["import", "partners", str(good)])
+    assert result.exit_code == 0 and "1 new, 0 updated" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,kind,parent_code,brand_name,brand_color\nX,,channel,,,\n")
+    result = runner.invoke(args=["import", "partners", str(bad)])
+    assert result.exit_code != 0
+    assert "row 2, column name: is required" in result.output
+    assert "Nothing was imported" in result.output
+    assert session.scalar(select(func.count()).select_from(Partner).filter_by(code="X")) == 0

@@ -18,6 +18,7 @@ PAGES = {
     "customer_admin": ["/customer/", "/customer/accounts/{sub}", "/customer/invoices",
                        "/customer/invoices/{i}", "/customer/invoices/{i}/pdf", "/customer/cpni"],
     "staff": ["/staff/", "/staff/customers/{c}", "/staff/invoices", "/staff/invoices/{i}",
+              "/staff/imports",
               "/staff/invoices/{i}/pdf"],
 }
 ANONYMOUS = ["/auth/login", "/auth/forgot", "/api/v1/openapi.json"]

@@ -1,0 +1,130 @@
+"""Reading, checking and saving one CSV file, all or nothing."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from billing.errors import InvalidInput
+
+MAX_ERRORS = 500  # past this many, the report says how many more there were
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line number in the file, header = 1
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    more_errors: int = 0
+
+    @property
+    def saved(self) -> bool:
+        return not self.errors and self.rows > 0
+
+
+class RowInvalid(Exception):
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
+def _text_lines(stream: BinaryIO) -> Iterator[str]:
+    """Decode as UTF-8 (a BOM is allowed) line by line, failing clearly on other encodings."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    pending = ""
+    for chunk in iter(lambda: stream.read(1 << 16), b""):
+        try:
+            pending += decoder.decode(chunk)
+        except UnicodeDecodeError:
+            raise InvalidInput("The file is not UTF-8 text; save it as CSV UTF-8.") from None
+        *complete, pending = pending.split("\n")
+        for line in complete:
+            yield line + "\n"
+    if pending:
+        yield pending
+
+
+def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each data row, after checking the header."""
+    reader = csv.reader(_text_lines(stream))
+    header = next(reader, None)
+    if header is None:
+        raise InvalidInput("The file is empty.")
+    found = [name.strip() for name in header]
+    if found != list(columns):
+        raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
+                           f"(found: {','.join(found)}).")
+    for number, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(columns):
+            yield number, {"__width__": len(values)}
+            continue
+        yield number, dict(zip(columns, (v.strip() for v in values), strict=True))
+
+
+def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
+               progress: Callable[[int], None] = lambda rows: None) -> ImportReport:
+    """Check every row (first pass), then save them all in one transaction (second pass).
+
+    `open_file` is called once per pass, so the file is streamed twice rather than held.
+    The caller commits when the report says saved, and rolls back otherwise.
+    """
+    report = ImportReport(kind.name)
+    context = kind.context(session)
+    with open_file() as stream:
+        for number, row in rows_of(stream, kind.columns):
+            report.rows += 1
+            _check(kind, context, number, row, report)
+            progress(report.rows)
+    if report.rows == 0:
+        report.errors.append(RowError(2, "", "The file has a header but no rows."))
+    if report.errors:
+        return report
+    with open_file() as stream:
+        batch = []
+        for _, row in rows_of(stream, kind.columns):
+            batch.append(kind.parse(context, row))
+            if len(batch) >= BATCH:
+                _save(session, kind, batch, report)
+                batch = []
+        _save(session, kind, batch, report)
+    return report
+
+
+def _check(kind, context, number: int, row: dict, report: ImportReport) -> None:
+    if "__width__" in row:
+        problem = RowError(number, "", f"expected {len(kind.columns)} columns, "
+                                       f"found {row['__width__']}")
+    else:
+        try:
+            kind.check(context, kind.parse(context, row))
+            return
+        except RowInvalid as invalid:
+            problem = RowError(number, invalid.column, invalid.message)
+    if len(report.errors) < MAX_ERRORS:
+        report.errors.append(problem)
+    else:
+        report.more_errors += 1
+
+
+def _save(session, kind, batch, report) -> None:
+    if batch:
+        created, updated = kind.save(session, batch)
+        report.created += created
+        report.updated += updated

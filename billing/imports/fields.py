@@ -1,0 +1,96 @@
+"""Parsing one CSV cell into a typed value, or a RowInvalid naming the column."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from billing.imports.core import RowInvalid
+from billing.money import CURRENCIES
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def text(row, column, *, required=True, max_length=200) -> str:
+    value = row[column]
+    if required and not value:
+        raise RowInvalid(column, "is required")
+    if len(value) > max_length:
+        raise RowInvalid(column, f"is longer than {max_length} characters")
+    return value
+
+
+def choice(row, column, options) -> str:
+    value = row[column]
+    if value not in options:
+        raise RowInvalid(column, f"{value!r} is not one of {', '.join(options)}")
+    return value
+
+
+def day(row, column, *, required=True) -> date | None:
+    value = row[column]
+    if not value and not required:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RowInvalid(column, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def instant(row, column) -> datetime:
+    value = row[column]
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise RowInvalid(column, f"{value!r} is not a date-time with a UTC offset "
+                                 "(e.g. 2026-03-01T14:05:00-07:00)")
+    return moment
+
+
+def number(row, column, *, places=6, minimum=Decimal(0)) -> Decimal:
+    value = row[column]
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise RowInvalid(column, f"{value!r} is not a number") from None
+    if not parsed.is_finite() or parsed.as_tuple().exponent < -places:
+        raise RowInvalid(column, f"{value!r} has more than {places} decimal places")
+    if parsed < minimum:
+        raise RowInvalid(column, f"{value!r} is below {minimum}")
+    return parsed
+
+
+def currency(row, column, *, required=True) -> str | None:
+    value = row[column]
+    if not value and not required:
+        return None
+    if value not in CURRENCIES:
+        raise RowInvalid(column, f"{value!r} is not a supported currency "
+                                 f"({', '.join(CURRENCIES)})")
+    return value
+
+
+def flag(row, column) -> bool:
+    value = row[column].lower()
+    if value not in ("yes", "no", "true", "false", "1", "0", ""):
+        raise RowInvalid(column, f"{row[column]!r} is not yes or no")
+    return value in ("yes", "true", "1")
+
+
+def email(row, column) -> str:
+    value = text(row, column, max_length=254)
+    if not _EMAIL.fullmatch(value):
+        raise RowInvalid(column, f"{value!r} is not an e-mail address")
+    return value.lower()
+
+
+def reference(mapping: dict, row, column, what: str, *, required=True):
+    value = row[column]
+    if not value and not required:
+        return None
+    if value not in mapping:
+        raise RowInvalid(column, f"no {what} {value!r}")
+    return mapping[value]

@@ -1,0 +1,249 @@
+"""The five importable kinds: their columns, row parsing, checks and upserts by natural key."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from billing.imports import fields as f
+from billing.imports.core import RowInvalid
+from billing.models import Customer, Partner, Product, Service, TaxRate, UsageRecord
+from billing.models.catalog import DELIVERY
+from billing.models.parties import LOCALES, PARTNER_KINDS
+from billing.models.taxes import TAX_KINDS
+from billing.models.usage import CALL_TYPES
+from billing.partners import create_partner
+
+
+def _accounts(session: Session) -> dict:
+    rows = session.execute(select(Customer.account_number, Customer.id, Customer.currency))
+    return {number: (cid, cur) for number, cid, cur in rows}
+
+
+def _duplicate(context, key, column: str) -> None:
+    seen = context.setdefault("seen", set())
+    if key in seen:
+        raise RowInvalid(column, "appears twice in this file")
+    seen.add(key)
+
+
+def _upsert(session: Session, model, key_columns: tuple[str, ...], rows: list[dict]):
+    """Insert new rows and update existing ones, matched on the natural key columns."""
+    columns = [getattr(model, name) for name in key_columns]
+    keys = {tuple(row[name] for name in key_columns) for row in rows}
+    existing = {}
+    for chunk in _chunks(sorted(keys, key=str), 500):
+        condition = [c.in_({k[i] for k in chunk}) for i, c in enumerate(columns)]
+        for found in session.execute(select(model.id, *columns).where(*condition)):
+            existing[tuple(found[1:])] = found[0]
+    new = [row for row in rows if tuple(row[n] for n in key_columns) not in existing]
+    old = [{"id": existing[tuple(row[n] for n in key_columns)], **row}
+           for row in rows if tuple(row[n] for n in key_columns) in existing]
+    if new:
+        session.execute(insert(model), new)
+    if old:
+        session.execute(update(model), old)
+    return len(new), len(old)
+
+
+def _chunks(items, size):
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class UsageKind:
+    name = "usage"
+    columns = ("source_ref", "account_number", "call_type", "destination", "started_at",
+               "minutes", "rate")
+
+    def context(self, session):
+        return {"accounts": _accounts(session)}
+
+    def parse(self, context, row):
+        customer_id, _ = f.reference(context["accounts"], row, "account_number", "account")
+        return {"source_ref": f.text(row, "source_ref", max_length=64),
+                "customer_id": customer_id,
+                "call_type": f.choice(row, "call_type", CALL_TYPES),
+                "destination": f.text(row, "destination", required=False, max_length=64),
+                "started_at": f.instant(row, "started_at"),
+                "minutes": f.number(row, "minutes"), "rate": f.number(row, "rate")}
+
+    def check(self, context, values):
+        _duplicate(context, values["source_ref"], "source_ref")
+
+    def save(self, session, rows):
+        return _upsert(session, UsageRecord, ("source_ref",), rows)
+
+
+class TaxRateKind:
+    name = "tax_rates"
+    columns = ("tax_type", "name", "kind", "country", "region", "locality", "rate",
+               "base_share", "currency", "effective_from")
+
+    def context(self, session):
+        return {}
+
+    def parse(self, context, row):
+        values = {"tax_type": f.text(row, "tax_type", max_length=40),
+                  "name": f.text(row, "name", max_length=120),
+                  "kind": f.choice(row, "kind", TAX_KINDS),
+                  "country": f.text(row, "country", max_length=2).upper(),
+                  "region": f.text(row, "region", required=False, max_length=40),
+                  "locality": f.text(row, "locality", required=False, max_length=80),
+                  "rate": f.number(row, "rate"),
+                  "base_share": f.number(row, "base_share") if row["base_share"] else 1,
+                  "currency": f.currency(row, "currency", required=False),
+                  "effective_from": f.day(row, "effective_from")}
+        if values["kind"] in ("per_line", "per_number") and not values["currency"]:
+            raise RowInvalid("currency", "a per-line or per-number fee needs a currency")
+        return values
+
+    def check(self, context, values):
+        key = tuple(values[k] for k in self.key)
+        _duplicate(context, key, "effective_from")
+
+    key = ("tax_type", "country", "region", "locality", "effective_from")
+
+    def save(self, session, rows):
+        return _upsert(session, TaxRate, self.key, rows)
+
+
+class ServiceKind:
+    name = "services"
+    columns = ("account_number", "product_code", "quantity", "unit_price", "currency",
+               "description", "delivery", "started_on", "ended_on")
+    key = ("customer_id", "product_id", "started_on")
+
+    def context(self, session):
+        products = dict(session.execute(select(Product.code, Product.id)).all())
+        return {"accounts": _accounts(session), "products": products}
+
+    def parse(self, context, row):
+        customer_id, account_currency = f.reference(context["accounts"], row,
+                                                    "account_number", "account")
+        values = {"customer_id": customer_id,
+                  "product_id": f.reference(context["products"], row, "product_code",
+                                            "product"),
+                  "quantity": f.number(row, "quantity"),
+                  "unit_price": f.number(row, "unit_price"),
+                  "currency": f.currency(row, "currency"),
+                  "description": f.text(row, "description", required=False) or None,
+                  "delivery": f.choice(row, "delivery", DELIVERY),
+                  "started_on": f.day(row, "started_on"),
+                  "ended_on": f.day(row, "ended_on", required=False)}
+        if values["currency"] != account_currency:
+            raise RowInvalid("currency", f"the account is billed in {account_currency}")
+        if values["ended_on"] and values["ended_on"] < values["started_on"]:
+            raise RowInvalid("ended_on", "is before started_on")
+        return values
+
+    def check(self, context, values):
+        _duplicate(context, tuple(values[k] for k in self.key), "started_on")
+
+    def save(self, session, rows):
+        return _upsert(session, Service, self.key, rows)
+
+
+class CustomerKind:
+    name = "customers"
+    columns = ("account_number", "name", "parent_account", "pays_own_charges",
+               "partner_code", "email", "phone", "address_line1", "address_line2", "city",
+               "region", "postal_code", "country", "locale", "currency")
+
+    def context(self, session):
+        partners = dict(session.execute(select(Partner.code, Partner.id)).all())
+        return {"accounts": _accounts(session), "partners": partners, "in_file": set()}
+
+    def parse(self, context, row):
+        parent = row["parent_account"]
+        if parent and parent not in context["accounts"] and parent not in context["in_file"]:
+            raise RowInvalid("parent_account", f"no account {parent!r} (list corporate "
+                                               "accounts before their locations)")
+        return {"account_number": f.text(row, "account_number", max_length=20),
+                "name": f.text(row, "name"), "parent_account": parent or None,
+                "pays_own_charges": f.flag(row, "pays_own_charges"),
+                "partner_id": f.reference(context["partners"], row, "partner_code",
+                                          "partner", required=False),
+                "email_of_record": f.email(row, "email"),
+                "phone_of_record": f.text(row, "phone", max_length=32),
+                "address_line1": f.text(row, "address_line1"),
+                "address_line2": f.text(row, "address_line2", required=False) or None,
+                "city": f.text(row, "city", max_length=100),
+                "region": f.text(row, "region", required=False, max_length=100) or None,
+                "postal_code": f.text(row, "postal_code", max_length=20),
+                "country": f.text(row, "country", max_length=2).upper(),
+                "locale": f.choice(row, "locale", LOCALES),
+                "currency": f.currency(row, "currency")}
+
+    def check(self, context, values):
+        _duplicate(context, values["account_number"], "account_number")
+        context["in_file"].add(values["account_number"])
+
+    def save(self, session, rows):
+        created = updated = 0
+        for values in rows:  # row by row: locations refer to accounts made just before
+            parent = values.pop("parent_account")
+            values["parent_id"] = _account_id(session, parent) if parent else None
+            found = session.scalars(select(Customer).where(
+                Customer.account_number == values["account_number"])).first()
+            if found is None:
+                session.add(Customer(**values))
+                created += 1
+            else:
+                for key, value in values.items():
+                    setattr(found, key, value)
+                updated += 1
+            session.flush()
+        return created, updated
+
+
+def _account_id(session, number):
+    return session.scalar(select(Customer.id).where(Customer.account_number == number))
+
+
+class PartnerKind:
+    name = "partners"
+    columns = ("code", "name", "kind", "parent_code", "brand_name", "brand_color")
+
+    def context(self, session):
+        existing = {p.code: p for p in session.scalars(select(Partner))}
+        return {"existing": existing, "in_file": {}}
+
+    def parse(self, context, row):
+        values = {"code": f.text(row, "code", max_length=32), "name": f.text(row, "name"),
+                  "kind": f.choice(row, "kind", PARTNER_KINDS),
+                  "parent_code": row["parent_code"] or None,
+                  "brand_name": f.text(row, "brand_name", required=False) or None,
+                  "brand_color": f.text(row, "brand_color", required=False,
+                                        max_length=7) or None}
+        parent = values["parent_code"]
+        known = {**{c: p.kind for c, p in context["existing"].items()}, **context["in_file"]}
+        if parent and known.get(parent) != "agency":
+            raise RowInvalid("parent_code", f"no agency {parent!r} (list parents first)")
+        before = context["existing"].get(values["code"])
+        if before and (before.kind != values["kind"]
+                       or (before.parent.code if before.parent else None) != parent):
+            raise RowInvalid("kind", "a partner's kind and parent cannot change by import")
+        return values
+
+    def check(self, context, values):
+        _duplicate(context, values["code"], "code")
+        context["in_file"][values["code"]] = values["kind"]
+
+    def save(self, session, rows):
+        created = updated = 0
+        for values in rows:
+            found = session.scalars(select(Partner).where(Partner.code == values["code"])).first()
+            if found is None:
+                parent = session.scalars(select(Partner).where(
+                    Partner.code == values.pop("parent_code"))).first()
+                create_partner(session, parent=parent, **values)
+                created += 1
+            else:
+                found.name = values["name"]
+                found.brand_name, found.brand_color = values["brand_name"], values["brand_color"]
+                updated += 1
+        return created, updated
+
+
+KINDS = {kind.name: kind for kind in (PartnerKind(), CustomerKind(), ServiceKind(),
+                                      UsageKind(), TaxRateKind())}
