@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from billing.clock import parse_period
 from billing.cpni import APPROVAL_STATES
 from billing.errors import InvalidInput
-from billing.models import Customer, Invoice, Service
+from billing.models import Customer, Invoice, InvoiceLine, Service
 from billing.models.invoices import INVOICE_STATUSES
 from billing.numbers import whole_number
 from portal import access
@@ -93,3 +93,10 @@ def services_of(session, customer) -> list:
         .order_by(Service.started_on, Service.id)
     )
     return list(session.scalars(query))
+
+
+def invoice_accounts(session, invoice) -> dict:
+    """The locations whose lines a corporate invoice carries, by id (one query)."""
+    ids = select(InvoiceLine.sub_account_id).where(InvoiceLine.invoice_id == invoice.id,
+                                                   InvoiceLine.sub_account_id.is_not(None))
+    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}

@@ -80,7 +80,8 @@ def invoice_page(invoice_id, template: str, **extra):
     now = utcnow()
     invoice = access.get_invoice(db.session, current_user, invoice_id)
     grant = _accesses([invoice.customer], now)[invoice.customer_id]
-    data = invoice_dict(invoice, grant, with_lines=True)
+    accounts = listing.invoice_accounts(db.session, invoice)
+    data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts)
     _log(grant, invoice.customer_id, "page", f"invoice {invoice.number}", now)
     return render_template(
         template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice), **extra
@@ -105,7 +106,8 @@ def pdf_response(invoice: Invoice, grant, locale: str) -> Response:
     """
     config = current_app.config
     provider = {"name": config["PROVIDER_NAME"], "address": config["PROVIDER_ADDRESS"]}
-    document = {"invoice": invoice_dict(invoice, grant, with_lines=True),
+    accounts = listing.invoice_accounts(db.session, invoice)
+    document = {"invoice": invoice_dict(invoice, grant, with_lines=True, accounts=accounts),
                 "brand": brand_for(invoice), "provider": provider, "locale": locale}
 
     def render():

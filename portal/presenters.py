@@ -71,7 +71,10 @@ def service_dict(service) -> dict:
     }
 
 
-def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False) -> dict:
+def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
+                 accounts: dict | None = None) -> dict:
+    """The invoice as the viewer may see it. `accounts` maps the ids of a corporate
+    invoice's locations to their customers, to name its sections."""
     data = {
         "id": invoice.id,
         "number": invoice.number,
@@ -103,9 +106,29 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False) -> di
     if with_lines:
         shown = [line for line in invoice.lines if access.usage or line.kind != "usage"]
         data["lines"] = [line_dict(line, cur, access) for line in shown]
+        data["sections"] = sections(invoice, data["lines"], accounts or {})
         if not access.usage:
             data["usage_withheld"] = withheld_usage()
     return data
+
+
+def sections(invoice, lines: list[dict], accounts: dict) -> list[dict]:
+    """A corporate invoice's lines grouped by account: the corporate first, then each
+    location, each with its subtotal (charges, taxes and credits of that account)."""
+    order = [None] + sorted({line["sub_account_id"] for line in lines} - {None},
+                            key=lambda i: accounts[i].account_number if i in accounts else "")
+    result = []
+    for account_id in order:
+        own = [line for line in lines if line["sub_account_id"] == account_id]
+        if not own:
+            continue
+        customer = invoice.customer if account_id is None else accounts.get(account_id)
+        result.append({
+            "account": customer_ref(customer) if customer else {"id": account_id},
+            "lines": own,
+            "subtotal": money(sum(line["amount"]["minor"] for line in own), invoice.currency),
+        })
+    return result
 
 
 def line_dict(line, currency: str, access: CpniAccess) -> dict:

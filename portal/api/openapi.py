@@ -74,6 +74,7 @@ def _schemas() -> dict:
             "kind": {"type": "string"}, "description": {"type": "string"},
             "call_type": {"type": "string", "nullable": True},
             "jurisdiction": {"type": "string", "nullable": True},
+            "sub_account_id": {"type": "integer", "nullable": True},
             "quantity": {"type": "string"}, "unit_price": {"type": "string"},
             "amount": _ref("Money")}},
         "Invoice": {"type": "object", "properties": {
@@ -89,6 +90,15 @@ def _schemas() -> dict:
             "bill_to": {"type": "object"},
             **{name: _ref("Money") for name in money_fields},
             "lines": {"type": "array", "items": _ref("InvoiceLine")},
+            "sections": {"type": "array", "description": (
+                "The lines grouped by account: a corporate invoice has one section for the "
+                "corporate account and one per location, each with its subtotal."),
+                "items": {"type": "object", "properties": {
+                    "account": CUSTOMER_REF, "subtotal": _ref("Money"),
+                    "lines": {"type": "array", "items": _ref("InvoiceLine")}}}},
+            "usage_withheld": {**_ref("Withheld"), "description": (
+                "Present when the customer approved billing detail only: usage lines and "
+                "call types are left out.")},
             "cpni_withheld": _ref("Withheld")}},
     }
 

@@ -66,7 +66,8 @@ def invoice(invoice_id):
     now = utcnow()
     found = access.get_invoice(db.session, g.api_user, invoice_id)
     grant = _grants([found.customer], now)[found.customer_id]
-    data = invoice_dict(found, grant, with_lines=True)
+    data = invoice_dict(found, grant, with_lines=True,
+                        accounts=listing.invoice_accounts(db.session, found))
     _log({found.customer_id: grant}, f"invoice {found.number}", now)
     return jsonify({"data": data})
 
