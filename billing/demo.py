@@ -246,7 +246,8 @@ def _grow(session, rng, customer, period):
 
 
 def customer_services(session, customer):
-    return session.scalars(select(Service).where(Service.customer_id == customer.id)).all()
+    query = select(Service).where(Service.customer_id == customer.id).order_by(Service.id)
+    return session.scalars(query).all()  # ordered: the demo must be the same on every database
 
 
 def _approvals(session, rng, customers):
