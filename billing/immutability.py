@@ -45,8 +45,8 @@ def refuse_changes_to_issued_invoices(session, flush_context, instances):
         invoice = obj if isinstance(obj, Invoice) else getattr(obj, "invoice", None)
         if isinstance(obj, (Invoice, InvoiceLine)) and _issued(invoice):
             _refuse(invoice)
-    for obj in session.new:
+    new = session.new  # a fresh set on each access: read it once, not once per object
+    for obj in new:
         # A line added to an invoice issued earlier; a new invoice with its lines is fine.
-        if isinstance(obj, InvoiceLine) and obj.invoice not in session.new \
-                and _issued(obj.invoice):
+        if isinstance(obj, InvoiceLine) and obj.invoice not in new and _issued(obj.invoice):
             _refuse(obj.invoice)
