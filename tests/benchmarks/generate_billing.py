@@ -33,6 +33,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from billing import demo
 from billing.clock import PROVIDER_TZ, BillPeriod, period_containing
 from billing.imports.kinds import UsageKind
 from billing.issuing import PAYMENT_TERMS
@@ -54,15 +55,8 @@ PARTNERS = [  # code, name, kind, parent code, brand name
 ]
 PARTNER_SHARE = 0.75  # of the accounts have a serving partner; the rest are direct
 
-PRODUCTS = [  # code, name, kind, unit, list price in USD
-    ("TOC-NUM", "Teams Operator Connect number", "recurring", "number", "1.50"),
-    ("VOICE-SEAT", "Voice seat", "recurring", "seat", "18.00"),
-    ("CC-SEAT", "Contact-centre seat", "recurring", "seat", "65.00"),
-    ("SIP-CH", "SIP trunk channel", "recurring", "channel", "12.50"),
-    ("TF-NUM", "Toll-free number", "recurring", "number", "4.00"),
-    ("MSG", "Business messaging bundle", "recurring", "bundle", "25.00"),
-    ("PORT", "Number porting", "one_time", "number", "15.00"),
-]
+# The demo's catalogue (code, name, kind, unit, list price in USD), without metered usage.
+PRODUCTS = [product for product in demo.PRODUCTS if product[2] != "usage"]
 RECURRING = [code for code, _, kind, _, _ in PRODUCTS if kind == "recurring"]
 QUANTITIES = {  # by unit
     "number": [1, 2, 5, 10, 20, 25, 50, 100, 250],
