@@ -193,11 +193,7 @@ def main(argv=None) -> None:
             with app.app_context():
                 db.engine.dispose()
     finally:
-        if args.keep:
-            print(f"\nKept the database: {args.database_url}")
-        else:
-            harness.drop_database(args.database_url)
-            print("\nDropped the benchmark database.")
+        harness.keep_or_drop(args.database_url, args.keep)
 
 
 if __name__ == "__main__":

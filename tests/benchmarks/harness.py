@@ -171,3 +171,12 @@ def explain(engine: sa.Engine, statements: list[Statement], min_ms: float) -> st
                          + "\n".join(plan))
         connection.rollback()
     return "\n\n".join(parts) or f"(no SELECT took {min_ms} ms or more)"
+
+
+def keep_or_drop(url: str, keep: bool) -> None:
+    """End of a benchmark: keep the database for inspection, or drop it."""
+    if keep:
+        print(f"\nKept the database: {url}")
+    else:
+        drop_database(url)
+        print("\nDropped the benchmark database.")
