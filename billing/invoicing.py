@@ -6,7 +6,9 @@
 - One-time charges and usage are billed in arrears (the previous period).
 - Taxes follow the jurisdiction of each account on the invoice; credits come last.
 A corporate invoice carries its sub-accounts' lines, tagged with the sub-account,
-except for sub-accounts that pay their own charges.
+except for sub-accounts that pay their own charges. A rebiller's wholesale invoice
+carries every end customer's lines, tagged with the end customer, at wholesale prices
+and taxed where each end customer is (billing/pricing.py says which price applies).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from billing.credit_notes import apply_credit_notes
 from billing.issuing import bill_to_snapshot
 from billing.models import Customer, Invoice, InvoiceLine, Service, UsageRecord
 from billing.money import Money, line_amount
+from billing.pricing import PriceBooks, Pricer, pricer_for
 from billing.proration import overlap_days, prorated_minor
 from billing.taxes import Taxable, exempt_tax_types, rates_in_force, tax_lines
 
@@ -37,23 +40,31 @@ def previous_period(period: BillPeriod) -> BillPeriod:
 
 
 def members(session: Session, account: Customer) -> list[Customer]:
-    """The accounts billed on this account's invoice: itself and its dependent locations."""
+    """The accounts billed on this account's invoice: itself and its dependent locations,
+    or for a rebiller's wholesale account, its end customers in the account's currency."""
+    if account.is_wholesale:
+        return list(session.scalars(select(Customer).where(
+            Customer.partner_id == account.partner_id, Customer.billing_role == "retail",
+            Customer.currency == account.currency).order_by(Customer.account_number)))
     subs = select(Customer).where(Customer.parent_id == account.id,
                                   Customer.pays_own_charges.is_(False))
     return [account, *session.scalars(subs.order_by(Customer.account_number))]
 
 
 def draft_invoice(session: Session, account: Customer, period: BillPeriod,
-                  now: datetime) -> Invoice | None:
+                  now: datetime, books: PriceBooks | None = None) -> Invoice | None:
     """Build the draft for one bill-to account, or None when there is nothing to bill."""
     invoice = Invoice(customer=account, period_start=period.start, period_end=period.end,
                       currency=account.currency, status="draft",
                       bill_to=bill_to_snapshot(account), created_at=now)
+    pricer = pricer_for(books or PriceBooks.load(session), account)
     exempt = exempt_tax_types(session, account.id)
     for member in members(session, account):
         services = _services(session, member)
-        lines = _charges(session, account, member, services, period)
-        exempt_here = exempt | exempt_tax_types(session, member.id)
+        lines = _charges(session, account, member, services, period, pricer)
+        # A rebiller's resale certificate is what counts on its wholesale invoice.
+        exempt_here = exempt if account.is_wholesale else (
+            exempt | exempt_tax_types(session, member.id))
         lines += _taxes(session, member, lines, services, period, exempt_here)
         for line in lines:
             line.sub_account_id = None if member.id == account.id else member.id
@@ -86,27 +97,28 @@ def _services(session: Session, member: Customer) -> list[Service]:
                                 .order_by(Service.started_on, Service.id)))
 
 
-def _charges(session, account, member, services, period) -> list[InvoiceLine]:
+def _charges(session, account, member, services, period, pricer) -> list[InvoiceLine]:
     before = previous_period(period)
     return (
         [line for s in services if s.product.kind == "recurring"
-         for line in _recurring(s, period)]
-        + _true_ups(session, account, services, before)
-        + [_one_time(s) for s in services
+         for line in _recurring(s, period, pricer)]
+        + _true_ups(session, account, services, before, pricer)
+        + [_one_time(s, pricer) for s in services
            if s.product.kind == "one_time" and before.start <= s.started_on <= before.end]
-        + _usage(session, member, before)
+        + _usage(session, member, before, pricer)
     )
 
 
-def _earned(service: Service, period: BillPeriod) -> int:
+def _earned(service: Service, period: BillPeriod, pricer: Pricer) -> int:
+    """What the service earns over the period, at the price in force when it began."""
     days = overlap_days(period, service.started_on, service.ended_on)
-    full = Decimal(service.quantity) * Decimal(service.unit_price)
+    price = pricer.unit_price(service, period.start)
     if days == period.days:
-        return line_amount(service.quantity, service.unit_price, service.currency)
-    return prorated_minor(full, service.currency, period, days)
+        return line_amount(service.quantity, price, service.currency)
+    return prorated_minor(Decimal(service.quantity) * price, service.currency, period, days)
 
 
-def _recurring(service: Service, period: BillPeriod) -> list[InvoiceLine]:
+def _recurring(service: Service, period: BillPeriod, pricer: Pricer) -> list[InvoiceLine]:
     days = overlap_days(period, service.started_on, service.ended_on)
     if not days:
         return []
@@ -114,17 +126,18 @@ def _recurring(service: Service, period: BillPeriod) -> list[InvoiceLine]:
     if days < period.days:
         label += f", {days} of {period.days} days"
     return [InvoiceLine(kind="recurring", description=label[:300], service_id=service.id,
-                        quantity=Decimal(service.quantity), unit_price=service.unit_price,
-                        amount_minor=_earned(service, period))]
+                        quantity=Decimal(service.quantity),
+                        unit_price=pricer.unit_price(service, period.start),
+                        amount_minor=_earned(service, period, pricer))]
 
 
-def _true_ups(session, account, services, before: BillPeriod) -> list[InvoiceLine]:
+def _true_ups(session, account, services, before: BillPeriod, pricer) -> list[InvoiceLine]:
     """Charges or credits for what changed during the previous period."""
     billed = _billed_for(session, account, before)
     had_invoice = billed is not None
     lines = []
     for service in (s for s in services if s.product.kind == "recurring"):
-        earned = _earned(service, before)
+        earned = _earned(service, before, pricer)
         started_then = before.start <= service.started_on <= before.end
         if not had_invoice and not started_then:
             continue  # billed before this system, or not at all: nothing to true up
@@ -153,12 +166,12 @@ def _billed_for(session, account, period: BillPeriod) -> dict | None:
     return {service_id: int(total) for service_id, total in rows}
 
 
-def _one_time(service: Service) -> InvoiceLine:
+def _one_time(service: Service, pricer: Pricer) -> InvoiceLine:
+    price = pricer.unit_price(service, service.started_on)
     return InvoiceLine(kind="one_time", service_id=service.id,
                        description=f"{service.product.name} ({service.description or ''})"[:300],
-                       quantity=Decimal(service.quantity), unit_price=service.unit_price,
-                       amount_minor=line_amount(service.quantity, service.unit_price,
-                                                service.currency))
+                       quantity=Decimal(service.quantity), unit_price=price,
+                       amount_minor=line_amount(service.quantity, price, service.currency))
 
 
 def _bounds(period: BillPeriod) -> tuple[datetime, datetime]:
@@ -168,7 +181,7 @@ def _bounds(period: BillPeriod) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _usage(session, member, period: BillPeriod) -> list[InvoiceLine]:
+def _usage(session, member, period: BillPeriod, pricer: Pricer) -> list[InvoiceLine]:
     """Usage of the period summarised by call type, destination and rate."""
     start, end = _bounds(period)
     rows = session.execute(
@@ -179,13 +192,13 @@ def _usage(session, member, period: BillPeriod) -> list[InvoiceLine]:
         .group_by(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate)
         .order_by(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate))
     lines = []
-    for call_type, destination, rate, minutes in rows:
-        minutes = Decimal(minutes)
+    for call_type, destination, rated, minutes in rows:
+        minutes, rate = Decimal(minutes), pricer.usage_rate(rated)
         where = f" to {destination}" if destination else ""
         lines.append(InvoiceLine(
-            kind="usage", call_type=call_type, quantity=minutes, unit_price=Decimal(rate),
+            kind="usage", call_type=call_type, quantity=minutes, unit_price=rate,
             description=f"{CALL_LABELS[call_type]}{where}: {minutes.normalize():f} min"[:300],
-            amount_minor=line_amount(minutes, Decimal(rate), member.currency)))
+            amount_minor=line_amount(minutes, rate, member.currency)))
     return lines
 
 

@@ -20,6 +20,7 @@ from billing.clock import BillPeriod
 from billing.invoicing import draft_invoice
 from billing.issuing import issue_invoice
 from billing.models import Customer, Invoice, InvoiceRun
+from billing.pricing import PriceBooks
 
 
 @dataclass
@@ -57,8 +58,9 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
     run = _run_record(session, period, started_by, now)
     accounts = bill_to_accounts(session, period)
     result = RunResult(run.id)
+    books = PriceBooks.load(session)
     for done, account_id in enumerate(accounts, 1):
-        _draft_one(session, account_id, period, now, result)
+        _draft_one(session, account_id, period, now, result, books)
         progress(done, len(accounts))
     run = session.get(InvoiceRun, result.run_id)
     run.drafted += result.drafted
@@ -67,10 +69,10 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
     return result
 
 
-def _draft_one(session, account_id, period, now, result: RunResult) -> None:
+def _draft_one(session, account_id, period, now, result: RunResult, books) -> None:
     account = session.get(Customer, account_id)
     try:
-        invoice = draft_invoice(session, account, period, now)
+        invoice = draft_invoice(session, account, period, now, books)
         session.commit()
     except IntegrityError:
         session.rollback()  # another run drafted it meanwhile

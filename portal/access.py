@@ -6,7 +6,9 @@ CPNI (services, usage, charges, line items, amounts) is visible to:
   - the customer itself (its own account and, for a corporate, its sub-accounts);
   - billing staff, once they have stated a purpose (billing or support);
   - a partner only while the customer's approval for that very partner is in force.
-An approval given by a corporate account covers its sub-accounts.
+An approval given by a corporate account covers its sub-accounts. A rebiller's own
+wholesale account is the rebiller's, but each end customer's section of its wholesale
+invoice is that end customer's CPNI and follows the end customer's approval.
 """
 
 from __future__ import annotations
@@ -157,11 +159,26 @@ def cpni_access_many(
     holders = {c.id: consent_holder_id(c) for c in customers}
     scopes = cpni.approved_scopes(session, user.partner_id, set(holders.values()), now)
     return {
-        c.id: CpniAccess(True, purpose="partner_access", scope=scopes[holders[c.id]])
+        c.id: CpniAccess(True)  # the rebiller's own account: not a disclosure
+        if c.is_wholesale and c.partner_id == user.partner_id
+        else CpniAccess(True, purpose="partner_access", scope=scopes[holders[c.id]])
         if holders[c.id] in scopes
         else CpniAccess(False, reason="no_approval")
         for c in customers
     }
+
+
+def end_customer_access(session: Session, user: User, invoice: Invoice, accounts: dict,
+                        now: datetime, purpose: str | None = None) -> dict[int, CpniAccess]:
+    """Per end customer, what the user may see of its section on a wholesale invoice.
+
+    Other invoices' sections are locations covered by the invoice's own access: empty.
+    Staff's purpose stated for the rebiller's account carries to its end customers.
+    """
+    if not invoice.customer.is_wholesale:
+        return {}
+    return cpni_access_many(session, user, accounts.values(), now,
+                            dict.fromkeys(accounts, purpose))
 
 
 def _staff_access(purpose: str | None) -> CpniAccess:

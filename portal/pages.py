@@ -80,9 +80,8 @@ def invoice_page(invoice_id, template: str, **extra):
     now = utcnow()
     invoice = access.get_invoice(db.session, current_user, invoice_id)
     grant = _accesses([invoice.customer], now)[invoice.customer_id]
-    accounts = listing.invoice_accounts(db.session, invoice)
-    data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts)
-    _log(grant, invoice.customer_id, "page", f"invoice {invoice.number}", now)
+    data, grants = invoice_view(current_user, invoice, grant, now)
+    _log_all(grants, "page", f"invoice {invoice.number}", now)
     return render_template(
         template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice), **extra
     )
@@ -92,12 +91,23 @@ def invoice_pdf(invoice_id):
     now = utcnow()
     invoice = access.get_invoice(db.session, current_user, invoice_id)
     grant = _accesses([invoice.customer], now)[invoice.customer_id]
-    locale = select_locale()
-    _log(grant, invoice.customer_id, "pdf", f"invoice {invoice.number} PDF", now)
-    return pdf_response(invoice, grant, locale)
+    data, grants = invoice_view(current_user, invoice, grant, now)
+    _log_all(grants, "pdf", f"invoice {invoice.number} PDF", now)
+    return pdf_response(invoice, data, select_locale())
 
 
-def pdf_response(invoice: Invoice, grant, locale: str) -> Response:
+def invoice_view(user, invoice: Invoice, grant, now) -> tuple[dict, dict]:
+    """The invoice with its lines as this user may see it, and every access it used
+    (the invoice's account and, on a wholesale invoice, each end customer's)."""
+    accounts = listing.invoice_accounts(db.session, invoice)
+    purpose = staff_purpose(invoice.customer_id) if user.is_staff else None
+    sections = access.end_customer_access(db.session, user, invoice, accounts, now, purpose)
+    data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
+                        section_access=sections)
+    return data, {**sections, invoice.customer_id: grant}
+
+
+def pdf_response(invoice: Invoice, data: dict, locale: str) -> Response:
     """Render the invoice PDF for this viewer, reusing an earlier rendering of the same text.
 
     The cache key is a digest of everything the document shows (the policy-filtered
@@ -106,8 +116,7 @@ def pdf_response(invoice: Invoice, grant, locale: str) -> Response:
     """
     config = current_app.config
     provider = {"name": config["PROVIDER_NAME"], "address": config["PROVIDER_ADDRESS"]}
-    accounts = listing.invoice_accounts(db.session, invoice)
-    document = {"invoice": invoice_dict(invoice, grant, with_lines=True, accounts=accounts),
+    document = {"invoice": data,
                 "brand": brand_for(invoice), "provider": provider, "locale": locale}
 
     def render():
@@ -129,15 +138,20 @@ def pdf_response(invoice: Invoice, grant, locale: str) -> Response:
 
 
 def brand_for(invoice: Invoice) -> dict | None:
-    """A wholesale rebiller's end customers see the rebiller's brand."""
+    """A wholesale rebiller's end customers see the rebiller's brand; the rebiller's own
+    wholesale invoice comes from the provider."""
     partner = invoice.customer.partner
-    if partner is None or partner.kind != "wholesale":
+    if partner is None or partner.kind != "wholesale" or invoice.customer.is_wholesale:
         return None
     return {"name": partner.display_brand, "color": partner.brand_color}
 
 
 def _log(grant, customer_id: int, surface: str, subject: str, now) -> None:
+    _log_all({customer_id: grant}, surface, subject, now)
+
+
+def _log_all(grants: dict, surface: str, subject: str, now) -> None:
     access.record_disclosures(
-        db.session, current_user, {customer_id: grant}, surface=surface, subject=subject, now=now
+        db.session, current_user, grants, surface=surface, subject=subject, now=now
     )
     db.session.commit()

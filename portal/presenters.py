@@ -72,9 +72,11 @@ def service_dict(service) -> dict:
 
 
 def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
-                 accounts: dict | None = None) -> dict:
-    """The invoice as the viewer may see it. `accounts` maps the ids of a corporate
-    invoice's locations to their customers, to name its sections."""
+                 accounts: dict | None = None, section_access: dict | None = None) -> dict:
+    """The invoice as the viewer may see it. `accounts` maps the ids of the accounts
+    whose sections the invoice has (a corporate's locations, a rebiller's end customers)
+    to their customers; `section_access` says what of each end customer's section the
+    viewer may see (access.end_customer_access)."""
     data = {
         "id": invoice.id,
         "number": invoice.number,
@@ -104,30 +106,44 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
         amount_due=money(invoice.amount_due_minor, cur),
     )
     if with_lines:
-        shown = [line for line in invoice.lines if access.usage or line.kind != "usage"]
-        data["lines"] = [line_dict(line, cur, access) for line in shown]
-        data["sections"] = sections(invoice, data["lines"], accounts or {})
+        section_access = section_access or {}
+
+        def grant_for(line) -> CpniAccess:
+            return section_access.get(line.sub_account_id, access)
+
+        shown = [line for line in invoice.lines if grant_for(line).visible
+                 and (grant_for(line).usage or line.kind != "usage")]
+        data["lines"] = [line_dict(line, cur, grant_for(line)) for line in shown]
+        data["sections"] = sections(invoice, data["lines"], accounts or {}, section_access)
         if not access.usage:
             data["usage_withheld"] = withheld_usage()
     return data
 
 
-def sections(invoice, lines: list[dict], accounts: dict) -> list[dict]:
-    """A corporate invoice's lines grouped by account: the corporate first, then each
-    location, each with its subtotal (charges, taxes and credits of that account)."""
-    order = [None] + sorted({line["sub_account_id"] for line in lines} - {None},
+def sections(invoice, lines: list[dict], accounts: dict, section_access: dict) -> list[dict]:
+    """The lines grouped by account: the invoice's own account first, then each location
+    or end customer with its subtotal (charges, taxes and credits of that account).
+    An end customer whose CPNI the viewer may not see keeps only its name."""
+    ids = {line["sub_account_id"] for line in lines} | set(section_access)
+    order = [None] + sorted(ids - {None},
                             key=lambda i: accounts[i].account_number if i in accounts else "")
     result = []
     for account_id in order:
         own = [line for line in lines if line["sub_account_id"] == account_id]
-        if not own:
+        grant = section_access.get(account_id)
+        if not own and grant is None:
             continue
         customer = invoice.customer if account_id is None else accounts.get(account_id)
-        result.append({
-            "account": customer_ref(customer) if customer else {"id": account_id},
-            "lines": own,
-            "subtotal": money(sum(line["amount"]["minor"] for line in own), invoice.currency),
-        })
+        section = {"account": customer_ref(customer) if customer else {"id": account_id},
+                   "lines": own}
+        if grant is not None and not grant.visible:
+            section["cpni_withheld"] = withheld(grant)
+        else:
+            section["subtotal"] = money(sum(line["amount"]["minor"] for line in own),
+                                        invoice.currency)
+        if grant is not None and grant.visible and not grant.usage:
+            section["usage_withheld"] = withheld_usage()
+        result.append(section)
     return result
 
 

@@ -10,14 +10,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from billing.identity import hash_password
 from billing.models import (
     CpniApproval,
     Customer,
     Invoice,
     InvoiceLine,
+    PriceBook,
+    PriceBookEntry,
     Product,
     Service,
+    TaxRate,
     User,
 )
 from billing.partners import create_partner
@@ -32,6 +37,7 @@ USAGE_MARKER = "OKAPI-CALLS-5120"
 CPNI_MARKERS = ("ZEBRA-SERVICE-7731", "QUOKKA-LINE-4410", USAGE_MARKER, "8,642.19", "8.642,19",
                 "8642.19", "864219")
 USAGE_MINOR = 2_500
+REBILLED_MARKER = "HERON-SEATS-3307"  # an end customer's service, on a wholesale invoice
 
 
 @dataclass
@@ -153,3 +159,49 @@ def build_world(session) -> World:
     u["staff"] = make_user(session, "specialist@staff.test", "billing_specialist",
                            totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", totp_enabled_at=NOW)
     return w
+
+
+@dataclass
+class Rebiller:
+    account: Customer  # the rebiller's wholesale account (USD)
+    end_customer: Customer  # in Texas, priced from the retail book
+    foreign: Customer  # in Canada (CAD), on a contract price: not on the USD wholesale bill
+
+
+def add_rebiller_books(session, world) -> Rebiller:
+    """Price books for the world's rebiller ("wholesale") and its wholesale account.
+
+    Voice seat: list 18.00, wholesale 12.60 (falls back to the list for other products),
+    retail 21.00 with usage at cost plus 25 %. Sales tax 2.9 % in Colorado, 6.25 % in Texas.
+    """
+    rebiller = world.partners["wholesale"]
+    seat = session.scalars(select(Product).where(Product.code == "VOICE-SEAT")).one()
+    since = date(2026, 1, 1)
+    books = {}
+    for kind, code, partner, base, markup, price in [
+            ("list", "LIST-USD", None, None, "0", "18.00"),
+            ("wholesale", "WS-WHOLESALE-USD", rebiller, "list", "0", "12.60"),
+            ("retail", "WS-RETAIL-USD", rebiller, None, "0.25", "21.00")]:
+        books[kind] = PriceBook(code=code, name=code.title(), kind=kind, partner=partner,
+                                currency="USD", base_book=books.get(base),
+                                usage_markup=Decimal(markup))
+        session.add(PriceBookEntry(book=books[kind], product=seat, unit_price=Decimal(price),
+                                   effective_from=since))
+    for region, name, rate in [("CO", "Colorado sales tax", "0.029"),
+                               ("TX", "Texas sales tax", "0.0625")]:
+        session.add(TaxRate(tax_type="sales", name=name, kind="percent", country="US",
+                            region=region, locality="", rate=Decimal(rate),
+                            base_share=Decimal(1), effective_from=since))
+    account = make_customer(session, "WS-0001", "Rebill Ltd (wholesale account)",
+                            partner=rebiller, billing_role="wholesale")
+    texan = make_customer(session, "AC-0200", "Lone Star Dental", partner=rebiller,
+                          city="Austin", region="TX", postal_code="78701")
+    session.add(Service(customer=texan, product=seat, quantity=Decimal(10), currency="USD",
+                        description=f"Seats {REBILLED_MARKER}", started_on=since))
+    canadian = make_customer(session, "AC-0201", "Maple Clinics", partner=rebiller,
+                             city="Toronto", region="ON", postal_code="M5H 2N2", country="CA",
+                             currency="CAD")
+    session.add(Service(customer=canadian, product=seat, quantity=Decimal(2),
+                        unit_price=Decimal("24.00"), currency="CAD", started_on=since))
+    session.flush()
+    return Rebiller(account, texan, canadian)

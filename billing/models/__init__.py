@@ -2,7 +2,7 @@
 
 from billing import immutability  # noqa: F401  (importing registers the guard)
 from billing.db import Base
-from billing.models.catalog import Product, Service
+from billing.models.catalog import PriceBook, PriceBookEntry, Product, Service
 from billing.models.cpni import CpniApproval, CpniDisclosure
 from billing.models.invoices import CreditNote, Invoice, InvoiceLine, NumberSeries
 from billing.models.parties import Customer, Partner
@@ -23,6 +23,8 @@ __all__ = [
     "LoginThrottle",
     "NumberSeries",
     "Partner",
+    "PriceBook",
+    "PriceBookEntry",
     "PasswordReset",
     "Product",
     "Service",

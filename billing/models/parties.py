@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.clock import utcnow
@@ -12,6 +12,7 @@ from billing.db import Base, UTCDateTime
 
 PARTNER_KINDS = ("channel", "agency", "wholesale")
 LOCALES = ("en_US", "en_GB", "de", "fr", "es")
+BILLING_ROLES = ("retail", "wholesale")
 
 
 class Partner(Base):
@@ -42,10 +43,25 @@ class Partner(Base):
 
 
 class Customer(Base):
-    """An end-customer account; a corporate account's locations are its sub-accounts."""
+    """An account the provider bills.
+
+    Most are end customers ("retail"); a corporate account's locations are its
+    sub-accounts. A "wholesale" account is a rebiller's own account with the provider
+    (its `partner` is that rebiller): its invoice bills the rebiller, at wholesale
+    prices, for every end customer of the rebiller in the account's currency.
+    """
 
     __tablename__ = "customer"
-    __table_args__ = (CheckConstraint(f"locale IN {LOCALES}", name="locale"),)
+    __table_args__ = (
+        CheckConstraint(f"locale IN {LOCALES}", name="locale"),
+        CheckConstraint(f"billing_role IN {BILLING_ROLES}", name="billing_role"),
+        CheckConstraint("billing_role = 'retail' OR (partner_id IS NOT NULL "
+                        "AND parent_id IS NULL)", name="wholesale_is_a_rebillers_own"),
+        # One wholesale account per rebiller and currency: the one its end customers bill to.
+        Index("uq_customer_wholesale_account", "partner_id", "currency", unique=True,
+              sqlite_where=text("billing_role = 'wholesale'"),
+              postgresql_where=text("billing_role = 'wholesale'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -63,6 +79,8 @@ class Customer(Base):
     country: Mapped[str] = mapped_column(String(2))
     locale: Mapped[str] = mapped_column(String(5), default="en_US")
     currency: Mapped[str] = mapped_column(String(3))
+    billing_role: Mapped[str] = mapped_column(String(16), default="retail",
+                                              server_default="retail")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     partner: Mapped[Partner | None] = relationship()
@@ -70,6 +88,10 @@ class Customer(Base):
     sub_accounts: Mapped[list[Customer]] = relationship(
         back_populates="parent", order_by="Customer.account_number"
     )
+
+    @property
+    def is_wholesale(self) -> bool:
+        return self.billing_role == "wholesale"
 
     @property
     def postal_address(self) -> list[str]:

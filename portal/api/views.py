@@ -6,7 +6,7 @@ from portal import access, listing
 from portal.api import bp
 from portal.api.openapi import document
 from portal.extensions import db
-from portal.pages import pdf_response
+from portal.pages import invoice_view, pdf_response
 from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
 from portal.presenters import customer_dict, invoice_dict
 
@@ -66,9 +66,8 @@ def invoice(invoice_id):
     now = utcnow()
     found = access.get_invoice(db.session, g.api_user, invoice_id)
     grant = _grants([found.customer], now)[found.customer_id]
-    data = invoice_dict(found, grant, with_lines=True,
-                        accounts=listing.invoice_accounts(db.session, found))
-    _log({found.customer_id: grant}, f"invoice {found.number}", now)
+    data, grants = invoice_view(g.api_user, found, grant, now)
+    _log(grants, f"invoice {found.number}", now)
     return jsonify({"data": data})
 
 
@@ -77,8 +76,9 @@ def invoice_pdf(invoice_id):
     now = utcnow()
     found = access.get_invoice(db.session, g.api_user, invoice_id)
     grant = _grants([found.customer], now)[found.customer_id]
-    _log({found.customer_id: grant}, f"invoice {found.number} PDF", now)
-    return pdf_response(found, grant, g.api_user.locale or "en_US")
+    data, grants = invoice_view(g.api_user, found, grant, now)
+    _log(grants, f"invoice {found.number} PDF", now)
+    return pdf_response(found, data, g.api_user.locale or "en_US")
 
 
 @bp.route("/openapi.json")

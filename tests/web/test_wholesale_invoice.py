@@ -1,0 +1,103 @@
+"""A rebiller's wholesale invoice: the rebiller sees its own bill, and each end customer's
+section only as that end customer's CPNI approval allows, on the page, API and PDF."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from billing import identity
+from billing.clock import period_ending_in, utcnow
+from billing.invoicing import draft_invoice
+from billing.issuing import issue_invoice
+from billing.models import CpniDisclosure
+from tests.factories import REBILLED_MARKER, add_rebiller_books, approve
+from tests.pdf.pdftext import pdf_text
+
+MAY = period_ending_in(2026, 5)
+# The Texan end customer's wholesale section: 10 seats x 12.60 = 126.00, tax 7.88.
+TEXAN_AMOUNTS = ("126.00", "7.88", "133.88")
+
+
+@pytest.fixture
+def wholesale_invoice(session, world):
+    rebiller = add_rebiller_books(session, world)
+    invoice = draft_invoice(session, rebiller.account, MAY, datetime(2026, 4, 26, tzinfo=UTC))
+    issue_invoice(session, invoice.id, datetime(2026, 4, 26, 1, tzinfo=UTC))
+    # The Colorado end customer approved the rebiller; the Texan one did not.
+    approve(session, world.customers["wholesale"], world.partners["wholesale"])
+    session.commit()
+    return invoice, rebiller
+
+
+def _disclosed(session):
+    return sorted(session.scalars(select(CpniDisclosure.customer_id)))
+
+
+def _assert_texan_withheld(text):
+    assert REBILLED_MARKER not in text
+    for amount in TEXAN_AMOUNTS:
+        assert amount not in text, amount
+
+
+def test_the_rebiller_sees_its_bill_and_only_approved_end_customers_detail(
+        login_as, session, world, wholesale_invoice):
+    invoice, rebiller = wholesale_invoice
+    page = login_as("wholesale_admin").get(f"/partner/invoices/{invoice.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "AC-0006 Wholesale Customer" in text and "37.80" in text  # 3 seats x 12.60
+    assert "AC-0200 Lone Star Dental" in text  # named, with its detail withheld
+    assert "has not approved your access to its CPNI" in text
+    _assert_texan_withheld(text)
+    assert "Rebill Voice" not in text  # the provider bills the rebiller, unbranded
+    assert f"{invoice.total_minor / 100:,.2f}" in text  # its own total: it must pay it
+    assert _disclosed(session) == [world.customers["wholesale"].id]
+
+
+def test_the_pdf_and_api_withhold_the_same_section(client, login_as, session, world,
+                                                   wholesale_invoice):
+    invoice, rebiller = wholesale_invoice
+    pdf = pdf_text(login_as("wholesale_admin").get(f"/partner/invoices/{invoice.id}/pdf").data)
+    assert "AC-0006" in pdf and "AC-0200" in pdf
+    _assert_texan_withheld(pdf)
+    _, secret = identity.create_api_token(session, user=world.users["wholesale_admin"],
+                                          name="erp", now=utcnow())
+    session.commit()
+    body = client.get(f"/api/v1/invoices/{invoice.id}",
+                      headers={"Authorization": f"Bearer {secret}"}).get_json()["data"]
+    sections = {s["account"]["account_number"]: s for s in body["sections"]}
+    assert sections["AC-0200"]["lines"] == []
+    assert sections["AC-0200"]["cpni_withheld"]["reason"] == "no_approval"
+    assert "subtotal" not in sections["AC-0200"]
+    assert sections["AC-0006"]["subtotal"]["minor"] == 3780 + 110  # seats and CO sales tax
+    _assert_texan_withheld(str(body))
+
+
+def test_once_the_texan_approves_its_section_shows(login_as, session, world,
+                                                   wholesale_invoice):
+    invoice, rebiller = wholesale_invoice
+    approve(session, rebiller.end_customer, world.partners["wholesale"])
+    session.commit()
+    text = login_as("wholesale_admin").get(f"/partner/invoices/{invoice.id}").get_data(
+        as_text=True)
+    assert REBILLED_MARKER in text and "133.88" in text
+    assert _disclosed(session) == sorted([world.customers["wholesale"].id,
+                                          rebiller.end_customer.id])
+
+
+def test_other_partners_and_end_customers_cannot_reach_the_wholesale_invoice(
+        login_as, wholesale_invoice):
+    invoice, _ = wholesale_invoice
+    assert login_as("channel_admin").get(f"/partner/invoices/{invoice.id}").status_code == 404
+    assert login_as("customer_admin").get(f"/customer/invoices/{invoice.id}").status_code == 404
+
+
+def test_an_end_customers_retail_invoice_carries_the_rebillers_brand(
+        login_as, session, world, wholesale_invoice):
+    invoice = draft_invoice(session, world.customers["wholesale"], MAY,
+                            datetime(2026, 4, 26, tzinfo=UTC))
+    issue_invoice(session, invoice.id, datetime(2026, 4, 26, 1, tzinfo=UTC))
+    session.commit()
+    pdf = pdf_text(login_as("wholesale_admin").get(f"/partner/invoices/{invoice.id}/pdf").data)
+    assert "Rebill Voice" in pdf and "54.00" in pdf  # its contract price, 3 x 18.00
