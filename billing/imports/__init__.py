@@ -1,4 +1,4 @@
-"""CSV imports of partners, customers, services, usage and tax rates.
+"""CSV imports of partners, customers, products, price books, services, usage and tax rates.
 
 Every file is all-or-nothing: each row is checked first, and if any row is wrong
 nothing is saved and every problem is reported as row, column and message. Rows are

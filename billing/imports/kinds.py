@@ -1,4 +1,4 @@
-"""The five importable kinds: their columns, row parsing, checks and upserts by natural key."""
+"""The importable kinds: their columns, row parsing, checks and upserts by natural key."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ from sqlalchemy.orm import Session
 
 from billing.imports import fields as f
 from billing.imports.core import RowInvalid
-from billing.models import Customer, Partner, Product, Service, TaxRate, UsageRecord
-from billing.models.catalog import DELIVERY
-from billing.models.parties import LOCALES, PARTNER_KINDS
+from billing.models import (
+    Customer,
+    Partner,
+    PriceBook,
+    PriceBookEntry,
+    Product,
+    Service,
+    TaxRate,
+    UsageRecord,
+)
+from billing.models.catalog import BOOK_KINDS, DELIVERY, PRODUCT_KINDS
+from billing.models.parties import BILLING_ROLES, LOCALES, PARTNER_KINDS
 from billing.models.taxes import TAX_KINDS
 from billing.models.usage import CALL_TYPES
 from billing.partners import create_partner
@@ -124,7 +133,7 @@ class ServiceKind:
                   "product_id": f.reference(context["products"], row, "product_code",
                                             "product"),
                   "quantity": f.number(row, "quantity"),
-                  "unit_price": f.number(row, "unit_price"),
+                  "unit_price": f.number(row, "unit_price") if row["unit_price"] else None,
                   "currency": f.currency(row, "currency"),
                   "description": f.text(row, "description", required=False) or None,
                   "delivery": f.choice(row, "delivery", DELIVERY),
@@ -147,11 +156,13 @@ class CustomerKind:
     name = "customers"
     columns = ("account_number", "name", "parent_account", "pays_own_charges",
                "partner_code", "email", "phone", "address_line1", "address_line2", "city",
-               "region", "postal_code", "country", "locale", "currency")
+               "region", "postal_code", "country", "locale", "currency", "billing_role")
 
     def context(self, session):
         partners = dict(session.execute(select(Partner.code, Partner.id)).all())
-        return {"accounts": _accounts(session), "partners": partners, "in_file": set()}
+        kinds = dict(session.execute(select(Partner.code, Partner.kind)).all())
+        return {"accounts": _accounts(session), "partners": partners, "kinds": kinds,
+                "in_file": set()}
 
     def parse(self, context, row):
         parent = row["parent_account"]
@@ -172,10 +183,14 @@ class CustomerKind:
                 "postal_code": f.text(row, "postal_code", max_length=20),
                 "country": f.text(row, "country", max_length=2).upper(),
                 "locale": f.choice(row, "locale", LOCALES),
-                "currency": f.currency(row, "currency")}
+                "currency": f.currency(row, "currency"),
+                "billing_role": f.choice(row, "billing_role", BILLING_ROLES)
+                if row["billing_role"] else "retail"}
 
     def check(self, context, values):
         _duplicate(context, values["account_number"], "account_number")
+        if values["billing_role"] == "wholesale":
+            _check_wholesale_account(context, values)
         context["in_file"].add(values["account_number"])
 
     def save(self, session, rows):
@@ -194,6 +209,17 @@ class CustomerKind:
                 updated += 1
             session.flush()
         return created, updated
+
+
+def _check_wholesale_account(context, values) -> None:
+    """A wholesale account is a rebiller's own, one per currency, never a location."""
+    partner = next((code for code, pid in context["partners"].items()
+                    if pid == values["partner_id"]), None)
+    if context["kinds"].get(partner) != "wholesale":
+        raise RowInvalid("billing_role", "a wholesale account needs a wholesale partner_code")
+    if values["parent_account"]:
+        raise RowInvalid("billing_role", "a wholesale account cannot be a location")
+    _duplicate(context, ("wholesale", partner, values["currency"]), "currency")
 
 
 def _account_id(session, number):
@@ -245,5 +271,98 @@ class PartnerKind:
         return created, updated
 
 
-KINDS = {kind.name: kind for kind in (PartnerKind(), CustomerKind(), ServiceKind(),
-                                      UsageKind(), TaxRateKind())}
+class ProductKind:
+    name = "products"
+    columns = ("code", "name", "kind", "unit")
+    key = ("code",)
+
+    def context(self, session):
+        return {}
+
+    def parse(self, context, row):
+        return {"code": f.text(row, "code", max_length=40), "name": f.text(row, "name"),
+                "kind": f.choice(row, "kind", PRODUCT_KINDS),
+                "unit": f.text(row, "unit", max_length=32)}
+
+    def check(self, context, values):
+        _duplicate(context, values["code"], "code")
+
+    def save(self, session, rows):
+        return _upsert(session, Product, self.key, rows)
+
+
+class PriceBookKind:
+    """One row per price; the book's own columns repeat on each of its rows."""
+
+    name = "price_books"
+    columns = ("book_code", "book_name", "kind", "partner_code", "currency", "base_book_code",
+               "usage_markup", "product_code", "unit_price", "effective_from")
+    book_columns = ("name", "kind", "partner_id", "currency", "base_book_code", "usage_markup")
+
+    def context(self, session):
+        return {"partners": {p.code: (p.id, p.kind) for p in session.scalars(select(Partner))},
+                "products": dict(session.execute(select(Product.code, Product.id)).all()),
+                "books": {b.code: b for b in session.scalars(select(PriceBook))},
+                "in_file": {}}
+
+    def parse(self, context, row):
+        kind = f.choice(row, "kind", BOOK_KINDS)
+        partner = f.reference(context["partners"], row, "partner_code", "partner",
+                              required=False)
+        if (kind == "list") != (partner is None):
+            raise RowInvalid("partner_code", "a list book has no partner; wholesale and "
+                                             "retail books belong to a wholesale partner")
+        if partner is not None and partner[1] != "wholesale":
+            raise RowInvalid("partner_code", f"{row['partner_code']!r} is not a wholesale "
+                                             "partner")
+        return {"code": f.text(row, "book_code", max_length=40),
+                "name": f.text(row, "book_name"), "kind": kind,
+                "partner_id": partner[0] if partner else None,
+                "currency": f.currency(row, "currency"),
+                "base_book_code": f.text(row, "base_book_code", required=False,
+                                         max_length=40) or None,
+                "usage_markup": f.number(row, "usage_markup", places=4)
+                if row["usage_markup"] else 0,
+                "product_id": f.reference(context["products"], row, "product_code",
+                                          "product"),
+                "unit_price": f.number(row, "unit_price"),
+                "effective_from": f.day(row, "effective_from")}
+
+    def check(self, context, values):
+        code = values["code"]
+        book = tuple(values[k] for k in self.book_columns)
+        if context["in_file"].setdefault(code, book) != book:
+            raise RowInvalid("book_code", f"the book {code!r} is described differently on "
+                                          "an earlier row")
+        base = values["base_book_code"]
+        if base == code:
+            raise RowInvalid("base_book_code", "a book cannot fall back to itself")
+        if base and base not in context["books"] and base not in context["in_file"]:
+            raise RowInvalid("base_book_code", f"no price book {base!r} (list it first)")
+        _duplicate(context, (code, values["product_id"], values["effective_from"]),
+                   "effective_from")
+
+    def save(self, session, rows):
+        books = {b.code: b for b in session.scalars(select(PriceBook))}
+        for values in rows:
+            header = {k: values[k] for k in ("name", "kind", "partner_id", "currency",
+                                             "usage_markup")}
+            book = books.get(values["code"])
+            if book is None:
+                book = books[values["code"]] = PriceBook(code=values["code"], **header)
+                session.add(book)
+            else:
+                for key, value in header.items():
+                    setattr(book, key, value)
+            book.base_book = books.get(values["base_book_code"])
+        session.flush()
+        entries = [{"book_id": books[v["code"]].id, "product_id": v["product_id"],
+                    "unit_price": v["unit_price"], "effective_from": v["effective_from"]}
+                   for v in rows]
+        return _upsert(session, PriceBookEntry, ("book_id", "product_id", "effective_from"),
+                       entries)
+
+
+KINDS = {kind.name: kind for kind in (PartnerKind(), CustomerKind(), ProductKind(),
+                                      PriceBookKind(), ServiceKind(), UsageKind(),
+                                      TaxRateKind())}

@@ -17,6 +17,8 @@ class ImportForm(FlaskForm):
         _l("What the file holds"),
         choices=[SelectChoice("partners", _l("Partners")),
                  SelectChoice("customers", _l("Customers")),
+                 SelectChoice("products", _l("Products")),
+                 SelectChoice("price_books", _l("Price books")),
                  SelectChoice("services", _l("Services")),
                  SelectChoice("tax_rates", _l("Tax rates")),
                  SelectChoice("usage", _l("Usage"))],

@@ -8,10 +8,19 @@ from sqlalchemy import func, select
 
 from billing.errors import InvalidInput
 from billing.imports import KINDS, run_import
-from billing.models import Customer, Partner, Product, Service, TaxRate, UsageRecord
+from billing.models import (
+    Customer,
+    Partner,
+    PriceBook,
+    PriceBookEntry,
+    Product,
+    Service,
+    TaxRate,
+    UsageRecord,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "billing" / "imports" / "examples"
-ORDER = ["partners", "customers", "services", "tax_rates", "usage"]
+ORDER = ["partners", "customers", "products", "price_books", "services", "tax_rates", "usage"]
 
 
 @pytest.fixture
@@ -30,19 +39,20 @@ def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def test_the_example_files_import_and_reimport_without_duplicates(session, catalog):
+def test_the_example_files_import_and_reimport_without_duplicates(session):
     for kind in ORDER:
         report = load(session, kind, (EXAMPLES / f"{kind}.csv").read_bytes())
         assert report.saved, report.errors
         assert report.created == report.rows
     session.commit()
-    counts = [count(session, m) for m in (Partner, Customer, Service, TaxRate, UsageRecord)]
-    assert counts == [4, 3, 3, 4, 3]
+    models = (Partner, Customer, Product, PriceBook, PriceBookEntry, Service, TaxRate,
+              UsageRecord)
+    counts = [count(session, m) for m in models]
+    assert counts == [4, 5, 4, 3, 9, 4, 4, 3]
     for kind in ORDER:
         report = load(session, kind, (EXAMPLES / f"{kind}.csv").read_bytes())
         assert (report.created, report.updated) == (0, report.rows)
-    assert [count(session, m) for m in (Partner, Customer, Service, TaxRate,
-                                          UsageRecord)] == counts
+    assert [count(session, m) for m in models] == counts
     sub = session.scalars(select(Customer).filter_by(account_number="AC-200002")).one()
     assert sub.parent.account_number == "AC-200001"
     assert session.scalars(select(Partner).filter_by(code="AG-10-A")).one().tree_path \
@@ -118,3 +128,42 @@ def test_partner_kind_cannot_change_by_import(session):
     load(session, "partners", f"{header}\nP1,One,channel,,,\n")
     report = load(session, "partners", f"{header}\nP1,One,wholesale,,,\n")
     assert [e.column for e in report.errors] == ["kind"]
+
+
+BAD_PRICES = """book_code,book_name,kind,partner_code,currency,base_book_code,usage_markup,product_code,unit_price,effective_from
+L,List,list,WS-10,USD,,,VOICE-SEAT,18.00,2026-01-01
+R,Retail,retail,CH-10,USD,,,VOICE-SEAT,21.00,2026-01-01
+W,Wholesale,wholesale,WS-10,USD,NOPE,,VOICE-SEAT,12.60,2026-01-01
+X,Retail,retail,WS-10,USD,,0.25,VOICE-SEAT,21.00,2026-01-01
+X,Retail renamed,retail,WS-10,USD,,0.25,TOC-NUM,2.00,2026-01-01
+Y,Retail,retail,WS-10,USD,Y,,VOICE-SEAT,1,2026-01-01
+Z,Retail,retail,WS-10,USD,,,FAX-LINE,1,2026-01-01
+V,Retail,retail,WS-10,USD,,,VOICE-SEAT,-1,2026-01-01
+V,Retail,retail,WS-10,USD,,,TOC-NUM,1,2026-02-30
+"""
+
+
+def test_bad_price_book_rows_save_nothing_and_each_problem_is_named(session, catalog):
+    load(session, "partners", (EXAMPLES / "partners.csv").read_bytes())
+    report = load(session, "price_books", BAD_PRICES)
+    assert not report.saved and count(session, PriceBook) == 0
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "partner_code"), (3, "partner_code"), (4, "base_book_code"), (6, "book_code"),
+        (7, "base_book_code"), (8, "product_code"), (9, "unit_price"), (10, "effective_from")]
+    assert "not a wholesale partner" in report.errors[1].message
+    assert "described differently" in report.errors[3].message
+    assert "cannot fall back to itself" in report.errors[4].message
+
+
+def test_a_wholesale_account_needs_a_wholesale_partner(session, catalog):
+    load(session, "partners", (EXAMPLES / "partners.csv").read_bytes())
+    header = (EXAMPLES / "customers.csv").read_text().splitlines()[0]
+    row = "Someone,,no,{partner},a@b.example,1,1 Main St,,Denver,CO,80202,US,en_US,USD,{role}"
+    report = load(session, "customers", "\n".join([
+        header, "WS-1," + row.format(partner="CH-10", role="wholesale"),
+        "WS-2," + row.format(partner="WS-10", role="wholesale"),
+        "WS-3," + row.format(partner="WS-10", role="wholesale"),
+        "AC-1," + row.format(partner="", role="reseller")]) + "\n")
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "billing_role"), (4, "currency"), (5, "billing_role")]
+    assert count(session, Customer) == 0
