@@ -20,6 +20,8 @@ from billing.models import (
     Customer,
     Invoice,
     Partner,
+    PriceBook,
+    PriceBookEntry,
     Product,
     Service,
     TaxRate,
@@ -97,6 +99,8 @@ def seed(session: Session, progress=lambda step: None) -> dict:
     customers = _customers(session, rng, partners)
     for customer in customers:
         _services(session, rng, customer, products)
+    _price_books(session, products, partners)
+    _wholesale_accounts(session, partners, customers)
     _tax_rates(session)
     _approvals(session, rng, customers)
     logins = _users(session, partners, customers)
@@ -210,10 +214,57 @@ def _customers(session, rng, partners) -> list[Customer]:
     return customers
 
 
+def _price_books(session, products, partners):
+    """A list per currency; per rebiller and currency a wholesale book (30 % off seats
+    and channels, the list otherwise) and a retail book (list plus 15 %, usage plus 20 %)."""
+    since, seats = date(2025, 1, 1), ("VOICE-SEAT", "CC-SEAT", "SIP-CH")
+    rebillers = [p for code, p in sorted(partners.items()) if p.kind == "wholesale"]
+    for currency in ("USD", "CAD", "GBP", "EUR"):
+        books = [("list", f"LIST-{currency}", "List prices", None, None, "0",
+                  {code: Decimal(price) for code, _, _, _, price in PRODUCTS})]
+        for partner in rebillers:
+            books += [
+                ("wholesale", f"{partner.code}-WHOLESALE-{currency}", "Wholesale", partner,
+                 "list", "0", {code: Decimal(price) * Decimal("0.70")
+                               for code, _, _, _, price in PRODUCTS if code in seats}),
+                ("retail", f"{partner.code}-RETAIL-{currency}", "Retail", partner, None, "0.20",
+                 {code: (Decimal(price) * Decimal("1.15")).quantize(Decimal("0.01"))
+                  for code, _, _, _, price in PRODUCTS})]
+        made = {}
+        for kind, code, name, partner, base, markup, prices in books:
+            made[kind] = book = PriceBook(
+                code=code, name=f"{partner.display_brand if partner else 'Provider'} "
+                               f"{name.lower()} ({currency})",
+                kind=kind, partner=partner, currency=currency,
+                base_book=made.get(base), usage_markup=Decimal(markup))
+            session.add_all(PriceBookEntry(book=book, product=products[product],
+                                           unit_price=price, effective_from=since)
+                            for product, price in prices.items())
+
+
+def _wholesale_accounts(session, partners, customers):
+    """Each rebiller's own account with the provider, per currency its customers use."""
+    for code, partner in sorted(partners.items()):
+        if partner.kind != "wholesale":
+            continue
+        currencies = sorted({c.currency for c in customers if c.partner is partner})
+        for n, currency in enumerate(currencies, 1):
+            market = next(m for m in MARKETS if m[0] == currency)
+            session.add(Customer(
+                account_number=f"{code}-{currency}", billing_role="wholesale",
+                name=f"{partner.name} (wholesale, {currency})", partner=partner,
+                email_of_record=f"payables-{currency.lower()}@{code.lower()}.example",
+                phone_of_record=f"+1-720-555-{n:04d}", address_line1=f"{n * 100} Wholesale Way",
+                city=market[4], region=market[3], postal_code=market[5], country=market[1],
+                locale=market[2], currency=currency))
+
+
 def _services(session, rng, customer, products):
     start = date(2025, 10, rng.randint(1, 25))
     picks = rng.sample(["TOC-NUM", "VOICE-SEAT", "CC-SEAT", "SIP-CH", "TF-NUM", "MSG"], 3)
     prices = {code: Decimal(price) for code, _, _, _, price in PRODUCTS}
+    if customer.partner is not None and customer.partner.kind == "wholesale":
+        prices = dict.fromkeys(prices)  # a rebiller's customers pay its retail book
     for code in picks:
         quantity = Decimal(rng.choice([1, 2, 5, 10, 20, 25, 40]))
         session.add(Service(
@@ -227,7 +278,7 @@ def _services(session, rng, customer, products):
                         description="Metered voice usage"))
     if rng.random() < 0.15:
         session.add(Service(customer=customer, product=products["PORT"],
-                            quantity=Decimal(rng.randint(1, 5)), unit_price=Decimal("15.00"),
+                            quantity=Decimal(rng.randint(1, 5)), unit_price=prices["PORT"],
                             currency=customer.currency, description="numbers ported in",
                             started_on=date(2026, rng.randint(1, 10), rng.randint(1, 28))))
 

@@ -130,7 +130,9 @@ def test_partner_kind_cannot_change_by_import(session):
     assert [e.column for e in report.errors] == ["kind"]
 
 
-BAD_PRICES = """book_code,book_name,kind,partner_code,currency,base_book_code,usage_markup,product_code,unit_price,effective_from
+PRICES_HEADER = ("book_code,book_name,kind,partner_code,currency,base_book_code,usage_markup,"
+                 "product_code,unit_price,effective_from\n")
+BAD_PRICES = PRICES_HEADER + """\
 L,List,list,WS-10,USD,,,VOICE-SEAT,18.00,2026-01-01
 R,Retail,retail,CH-10,USD,,,VOICE-SEAT,21.00,2026-01-01
 W,Wholesale,wholesale,WS-10,USD,NOPE,,VOICE-SEAT,12.60,2026-01-01

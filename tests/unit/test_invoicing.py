@@ -2,11 +2,11 @@
 idempotence and resumption. Arithmetic is written beside each expectation."""
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -189,3 +189,50 @@ def test_total_is_the_sum_of_the_lines(lines):
     set_totals(invoice)
     assert invoice.total_minor == sum(a for _, a in lines)
     assert invoice.subtotal_minor + invoice.tax_minor - invoice.credit_minor == invoice.total_minor
+
+
+_fresh_months = iter(range(0, 10_000))
+
+
+def _fresh_period():
+    """A bill period no earlier example used (each example's data stays in the database)."""
+    year, month = divmod(2024 * 12 - next(_fresh_months), 12)
+    return period_ending_in(year, month + 1)
+
+
+def _period_state(session, period):
+    invoices = session.scalars(select(Invoice).where(Invoice.period_end == period.end)
+                               .order_by(Invoice.customer_id)).all()
+    return [(inv.customer_id, inv.status, inv.number, inv.total_minor,
+             [(line.kind, line.sub_account_id, line.amount_minor) for line in inv.lines])
+            for inv in invoices], session.scalar(select(func.count()).select_from(InvoiceLine))
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(st.sampled_from(["direct", "channel", "wholesale", "location"]),
+                                  st.integers(0, 40), st.integers(1, 30)), max_size=4),
+       minutes=st.lists(st.decimals(0, 5000, places=2), max_size=4),
+       credit=st.integers(0, 9000))
+def test_a_second_run_of_any_period_changes_nothing(session, world, changes, minutes, credit):
+    period = _fresh_period()
+    now = datetime.combine(period.start, datetime.min.time(), UTC)
+    product = session.scalars(select(Product)).first()
+    for key, day, quantity in changes:  # adds during the previous period and this one
+        session.add(Service(customer=world.customers[key], product=product,
+                            quantity=Decimal(quantity), unit_price=Decimal("18.00"),
+                            currency="USD", started_on=period.start - timedelta(days=day)))
+    for n, amount in enumerate(minutes):
+        session.add(UsageRecord(source_ref=f"P{period.end}-{n}", call_type="local",
+                                customer_id=world.customers["direct"].id, minutes=amount,
+                                rate=Decimal("0.0125"), started_at=now - timedelta(days=3)))
+    if credit:
+        create_credit_note(session, customer=world.customers["direct"], amount_minor=credit,
+                           currency="USD", reason="goodwill", reference="property", now=now)
+    session.commit()
+    draft_period(session, period, started_by="test", now=now)
+    issue_period(session, period, now=now)
+    before = _period_state(session, period)
+    assert draft_period(session, period, started_by="test", now=now).drafted == 0
+    assert issue_period(session, period, now=now) == 0
+    assert _period_state(session, period) == before
