@@ -63,7 +63,8 @@ def service_dict(service) -> dict:
         "product": service.product.name,
         "description": service.description,
         "quantity": str(service.quantity.normalize()),
-        "unit_price": str(service.unit_price),
+        # None: no contract price, the account's price book prices it on each invoice.
+        "unit_price": None if service.unit_price is None else str(service.unit_price),
         "currency": service.currency,
         "delivery": service.delivery,
         "started_on": service.started_on.isoformat(),

@@ -92,10 +92,15 @@ def _schemas() -> dict:
             "lines": {"type": "array", "items": _ref("InvoiceLine")},
             "sections": {"type": "array", "description": (
                 "The lines grouped by account: a corporate invoice has one section for the "
-                "corporate account and one per location, each with its subtotal."),
+                "corporate account and one per location, each with its subtotal. A "
+                "rebiller's wholesale invoice has one section per end customer; a section "
+                "whose end customer has not approved the rebiller has no lines and no "
+                "subtotal, only cpni_withheld."),
                 "items": {"type": "object", "properties": {
                     "account": CUSTOMER_REF, "subtotal": _ref("Money"),
-                    "lines": {"type": "array", "items": _ref("InvoiceLine")}}}},
+                    "lines": {"type": "array", "items": _ref("InvoiceLine")},
+                    "cpni_withheld": _ref("Withheld"),
+                    "usage_withheld": _ref("Withheld")}}},
             "usage_withheld": {**_ref("Withheld"), "description": (
                 "Present when the customer approved billing detail only: usage lines and "
                 "call types are left out.")},
