@@ -46,6 +46,9 @@ class BillPeriod:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def has_begun(self, today: date) -> bool:
+        return self.start <= today
+
 
 def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
@@ -71,6 +74,14 @@ def period_containing(day: date, cycle_day: int = DEFAULT_CYCLE_DAY) -> BillPeri
     else:
         year, month = day.year, day.month
     return period_ending_in(year, month, cycle_day)
+
+
+def recent_periods(today: date, count: int,
+                   cycle_day: int = DEFAULT_CYCLE_DAY) -> list[BillPeriod]:
+    """The period that `today` falls in and the `count - 1` before it, newest first."""
+    current = period_containing(today, cycle_day).end
+    months = [_shift_month(current.year, current.month, -back) for back in range(count)]
+    return [period_ending_in(year, month, cycle_day) for year, month in months]
 
 
 def parse_period(text: str, cycle_day: int = DEFAULT_CYCLE_DAY) -> BillPeriod:

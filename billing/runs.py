@@ -3,7 +3,8 @@
 A run is idempotent and resumable: each account's invoice is drafted and committed on
 its own (one invoice per customer and period is enforced by a unique index), so a run
 stopped half-way and started again drafts only what is missing, and a second run of a
-finished period creates nothing.
+finished period creates nothing. Both passes write how far they got to the run's row
+(`run_tracking`), so a page can follow a run started from anywhere.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from billing.invoicing import draft_invoice
 from billing.issuing import issue_invoice
 from billing.models import Customer, Invoice, InvoiceRun
 from billing.pricing import PriceBooks
+from billing.run_tracking import RunProgress, latest_run
 
 
 @dataclass
@@ -42,13 +44,16 @@ def bill_to_accounts(session: Session, period: BillPeriod) -> list[int]:
 
 
 def _run_record(session: Session, period: BillPeriod, started_by: str, now) -> InvoiceRun:
-    run = session.scalars(select(InvoiceRun).where(InvoiceRun.period_end == period.end)
-                          .order_by(InvoiceRun.id.desc())).first()
+    run = latest_run(session, period.end)
     if run is None:
         run = InvoiceRun(period_end=period.end, started_by=started_by, started_at=now)
         session.add(run)
     run.state = "running"
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # another start opened the period's run meanwhile: join it
+        session.rollback()
+        return _run_record(session, period, started_by, now)
     return run
 
 
@@ -59,12 +64,15 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
     accounts = bill_to_accounts(session, period)
     result = RunResult(run.id)
     books = PriceBooks.load(session)
+    tracker = RunProgress(session, run.id, "running", len(accounts))
     for done, account_id in enumerate(accounts, 1):
         _draft_one(session, account_id, period, now, result, books)
         progress(done, len(accounts))
+        tracker.step(done)
     run = session.get(InvoiceRun, result.run_id)
     run.drafted += result.drafted
-    run.state = "drafted"
+    run.failures = [list(failure) for failure in result.failed]
+    tracker.finish(run, "drafted")
     session.commit()
     return result
 
@@ -95,14 +103,15 @@ def issue_period(session: Session, period: BillPeriod, *, now: datetime,
         select(Invoice.id).join(Invoice.customer)
         .where(Invoice.period_end == period.end, Invoice.status == "draft")
         .order_by(Customer.account_number)))
+    run = latest_run(session, period.end)
+    tracker = RunProgress(session, run.id if run else None, "issuing", len(drafts))
     for done, invoice_id in enumerate(drafts, 1):
         issue_invoice(session, invoice_id, now)
         session.commit()
         progress(done, len(drafts))
-    run = session.scalars(select(InvoiceRun).where(InvoiceRun.period_end == period.end)
-                          .order_by(InvoiceRun.id.desc())).first()
+        tracker.step(done)
     if run is not None:
         run.issued += len(drafts)
-        run.state, run.finished_at = "issued", now
+        tracker.finish(run, "issued")
         session.commit()
     return len(drafts)

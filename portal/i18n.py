@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask import request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_percent,
+    get_locale,
+)
 from flask_login import current_user
 
 from billing.money import Money
 from portal.extensions import babel
-from reports.labels import STATUS_LABELS
+from reports.labels import BOOK_KIND_LABELS, STATUS_LABELS
 from reports.rendering import format_quantity, format_rate
 
 LANGUAGES = {"en_US": "English (US)", "en_GB": "English (UK)", "de": "Deutsch",
@@ -48,9 +54,11 @@ def register(app) -> None:
     app.jinja_env.filters["rate"] = lambda value: format_rate(value, _locale())
     app.jinja_env.filters["number"] = lambda value: format_quantity(value, _locale())
     app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["percent"] = lambda value: format_percent(value, "#,##0.##%")
     app.jinja_env.filters["datetime"] = (
         lambda value: format_datetime(value, "medium") if value else ""
     )
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["BOOK_KIND_LABELS"] = BOOK_KIND_LABELS

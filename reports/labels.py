@@ -12,3 +12,9 @@ STATUS_LABELS = {
     "paid": _("Paid"),
     "void": _("Void"),
 }
+
+BOOK_KIND_LABELS = {
+    "list": _("List"),
+    "wholesale": _("Wholesale"),
+    "retail": _("Retail"),
+}

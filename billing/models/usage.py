@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.clock import utcnow
+from billing.clock import BillPeriod, period_ending_in, utcnow
 from billing.db import Base, UTCDateTime
 from billing.models.catalog import RATE
 
 CALL_TYPES = ("local", "long_distance", "international", "toll_free")
-RUN_STATES = ("running", "drafted", "issued")
+RUN_STATES = ("running", "drafted", "issuing", "issued")
+ACTIVE_RUN_STATES = ("running", "issuing")  # a worker is drafting or issuing
+_ACTIVE = text(f"state IN {ACTIVE_RUN_STATES}")
 
 
 class UsageRecord(Base):
@@ -41,10 +43,20 @@ class UsageRecord(Base):
 
 
 class InvoiceRun(Base):
-    """One invoice run for a bill period: who started it, how far it got, what it made."""
+    """One invoice run for a bill period: who started it, how far it got, what it made.
+
+    `total` and `done` count the accounts (while drafting) or drafts (while issuing) of the
+    current pass, and `progress_at` is when its worker last wrote them; an active run whose
+    worker has stopped writing is taken for dead and may be started again. At most one run
+    per period is active, so a second start cannot add a second worker.
+    """
 
     __tablename__ = "invoice_run"
-    __table_args__ = (CheckConstraint(f"state IN {RUN_STATES}", name="state"),)
+    __table_args__ = (
+        CheckConstraint(f"state IN {RUN_STATES}", name="state"),
+        Index("uq_invoice_run_active_period", "period_end", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_end: Mapped[date] = mapped_column(index=True)
@@ -54,3 +66,11 @@ class InvoiceRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     drafted: Mapped[int] = mapped_column(default=0)
     issued: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[list] = mapped_column(JSON, default=list)  # [account, why] of the last pass
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def period(self) -> BillPeriod:
+        return period_ending_in(self.period_end.year, self.period_end.month)

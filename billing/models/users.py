@@ -14,13 +14,13 @@ from billing.models.parties import Customer, Partner
 
 PARTNER_ROLES = ("partner_admin", "partner_user")
 CUSTOMER_ROLES = ("customer_admin", "customer_user")
-STAFF_ROLES = (
+BILLING_ROLES = (
     "billing_specialist",
     "billing_supervisor",
     "billing_manager",
     "billing_director",
-    "admin",
 )
+STAFF_ROLES = BILLING_ROLES + ("admin",)
 ROLES = PARTNER_ROLES + CUSTOMER_ROLES + STAFF_ROLES
 
 
@@ -71,6 +71,11 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_billing_staff(self) -> bool:
+        """Runs invoicing and works disputes; an admin manages users, not billing."""
+        return self.role in BILLING_ROLES
 
     @property
     def is_partner(self) -> bool:

@@ -1,4 +1,4 @@
-"""Pages for billing staff: account search and the CPNI purpose gate."""
+"""Pages for billing staff: account search, the CPNI purpose gate, imports, invoice runs."""
 
 from flask import Blueprint
 
@@ -8,3 +8,9 @@ bp = Blueprint("staff", __name__)
 bp.before_request(require(lambda user: user.is_staff))
 
 from portal.staff import views  # noqa: E402,F401
+from portal.staff.runs import bp as runs_bp  # noqa: E402
+
+bp.register_blueprint(runs_bp, url_prefix="/runs")
+from portal.staff.prices import bp as prices_bp  # noqa: E402
+
+bp.register_blueprint(prices_bp, url_prefix="/price-books")

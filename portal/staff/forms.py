@@ -1,7 +1,14 @@
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectChoice, SelectField
+from wtforms import SelectChoice, SelectField, ValidationError
+
+from billing.clock import parse_period, recent_periods
+from billing.errors import InvalidInput
+
+OFFERED_PERIODS = 13  # the current period and a year of past ones
 
 
 class PurposeForm(FlaskForm):
@@ -27,3 +34,36 @@ class ImportForm(FlaskForm):
         FileRequired(_l("Choose a file.")),
         FileAllowed(["csv"], _l("Only .csv files can be imported.")),
     ])
+
+
+class RunStartForm(FlaskForm):
+    """The bill period to run. Recent periods are offered; any period that has begun is
+    accepted (an older one can be typed into a crafted request, or run from the CLI)."""
+
+    period = SelectField(_l("Bill period"), validate_choice=False)
+
+    def __init__(self, today, **kwargs):
+        super().__init__(**kwargs)
+        self.today = today
+        offered = recent_periods(today, OFFERED_PERIODS)
+        self.period.choices = [SelectChoice(p.key, _period_label(p)) for p in offered]
+        if not self.is_submitted():
+            self.period.data = offered[1].key  # the period that ended last
+        self.chosen = None
+
+    def validate_period(self, field):
+        try:
+            period = parse_period(field.data)
+        except InvalidInput:
+            raise ValidationError(_("Choose a bill period as YYYY-MM, the month in which it "
+                                    "ends.")) from None
+        if not period.has_begun(self.today):
+            raise ValidationError(_("The bill period %(period)s has not begun yet: it starts "
+                                    "on %(start)s. Only a period that has begun can be run.",
+                                    period=period.key, start=format_date(period.start)))
+        self.chosen = period
+
+
+def _period_label(period) -> str:
+    return _("%(period)s (%(start)s to %(end)s)", period=period.key,
+             start=format_date(period.start), end=format_date(period.end))

@@ -1,4 +1,5 @@
-"""User journeys through a real browser: log in, read invoices, download PDFs, revoke CPNI.
+"""User journeys through a real browser: log in, read invoices, download PDFs, revoke CPNI,
+run invoicing.
 
 Each test drives headless Chromium against the live server and checks what the user
 would see on screen or find in the downloaded file.
@@ -9,10 +10,14 @@ from __future__ import annotations
 import io
 import re
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from billing.clock import provider_date, recent_periods, utcnow
+from billing.models import InvoiceRun
+from billing.runs import draft_period
 from tests.factories import CPNI_MARKERS, PASSWORD, approve
 
 WRONG_LOGIN = "The e-mail address or password is not correct."
@@ -105,3 +110,50 @@ def test_wrong_password_is_refused_with_a_message_on_the_login_page(world, brows
     expect(page.get_by_role("status")).to_have_text(WRONG_LOGIN)
     expect(page).to_have_url(re.compile(r"/auth/login$"))
     expect(page.get_by_role("navigation")).to_have_count(0)
+
+
+def log_in_as_staff(page, user):
+    log_in(page, user.email)
+    page.get_by_label("Six-digit code").fill(pyotp.TOTP(user.totp_secret).now())
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_billing_staff_run_a_period_watch_it_finish_and_issue_its_drafts(world, browser_page):
+    page = browser_page
+    log_in_as_staff(page, world.users["staff"])
+    page.get_by_role("navigation").get_by_role("link", name="Invoice runs").click()
+    page.get_by_role("button", name="Start the run").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Invoice run ")
+    expect(page.get_by_role("progressbar")).to_have_attribute("value", "7", timeout=20_000)
+    expect(page.locator("[data-progress-label]")).to_have_text("7 of 7 accounts")
+    page.get_by_role("button", name="Issue 7 drafts").click()
+
+    expect(page.locator("[data-progress-label]")).to_have_text("7 of 7 invoices issued",
+                                                                timeout=20_000)
+    expect(page.locator("dl.facts").first).to_contain_text("Issued")
+    page.get_by_role("link", name="See the issued invoices").click()
+    expect(page.get_by_role("link", name=re.compile(r"^INV-USD-"))).to_have_count(7)
+
+
+def test_the_progress_view_follows_a_run_started_elsewhere(world, session, browser_page):
+    """The bar moves with what the run's worker writes, here a CLI run in another process."""
+    period = recent_periods(provider_date(utcnow()), 2)[1]
+    run = InvoiceRun(period_end=period.end, state="running", started_by="cli",
+                     started_at=utcnow(), progress_at=utcnow(), total=7, done=2)
+    session.add(run)
+    session.commit()
+    page = browser_page
+    log_in_as_staff(page, world.users["staff"])
+    page.goto(f"/staff/runs/{run.id}")
+    bar, label = page.get_by_role("progressbar"), page.locator("[data-progress-label]")
+    expect(label).to_have_text("2 of 7 accounts")
+
+    run.done, run.progress_at = 5, utcnow()
+    session.commit()
+    expect(bar).to_have_attribute("value", "5")
+    expect(label).to_have_text("5 of 7 accounts")
+
+    draft_period(session, period, started_by="cli", now=utcnow())
+    expect(page.get_by_role("button", name="Issue 7 drafts")).to_be_visible()
+    expect(bar).to_have_attribute("value", "7")

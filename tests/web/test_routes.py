@@ -18,7 +18,7 @@ PAGES = {
     "customer_admin": ["/customer/", "/customer/accounts/{sub}", "/customer/invoices",
                        "/customer/invoices/{i}", "/customer/invoices/{i}/pdf", "/customer/cpni"],
     "staff": ["/staff/", "/staff/customers/{c}", "/staff/invoices", "/staff/invoices/{i}",
-              "/staff/imports",
+              "/staff/imports", "/staff/runs",
               "/staff/invoices/{i}/pdf"],
 }
 ANONYMOUS = ["/auth/login", "/auth/forgot", "/api/v1/openapi.json"]
@@ -28,7 +28,9 @@ ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/en
              "/customer/cpni/grant", "/customer/cpni/revoke", "/staff/customers/<customer_id>/cpni",
              "/api/v1/customers", "/api/v1/customers/<customer_id>", "/api/v1/invoices",
              "/api/v1/invoices/<invoice_id>", "/api/v1/invoices/<invoice_id>/pdf",
-             "/static/<path:filename>"}
+             "/static/<path:filename>", "/staff/runs/<int:run_id>",
+             "/staff/runs/<int:run_id>/progress", "/staff/runs/<int:run_id>/issue",
+             "/staff/price-books", "/staff/price-books/<book_id>"}
 
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
