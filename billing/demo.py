@@ -144,8 +144,13 @@ def _payments(session):
             invoice.status, invoice.paid_minor = "partially_paid", invoice.total_minor // 2
 
 
+SLA_FAMILIES = {"TOC-NUM": "voice", "VOICE-SEAT": "voice", "CC-SEAT": "voice", "SIP-CH": "voice",
+                "TF-NUM": "voice", "USAGE": "voice", "MSG": "messaging"}
+
+
 def _products(session):
-    products = {code: Product(code=code, name=name, kind=kind, unit=unit)
+    products = {code: Product(code=code, name=name, kind=kind, unit=unit,
+                              sla_family=SLA_FAMILIES.get(code))
                 for code, name, kind, unit, _ in PRODUCTS}
     session.add_all(products.values())
     return products

@@ -17,7 +17,7 @@ from billing.models import (
     TaxRate,
     UsageRecord,
 )
-from billing.models.catalog import BOOK_KINDS, DELIVERY, PRODUCT_KINDS
+from billing.models.catalog import BOOK_KINDS, DELIVERY, PRODUCT_KINDS, SLA_FAMILIES
 from billing.models.parties import BILLING_ROLES, LOCALES, PARTNER_KINDS
 from billing.models.taxes import TAX_KINDS
 from billing.models.usage import CALL_TYPES
@@ -273,7 +273,7 @@ class PartnerKind:
 
 class ProductKind:
     name = "products"
-    columns = ("code", "name", "kind", "unit")
+    columns = ("code", "name", "kind", "unit", "sla_family")
     key = ("code",)
 
     def context(self, session):
@@ -282,7 +282,9 @@ class ProductKind:
     def parse(self, context, row):
         return {"code": f.text(row, "code", max_length=40), "name": f.text(row, "name"),
                 "kind": f.choice(row, "kind", PRODUCT_KINDS),
-                "unit": f.text(row, "unit", max_length=32)}
+                "unit": f.text(row, "unit", max_length=32),
+                "sla_family": f.choice(row, "sla_family", SLA_FAMILIES)
+                if row["sla_family"] else None}
 
     def check(self, context, values):
         _duplicate(context, values["code"], "code")

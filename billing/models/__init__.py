@@ -6,6 +6,7 @@ from billing.models.catalog import PriceBook, PriceBookEntry, Product, Service
 from billing.models.cpni import CpniApproval, CpniDisclosure
 from billing.models.invoices import CreditNote, Invoice, InvoiceLine, NumberSeries
 from billing.models.parties import Customer, Partner
+from billing.models.sla import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 from billing.models.taxes import TaxExemption, TaxRate
 from billing.models.usage import InvoiceRun, UsageRecord
 from billing.models.users import ApiToken, LoginThrottle, PasswordReset, User
@@ -21,15 +22,19 @@ __all__ = [
     "InvoiceLine",
     "InvoiceRun",
     "LoginThrottle",
+    "MaintenanceWindow",
     "NumberSeries",
+    "Outage",
     "Partner",
     "PriceBook",
     "PriceBookEntry",
     "PasswordReset",
     "Product",
     "Service",
+    "SlaCreditRequest",
     "TaxExemption",
     "TaxRate",
+    "TroubleTicket",
     "UsageRecord",
     "User",
 ]

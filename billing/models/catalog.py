@@ -15,18 +15,26 @@ from billing.models.parties import Customer, Partner
 PRODUCT_KINDS = ("recurring", "one_time", "usage")
 DELIVERY = ("private", "internet")
 BOOK_KINDS = ("list", "wholesale", "retail")
+SLA_FAMILIES = ("voice", "messaging")
 RATE = Numeric(18, 6)
 
 
 class Product(Base):
+    """Something the provider sells. `sla_family` names the guaranteed platform it runs
+    on (voice or messaging); products without one carry no availability guarantee."""
+
     __tablename__ = "product"
-    __table_args__ = (CheckConstraint(f"kind IN {PRODUCT_KINDS}", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN {PRODUCT_KINDS}", name="kind"),
+        CheckConstraint(f"sla_family IN {SLA_FAMILIES}", name="sla_family"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str] = mapped_column(String(32))
+    sla_family: Mapped[str | None] = mapped_column(String(16))
 
 
 class PriceBook(Base):
