@@ -167,9 +167,10 @@ def finish_password_reset(session: Session, token: str, password: str, now: date
 
 
 def create_api_token(session: Session, *, user: User, name: str, now: datetime):
-    """Make a bearer token for a partner admin's systems; returns (record, secret)."""
-    if not user.is_partner:
-        raise InvalidInput("API tokens belong to partner users.")
+    """Make a bearer token for a partner's or the provider's systems (staff record the
+    outage ledger through the API); returns (record, secret)."""
+    if not (user.is_partner or user.is_staff):
+        raise InvalidInput("API tokens belong to partner or staff users.")
     if not (name or "").strip():
         raise InvalidInput("Give the token a name.")
     prefix = secrets.token_hex(6)

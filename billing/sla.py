@@ -206,3 +206,13 @@ def standard_windows(year: int) -> list[tuple[datetime, datetime]]:
         end = datetime.combine(third_friday + timedelta(days=1), time(4), PROVIDER_TZ)
         windows.append((start.astimezone(UTC), end.astimezone(UTC)))
     return windows
+
+
+def downtime_minutes(month: date, spans: list[tuple[datetime, datetime]],
+                     windows: list[Window]) -> Decimal:
+    """Minutes of the month inside any of the spans (overlaps once, clipped to the month)
+    and outside noticed maintenance: a platform's downtime, with no tickets involved."""
+    start, end = month_bounds(month)
+    clipped = [(max(s.astimezone(UTC), start), min(e.astimezone(UTC), end)) for s, e in spans]
+    noticed = [(w.start.astimezone(UTC), w.end.astimezone(UTC)) for w in windows if _noticed(w)]
+    return _total(_subtract(_union([c for c in clipped if c[1] > c[0]]), _union(noticed)))

@@ -170,12 +170,19 @@ def decide_request(session: Session, request_id: int, *, approve: bool, reason: 
     request.decision_reason = (reason or "").strip()[:500] or None
     if approve and request.credit_minor > 0:
         request.credit_note = create_credit_note(
-            session, customer=request.customer, amount_minor=request.credit_minor,
+            session, customer=bill_to(request.customer), amount_minor=request.credit_minor,
             currency=request.currency, reason="sla", now=now,
             reference=f"SLA {request.month:%Y-%m}: {request.service.product.name} "
                       f"(request {request.id})")
     session.flush()
     return request
+
+
+def bill_to(customer: Customer) -> Customer:
+    """The account whose invoice carries this account's charges, hence its credits."""
+    if customer.parent is not None and not customer.pays_own_charges:
+        return customer.parent
+    return customer
 
 
 def snapshot(calculation: sla.CreditCalculation) -> dict:

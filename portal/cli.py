@@ -61,13 +61,13 @@ def _one(query, what):
     return found
 
 
-@click.group(help="Manage partner API tokens.")
+@click.group(help="Manage API tokens.")
 def tokens():
     pass
 
 
-@tokens.command("create", help="Create an API token for a partner user; prints it once.")
-@click.option("--email", required=True, help="The partner user the token acts as.")
+@tokens.command("create", help="Create an API token for a partner or staff user; prints it once.")
+@click.option("--email", required=True, help="The partner or staff user the token acts as.")
 @click.option("--name", required=True, help="What the token is for.")
 def create_token(email, name):
     user = _one(select(User).where(User.email == identity.normalise_email(email)), "user")

@@ -140,8 +140,13 @@ def pdf_response(invoice: Invoice, data: dict, locale: str) -> Response:
 def brand_for(invoice: Invoice) -> dict | None:
     """A wholesale rebiller's end customers see the rebiller's brand; the rebiller's own
     wholesale invoice comes from the provider."""
-    partner = invoice.customer.partner
-    if partner is None or partner.kind != "wholesale" or invoice.customer.is_wholesale:
+    return account_brand(invoice.customer)
+
+
+def account_brand(customer) -> dict | None:
+    """The brand on an account's documents: its rebiller's for a rebiller's end customer."""
+    partner = customer.partner
+    if partner is None or partner.kind != "wholesale" or customer.is_wholesale:
         return None
     return {"name": partner.display_brand, "color": partner.brand_color}
 

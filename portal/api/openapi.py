@@ -148,3 +148,20 @@ def document() -> dict:
                 "security": [], "responses": {"200": {"description": "OpenAPI 3 document"}}}},
         },
     }
+
+
+def _with_sla_endpoints(build):
+    """Add the SLA endpoints, described beside their views in portal/api/sla_openapi.py."""
+
+    def described() -> dict:
+        from portal.api.sla_openapi import PATHS, SCHEMAS
+
+        doc = build()
+        doc["paths"].update(PATHS)
+        doc["components"]["schemas"].update(SCHEMAS)
+        return doc
+
+    return described
+
+
+document = _with_sla_endpoints(document)

@@ -14,3 +14,7 @@ bp.register_blueprint(runs_bp, url_prefix="/runs")
 from portal.staff.prices import bp as prices_bp  # noqa: E402
 
 bp.register_blueprint(prices_bp, url_prefix="/price-books")
+from portal.staff.sla import bp as credits_bp  # noqa: E402
+
+bp.register_blueprint(credits_bp, url_prefix="/credit-requests")
+from portal.staff import availability, ledger, statements  # noqa: E402,F401

@@ -28,7 +28,9 @@ class ImportForm(FlaskForm):
                  SelectChoice("price_books", _l("Price books")),
                  SelectChoice("services", _l("Services")),
                  SelectChoice("tax_rates", _l("Tax rates")),
-                 SelectChoice("usage", _l("Usage"))],
+                 SelectChoice("usage", _l("Usage")),
+                 SelectChoice("outages", _l("Outages")),
+                 SelectChoice("trouble_tickets", _l("Trouble tickets"))],
     )
     file = FileField(_l("CSV file"), validators=[
         FileRequired(_l("Choose a file.")),

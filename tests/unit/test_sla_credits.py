@@ -182,3 +182,18 @@ def test_two_staff_approving_at_once_give_one_credit_note(session, world, seats,
         thread.join()
     assert sorted(outcomes) == ["This request was already approved.", "approved"]
     assert session.scalar(select(func.count()).select_from(CreditNote)) == 1
+
+
+def test_a_locations_credit_goes_on_the_corporate_invoice_that_bills_it(session, world, seats):
+    location = world.customers["location"]  # billed on the channel customer's invoice
+    service = session.scalars(select(Service).filter_by(customer_id=location.id)).one()
+    outage = _outage(session, "INC-7", at(6, 9), 150)
+    open_ticket(session, customer=location, opened_at=at(6, 10), summary="No dial tone",
+                source="support", outage=outage)
+    request = request_credit(session, service=service, month=JAN, user=None, now=AFTER_JAN)
+    decide_request(session, request.id, approve=True, reason="", user=world.users["staff"],
+                   now=AFTER_JAN)
+    assert request.credit_note.customer_id == world.customers["channel"].id
+    invoice = draft_invoice(session, world.customers["channel"], period_ending_in(2026, 4),
+                            AFTER_JAN)
+    assert [line.amount_minor for line in invoice.lines if line.kind == "credit"] == [-523]

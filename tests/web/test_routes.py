@@ -21,6 +21,11 @@ PAGES = {
               "/staff/imports", "/staff/runs",
               "/staff/invoices/{i}/pdf"],
 }
+# Statements and the availability report: tests/pdf/test_statement_pdf.py and
+# tests/web/test_availability_page.py
+PAGES["customer_admin"] += ["/customer/statements", "/customer/accounts/{c}/statement.pdf"]
+PAGES["channel_admin"] += ["/partner/customers/{c}/statement.pdf"]
+PAGES["staff"] += ["/staff/customers/{c}/statement.pdf", "/staff/availability"]
 ANONYMOUS = ["/auth/login", "/auth/forgot", "/api/v1/openapi.json"]
 # Routes exercised by POST flows or other test modules.
 ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/enrol",
@@ -30,7 +35,20 @@ ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/en
              "/api/v1/invoices/<invoice_id>", "/api/v1/invoices/<invoice_id>/pdf",
              "/static/<path:filename>", "/staff/runs/<int:run_id>",
              "/staff/runs/<int:run_id>/progress", "/staff/runs/<int:run_id>/issue",
-             "/staff/price-books", "/staff/price-books/<book_id>"}
+             "/staff/price-books", "/staff/price-books/<book_id>",
+             # SLA credits: tests/web/test_sla_requests.py
+             "/customer/sla", "/customer/sla/preview", "/customer/sla/confirm",
+             "/customer/sla/tickets", "/partner/sla", "/partner/customers/<customer_id>/sla",
+             "/partner/customers/<customer_id>/sla/preview",
+             "/partner/customers/<customer_id>/sla/confirm",
+             "/partner/customers/<customer_id>/sla/tickets", "/staff/credit-requests",
+             "/staff/credit-requests/<request_id>", "/staff/credit-requests/<request_id>/decide"}
+# The SLA ledger: tests/web/test_ledger_pages.py and tests/web/test_api_sla.py
+PAGES["staff"] += ["/staff/outages", "/staff/outages/new", "/staff/tickets", "/staff/maintenance"]
+ELSEWHERE |= {"/staff/outages/<outage_id>", "/staff/outages/<outage_id>/link",
+              "/staff/maintenance/generate", "/staff/maintenance/<window_id>/notices",
+              "/api/v1/outages", "/api/v1/tickets", "/api/v1/credit-requests",
+              "/api/v1/credit-requests/<request_id>"}
 
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))

@@ -1,0 +1,58 @@
+"""The availability report: each platform's month against the 99.95 % target, a year of
+it as charts, and the SLA credits requested and granted for the month."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import render_template, request
+from flask_babel import format_date, format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from billing import availability, sla
+from billing.clock import provider_date, utcnow
+from billing.errors import InvalidInput
+from billing.models.catalog import SLA_FAMILIES
+from portal.extensions import db
+from portal.periods import parse_month, previous_month
+from portal.staff import bp
+from reports.charts import Bar, availability_chart
+
+PLATFORM_LABELS = {"voice": _l("Voice"), "messaging": _l("Messaging")}
+
+
+@bp.route("/availability")
+def availability_report():
+    now = utcnow()
+    month = _chosen_month(request.args.get("month"), now)
+    report = availability.month_report(db.session, month)
+    charts = {platform: _chart(platform, month) for platform in SLA_FAMILIES}
+    return render_template("staff/availability.html", report=report, charts=charts,
+                           month=month, platform_labels=PLATFORM_LABELS, percent=_percent,
+                           target=availability.TARGET_PERCENT)
+
+
+def _chosen_month(text: str | None, now):
+    if not text:
+        return previous_month(provider_date(now))
+    month = parse_month(text)
+    if sla.month_bounds(month)[1] > now:
+        raise InvalidInput(_("Choose a month that has ended."))
+    return month
+
+
+def _chart(platform: str, month):
+    series = availability.availability_series(db.session, platform, month, 12)
+    bars = [Bar(format_date(p.month, "MMM yy"), p.availability_percent,
+                f"{format_date(p.month, 'MMMM yyyy')}: {_percent(p.availability_percent)}")
+            for p in series]
+    title = _("%(platform)s availability, %(first)s to %(last)s",
+              platform=PLATFORM_LABELS[platform], first=format_date(series[0].month, "MMM yyyy"),
+              last=format_date(month, "MMM yyyy"))
+    return availability_chart(bars, chart_id=f"chart-{platform}", title=title,
+                              target=availability.TARGET_PERCENT, percent=_percent)
+
+
+def _percent(value: Decimal) -> str:
+    return format_percent(value / 100, "#,##0.00##%")
