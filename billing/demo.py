@@ -19,6 +19,7 @@ from billing.models import (
     CpniApproval,
     Customer,
     Invoice,
+    MaintenanceWindow,
     Partner,
     PriceBook,
     PriceBookEntry,
@@ -30,6 +31,13 @@ from billing.models import (
 )
 from billing.partners import create_partner
 from billing.runs import draft_period, issue_period
+from billing.sla_credits import (
+    decide_request,
+    ensure_standard_windows,
+    open_ticket,
+    record_outage,
+    request_credit,
+)
 
 DEMO_PASSWORD = "Correct-Horse-Battery-42"
 STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -115,6 +123,7 @@ def seed(session: Session, progress=lambda step: None) -> dict:
         session.commit()
         progress(f"{year}-{month:02d}")
     _payments(session)
+    _sla(session, partners, customers)
     session.commit()
     return logins
 
@@ -133,6 +142,36 @@ def _bill(session, rng, customers, period):
     session.commit()
     draft_period(session, period, started_by="demo seed", now=now)
     issue_period(session, period, now=now)
+
+
+def _sla(session, partners, customers):
+    """A year of noticed maintenance, two outages with tickets, and two credit requests
+    for the demo customer: September's approved (its credit note waits for the next
+    invoice), October's pending."""
+    ensure_standard_windows(session, 2026)
+    for window in session.scalars(select(MaintenanceWindow)):
+        window.notice_sent_at = window.starts_at - timedelta(days=10)
+    customer = next(c for c in customers if c.partner is partners["CH-01"] and c.parent is None)
+    service = next(s for s in customer_services(session, customer)
+                   if s.product.sla_family == "voice" and s.product.kind == "recurring")
+    outages = [("INC-2026-0917", datetime(2026, 9, 17, 14, 5), 165, "provider",
+                "Session border controllers in Denver failed over slowly"),
+               ("INC-2026-1003", datetime(2026, 10, 3, 2, 10), 90, "c",
+                "Fibre cut at a tier-1 carrier's exchange"),
+               ("INC-2026-1021", datetime(2026, 10, 21, 9, 30), 75, "provider",
+                "Call routing database overloaded")]
+    for ref, local_start, minutes, cause, summary in outages:
+        start = local_start.replace(tzinfo=PROVIDER_TZ).astimezone(UTC)
+        outage = record_outage(session, ref=ref, started_at=start, cause=cause,
+                               ended_at=start + timedelta(minutes=minutes), summary=summary,
+                               platform="voice")
+        open_ticket(session, customer=customer, opened_at=start + timedelta(minutes=20),
+                    summary="Inbound calls fail", source="support", outage=outage)
+    staff = session.scalars(select(User).where(User.role == "billing_supervisor")).first()
+    september = request_credit(session, service=service, month=date(2026, 9, 1), user=None,
+                               now=SEED_AT)
+    decide_request(session, september.id, approve=True, reason="", user=staff, now=SEED_AT)
+    request_credit(session, service=service, month=date(2026, 10, 1), user=None, now=SEED_AT)
 
 
 def _payments(session):
