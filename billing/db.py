@@ -33,6 +33,19 @@ def insert_if_missing(session, model, conflict_column: str, **values) -> None:
     session.execute(statement.on_conflict_do_nothing(index_elements=[conflict_column]))
 
 
+def begin_writing(session) -> None:
+    """Open the session's transaction now, as a writer.
+
+    pysqlite only sends BEGIN before the first INSERT, UPDATE or DELETE, so a SAVEPOINT
+    before one would open (and its RELEASE commit) a transaction of its own. BEGIN
+    IMMEDIATE also takes SQLite's write lock before the reads, standing in for the row
+    locks (SELECT ... FOR UPDATE) it does not have. PostgreSQL needs nothing here.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class UTCDateTime(TypeDecorator):
     """An instant: refuses naive datetimes, stores UTC, always returns aware UTC."""
 

@@ -1,9 +1,11 @@
 """Invoice runs: draft every bill-to account of a period, then issue the drafts.
 
-A run is idempotent and resumable: each account's invoice is drafted and committed on
-its own (one invoice per customer and period is enforced by a unique index), so a run
-stopped half-way and started again drafts only what is missing, and a second run of a
-finished period creates nothing.
+A run is idempotent and resumable: accounts are drafted in chunks, each read in a few
+queries and committed as one transaction (one invoice per customer and period is
+enforced by a unique index), so a run stopped half-way loses at most the chunk it was
+in, and started again drafts only what is missing; a second run of a finished period
+creates nothing. An account that fails is left out of its chunk and reported, never
+sinking the others.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
 from billing.clock import BillPeriod
-from billing.invoicing import draft_invoice
+from billing.db import begin_writing
+from billing.draft_inputs import DraftInputs
+from billing.invoicing import build_draft
 from billing.issuing import issue_invoice
 from billing.models import Customer, Invoice, InvoiceRun
 from billing.pricing import PriceBooks
+
+CHUNK = 500  # accounts per transaction: fewer round trips, bounded memory
 
 
 @dataclass
@@ -53,15 +59,20 @@ def _run_record(session: Session, period: BillPeriod, started_by: str, now) -> I
 
 
 def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: datetime,
-                 progress: Callable[[int, int], None] = lambda done, total: None) -> RunResult:
-    """Draft the invoices of a period that do not exist yet, one transaction each."""
+                 progress: Callable[[int, int], None] = lambda done, total: None,
+                 chunk_size: int = CHUNK) -> RunResult:
+    """Draft the invoices of a period that do not exist yet, a chunk of accounts at a time.
+
+    `progress(done, total)` is called after each chunk is committed.
+    """
     run = _run_record(session, period, started_by, now)
     accounts = bill_to_accounts(session, period)
     result = RunResult(run.id)
     books = PriceBooks.load(session)
-    for done, account_id in enumerate(accounts, 1):
-        _draft_one(session, account_id, period, now, result, books)
-        progress(done, len(accounts))
+    for start in range(0, len(accounts), chunk_size):
+        chunk = accounts[start:start + chunk_size]
+        _draft_chunk(session, chunk, period, now, result, books)
+        progress(start + len(chunk), len(accounts))
     run = session.get(InvoiceRun, result.run_id)
     run.drafted += result.drafted
     run.state = "drafted"
@@ -69,23 +80,69 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
     return result
 
 
-def _draft_one(session, account_id, period, now, result: RunResult, books) -> None:
-    account = session.get(Customer, account_id)
+def _draft_chunk(session, account_ids, period, now, result: RunResult, books) -> None:
+    """Draft a chunk of accounts in one transaction, written in one flush.
+
+    An account whose drafting fails is left out and reported. If the database refuses
+    the chunk's rows (another run drafted one of them meanwhile, or a row breaks a
+    constraint), the chunk is redone with a savepoint per account, so that only the
+    account at fault is rolled back.
+    """
     try:
-        invoice = draft_invoice(session, account, period, now, books)
-        session.commit()
-    except IntegrityError:
-        session.rollback()  # another run drafted it meanwhile
-        result.skipped += 1
-        return
-    except Exception as error:  # noqa: BLE001 - one bad account must not stop the run
+        done = _draft_accounts(session, account_ids, period, now, books, savepoints=False)
+    except DBAPIError:
         session.rollback()
-        result.failed.append((account.account_number, str(error)))
-        return
+        done = _draft_accounts(session, account_ids, period, now, books, savepoints=True)
+    result.drafted += done.drafted
+    result.skipped += done.skipped
+    result.failed += done.failed
+
+
+def _draft_accounts(session, account_ids, period, now, books, savepoints: bool) -> RunResult:
+    begin_writing(session)
+    accounts = session.scalars(select(Customer).where(Customer.id.in_(account_ids))
+                               .options(selectinload(Customer.partner))).all()
+    accounts.sort(key=lambda account: account.account_number)
+    inputs = DraftInputs.load(session, accounts, period)
+    done = RunResult(0)
+    try:
+        for account in accounts:
+            _draft_one(session, inputs, account, period, now, books, done, savepoints)
+        session.commit()
+    except BaseException:
+        session.rollback()  # a stopped chunk is dropped whole, even if the session lives on
+        raise
+    return done
+
+
+def _draft_one(session, inputs, account, period, now, books, done: RunResult,
+               savepoint: bool) -> Invoice | None:
+    # Without a savepoint nothing reaches the database before the chunk's commit, so an
+    # account that fails here leaves nothing behind.
+    try:
+        with session.begin_nested() if savepoint else session.no_autoflush:
+            invoice = build_draft(inputs, account, period, now, books)
+            if invoice is not None:
+                session.add(invoice)
+    except IntegrityError as error:
+        if _invoiced(session, account.id, period):
+            done.skipped += 1  # another run drafted it meanwhile
+        else:
+            done.failed.append((account.account_number, str(error.orig).splitlines()[0]))
+        return None
+    except Exception as error:  # noqa: BLE001 - one bad account must not stop the run
+        done.failed.append((account.account_number, str(error)))
+        return None
     if invoice is None:
-        result.skipped += 1
+        done.skipped += 1  # nothing to bill
     else:
-        result.drafted += 1
+        done.drafted += 1
+    return invoice
+
+
+def _invoiced(session, account_id: int, period: BillPeriod) -> bool:
+    return session.scalar(select(Invoice.id).where(
+        Invoice.customer_id == account_id, Invoice.period_end == period.end)) is not None
 
 
 def issue_period(session: Session, period: BillPeriod, *, now: datetime,
