@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from billing.clock import BillPeriod
-from billing.db import begin_writing
+from billing.db import assign_ids, begin_writing
 from billing.draft_inputs import DraftInputs
 from billing.invoicing import build_draft
 from billing.issuing import issue_invoice
@@ -106,8 +106,12 @@ def _draft_accounts(session, account_ids, period, now, books, savepoints: bool) 
     inputs = DraftInputs.load(session, accounts, period)
     done = RunResult(0)
     try:
-        for account in accounts:
-            _draft_one(session, inputs, account, period, now, books, done, savepoints)
+        drafts = [_draft_one(session, inputs, account, period, now, books, done, savepoints)
+                  for account in accounts]
+        if not savepoints:  # nothing is written yet: the commit writes every draft at once
+            drafts = [invoice for invoice in drafts if invoice is not None]
+            assign_ids(session, drafts)
+            assign_ids(session, [line for invoice in drafts for line in invoice.lines])
         session.commit()
     except BaseException:
         session.rollback()  # a stopped chunk is dropped whole, even if the session lives on
