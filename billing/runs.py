@@ -5,7 +5,7 @@ queries and committed as one transaction (one invoice per customer and period is
 enforced by a unique index), so a run stopped half-way loses at most the chunk it was
 in, and started again drafts only what is missing; a second run of a finished period
 creates nothing. An account that fails is left out of its chunk and reported, never
-sinking the others.
+sinking the others. Issuing also goes a chunk per transaction.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from billing.clock import BillPeriod
 from billing.db import assign_ids, begin_writing
 from billing.draft_inputs import DraftInputs
 from billing.invoicing import build_draft
-from billing.issuing import issue_invoice
+from billing.issuing import issue_drafts
 from billing.models import Customer, Invoice, InvoiceRun
 from billing.pricing import PriceBooks
 
-CHUNK = 500  # accounts per transaction: fewer round trips, bounded memory
+CHUNK = 500  # accounts (or drafts) per transaction: fewer round trips, bounded memory
 
 
 @dataclass
@@ -150,20 +150,26 @@ def _invoiced(session, account_id: int, period: BillPeriod) -> bool:
 
 
 def issue_period(session: Session, period: BillPeriod, *, now: datetime,
-                 progress: Callable[[int, int], None] = lambda done, total: None) -> int:
-    """Issue every draft of the period, in account order, one transaction each."""
+                 progress: Callable[[int, int], None] = lambda done, total: None,
+                 chunk_size: int = CHUNK) -> int:
+    """Issue every draft of the period in account order, a chunk per transaction.
+
+    `progress(done, total)` is called after each chunk is committed.
+    """
     drafts = list(session.scalars(
         select(Invoice.id).join(Invoice.customer)
         .where(Invoice.period_end == period.end, Invoice.status == "draft")
         .order_by(Customer.account_number)))
-    for done, invoice_id in enumerate(drafts, 1):
-        issue_invoice(session, invoice_id, now)
+    issued = 0
+    for start in range(0, len(drafts), chunk_size):
+        chunk = drafts[start:start + chunk_size]
+        issued += issue_drafts(session, chunk, now)
         session.commit()
-        progress(done, len(drafts))
+        progress(start + len(chunk), len(drafts))
     run = session.scalars(select(InvoiceRun).where(InvoiceRun.period_end == period.end)
                           .order_by(InvoiceRun.id.desc())).first()
     if run is not None:
-        run.issued += len(drafts)
+        run.issued += issued
         run.state, run.finished_at = "issued", now
         session.commit()
-    return len(drafts)
+    return issued

@@ -1,11 +1,13 @@
 """The invoice run in chunks: the same invoices as drafting one account at a time, a bad
-account failing alone, stops that lose at most a chunk."""
+account failing alone, stops that lose at most a chunk, issuing in account order."""
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from billing import runs
 from billing.clock import period_ending_in
@@ -20,7 +22,8 @@ from billing.models import (
     TaxRate,
     UsageRecord,
 )
-from billing.runs import bill_to_accounts, draft_period
+from billing.numbering import take_number, take_numbers
+from billing.runs import bill_to_accounts, draft_period, issue_period
 from tests.factories import add_rebiller_books, make_customer
 
 MAY = period_ending_in(2026, 5)  # 26 Apr .. 25 May 2026; April's usage is billed on it
@@ -132,3 +135,41 @@ def test_progress_is_reported_as_each_chunk_is_committed(session, world):
     draft_period(session, MAY, started_by="test", now=NOW, chunk_size=3,
                  progress=lambda done, total: seen.append((done, total)))
     assert seen == [(3, 7), (6, 7), (7, 7)]
+
+
+def issued_numbers_in_account_order(session):
+    return list(session.scalars(
+        select(Invoice.number).join(Invoice.customer)
+        .where(Invoice.period_end == MAY.end).order_by(Customer.account_number)))
+
+
+def test_issuing_in_chunks_numbers_the_drafts_in_account_order(session, world):
+    draft_period(session, MAY, started_by="test", now=NOW)
+    assert issue_period(session, MAY, now=NOW, chunk_size=3) == 7
+    assert issued_numbers_in_account_order(session) == [
+        f"INV-USD-2026-{n:06d}" for n in range(1, 8)]
+
+
+def test_a_block_of_numbers_is_taken_at_once(session, world):
+    assert take_numbers(session, "INV-USD-2026", 5) == 1
+    assert take_number(session, "INV-USD-2026") == 6
+
+
+@pytest.mark.postgres_only
+def test_two_issuers_at_once_issue_each_draft_once_without_gaps(session, world, db):
+    draft_period(session, MAY, started_by="test", now=NOW)
+    engine, barrier, issued = db.engine, threading.Barrier(2), []
+
+    def issue():
+        with Session(engine) as own:
+            barrier.wait()
+            issued.append(issue_period(own, MAY, now=NOW, chunk_size=2))
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(issued) == 7
+    assert sorted(issued_numbers_in_account_order(session)) == [
+        f"INV-USD-2026-{n:06d}" for n in range(1, 8)]
