@@ -1,7 +1,7 @@
 """Credit notes: created with a reason and a reference, applied on the next invoices.
 
 SLA credits and dispute settlements (later issues) create theirs through
-`create_credit_note`; the invoice run applies them with `apply_credit_notes`.
+`create_credit_note`; the invoice run applies them with `credit_lines`.
 """
 
 from __future__ import annotations
@@ -46,22 +46,33 @@ def create_credit_note(
 
 
 def apply_credit_notes(session: Session, invoice: Invoice) -> list[InvoiceLine]:
+    """Add credit lines to a draft from the customer's open credit notes (locked)."""
+    return credit_lines(invoice, open_credit_notes(session, [invoice.customer_id]))
+
+
+def open_credit_notes(session: Session, customer_ids) -> list[CreditNote]:
+    """The customers' notes with credit left, oldest first, locked, so that two runs
+    cannot spend the same credit twice."""
+    return list(session.scalars(
+        select(CreditNote)
+        .where(CreditNote.customer_id.in_(customer_ids), CreditNote.remaining_minor > 0)
+        .order_by(CreditNote.customer_id, CreditNote.issued_at, CreditNote.id)
+        .with_for_update()))
+
+
+def credit_lines(invoice: Invoice, notes: list[CreditNote]) -> list[InvoiceLine]:
     """Add credit lines to a draft, oldest note first, never taking its total below zero.
 
-    What a note cannot give on this invoice stays on it for the next one. The notes are
-    locked, so two runs cannot spend the same credit twice.
+    `notes` are the customer's open notes, oldest first; those in the invoice's currency
+    count. What a note cannot give on this invoice stays on it for the next one.
     """
     if invoice.status != "draft":
         raise InvalidInput("Credits are applied to draft invoices only.")
-    notes = session.scalars(
-        select(CreditNote)
-        .where(CreditNote.customer_id == invoice.customer_id,
-               CreditNote.currency == invoice.currency, CreditNote.remaining_minor > 0)
-        .order_by(CreditNote.issued_at, CreditNote.id).with_for_update()
-    ).all()
     room = sum(line.amount_minor for line in invoice.lines)
     added = []
     for note in notes:
+        if note.currency != invoice.currency:
+            continue
         used = min(note.remaining_minor, room)
         if used <= 0:
             break

@@ -1,4 +1,4 @@
-"""Drafting one account's invoice for a bill period (DESIGN section 3).
+"""Drafting a bill-to account's invoice for a bill period (DESIGN section 3).
 
 - Recurring charges are billed in advance for the period, by day for part of it.
 - Changes during the previous period are trued up here: what each service earned
@@ -14,20 +14,20 @@ and taxed where each end customer is (billing/pricing.py says which price applie
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from billing.clock import PROVIDER_TZ, BillPeriod, period_containing
-from billing.credit_notes import apply_credit_notes
+from billing.clock import BillPeriod
+from billing.credit_notes import credit_lines
+from billing.draft_inputs import DraftInputs, previous_period
 from billing.issuing import bill_to_snapshot
-from billing.models import Customer, Invoice, InvoiceLine, Service, UsageRecord
+from billing.models import Customer, Invoice, InvoiceLine, Service
 from billing.money import Money, line_amount
 from billing.pricing import PriceBooks, Pricer, pricer_for
 from billing.proration import overlap_days, prorated_minor
-from billing.taxes import Taxable, exempt_tax_types, rates_in_force, tax_lines
+from billing.taxes import Taxable, in_force, tax_lines
 
 CHARGE_KINDS = ("recurring", "proration", "one_time", "usage")
 CALL_LABELS = {"local": "Local calls", "long_distance": "Long-distance calls",
@@ -35,48 +35,44 @@ CALL_LABELS = {"local": "Local calls", "long_distance": "Long-distance calls",
 SEAT_UNITS = ("seat", "channel", "line")
 
 
-def previous_period(period: BillPeriod) -> BillPeriod:
-    return period_containing(period.start - timedelta(days=1))
-
-
-def members(session: Session, account: Customer) -> list[Customer]:
-    """The accounts billed on this account's invoice: itself and its dependent locations,
-    or for a rebiller's wholesale account, its end customers in the account's currency."""
-    if account.is_wholesale:
-        return list(session.scalars(select(Customer).where(
-            Customer.partner_id == account.partner_id, Customer.billing_role == "retail",
-            Customer.currency == account.currency).order_by(Customer.account_number)))
-    subs = select(Customer).where(Customer.parent_id == account.id,
-                                  Customer.pays_own_charges.is_(False))
-    return [account, *session.scalars(subs.order_by(Customer.account_number))]
-
-
 def draft_invoice(session: Session, account: Customer, period: BillPeriod,
                   now: datetime, books: PriceBooks | None = None) -> Invoice | None:
     """Build the draft for one bill-to account, or None when there is nothing to bill."""
+    inputs = DraftInputs.load(session, [account], period)
+    invoice = build_draft(inputs, account, period, now, books or PriceBooks.load(session))
+    if invoice is not None:
+        session.add(invoice)
+        session.flush()
+    return invoice
+
+
+def build_draft(inputs: DraftInputs, account: Customer, period: BillPeriod, now: datetime,
+                books: PriceBooks) -> Invoice | None:
+    """The draft of one account of `inputs`, not yet in the session; None if nothing to bill.
+
+    It spends the account's credit notes, so the caller adds it to the session.
+    """
     invoice = Invoice(customer=account, period_start=period.start, period_end=period.end,
                       currency=account.currency, status="draft",
                       bill_to=bill_to_snapshot(account), created_at=now)
-    pricer = pricer_for(books or PriceBooks.load(session), account)
-    exempt = exempt_tax_types(session, account.id)
-    for member in members(session, account):
-        services = _services(session, member)
-        lines = _charges(session, account, member, services, period, pricer)
+    pricer = pricer_for(books, account)
+    billed = inputs.billed_before.get(account.id)
+    exempt = inputs.exempt[account.id]
+    for member in inputs.members[account.id]:
+        services = inputs.services.get(member.id, [])
+        lines = _charges(inputs.usage.get(member.id, []), member, services, billed, period,
+                         pricer)
         # A rebiller's resale certificate is what counts on its wholesale invoice.
-        exempt_here = exempt if account.is_wholesale else (
-            exempt | exempt_tax_types(session, member.id))
-        lines += _taxes(session, member, lines, services, period, exempt_here)
+        exempt_here = exempt if account.is_wholesale else exempt | inputs.exempt[member.id]
+        lines += _taxes(inputs.tax_rates, member, lines, services, period, exempt_here)
         for line in lines:
             line.sub_account_id = None if member.id == account.id else member.id
             line.position = len(invoice.lines) + 1
             invoice.lines.append(line)
     if not invoice.lines:
         return None
-    session.add(invoice)
-    session.flush()  # the credit notes are found by the invoice's customer id
-    apply_credit_notes(session, invoice)
+    credit_lines(invoice, inputs.credit_notes.get(account.id, []))
     set_totals(invoice)
-    session.flush()
     return invoice
 
 
@@ -91,21 +87,15 @@ def set_totals(invoice: Invoice) -> None:
     invoice.total_minor = sum(by_kind.values())
 
 
-def _services(session: Session, member: Customer) -> list[Service]:
-    query = select(Service).where(Service.customer_id == member.id)
-    return list(session.scalars(query.options(selectinload(Service.product))
-                                .order_by(Service.started_on, Service.id)))
-
-
-def _charges(session, account, member, services, period, pricer) -> list[InvoiceLine]:
+def _charges(usage, member, services, billed, period, pricer) -> list[InvoiceLine]:
     before = previous_period(period)
     return (
         [line for s in services if s.product.kind == "recurring"
          for line in _recurring(s, period, pricer)]
-        + _true_ups(session, account, services, before, pricer)
+        + _true_ups(services, billed, before, pricer)
         + [_one_time(s, pricer) for s in services
            if s.product.kind == "one_time" and before.start <= s.started_on <= before.end]
-        + _usage(session, member, before, pricer)
+        + _usage(usage, member, pricer)
     )
 
 
@@ -131,9 +121,9 @@ def _recurring(service: Service, period: BillPeriod, pricer: Pricer) -> list[Inv
                         amount_minor=_earned(service, period, pricer))]
 
 
-def _true_ups(session, account, services, before: BillPeriod, pricer) -> list[InvoiceLine]:
-    """Charges or credits for what changed during the previous period."""
-    billed = _billed_for(session, account, before)
+def _true_ups(services, billed: dict | None, before: BillPeriod, pricer) -> list[InvoiceLine]:
+    """Charges or credits for what changed during the previous period, against what the
+    account's invoice for it billed per service (None: it had no invoice)."""
     had_invoice = billed is not None
     lines = []
     for service in (s for s in services if s.product.kind == "recurring"):
@@ -152,20 +142,6 @@ def _true_ups(session, account, services, before: BillPeriod, pricer) -> list[In
     return lines
 
 
-def _billed_for(session, account, period: BillPeriod) -> dict | None:
-    """Per service, what the account's invoice for that period billed; None if none."""
-    invoice_id = session.scalar(select(Invoice.id).where(
-        Invoice.customer_id == account.id, Invoice.period_end == period.end))
-    if invoice_id is None:
-        return None
-    rows = session.execute(
-        select(InvoiceLine.service_id, func.sum(InvoiceLine.amount_minor))
-        .where(InvoiceLine.invoice_id == invoice_id, InvoiceLine.kind == "recurring",
-               InvoiceLine.service_id.is_not(None))
-        .group_by(InvoiceLine.service_id))
-    return {service_id: int(total) for service_id, total in rows}
-
-
 def _one_time(service: Service, pricer: Pricer) -> InvoiceLine:
     price = pricer.unit_price(service, service.started_on)
     return InvoiceLine(kind="one_time", service_id=service.id,
@@ -174,25 +150,10 @@ def _one_time(service: Service, pricer: Pricer) -> InvoiceLine:
                        amount_minor=line_amount(service.quantity, price, service.currency))
 
 
-def _bounds(period: BillPeriod) -> tuple[datetime, datetime]:
-    """The period's first and after-last instants: midnights on the provider's clock."""
-    start = datetime.combine(period.start, time.min, PROVIDER_TZ)
-    end = datetime.combine(period.end + timedelta(days=1), time.min, PROVIDER_TZ)
-    return start, end
-
-
-def _usage(session, member, period: BillPeriod, pricer: Pricer) -> list[InvoiceLine]:
+def _usage(usage, member, pricer: Pricer) -> list[InvoiceLine]:
     """Usage of the period summarised by call type, destination and rate."""
-    start, end = _bounds(period)
-    rows = session.execute(
-        select(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate,
-               func.sum(UsageRecord.minutes))
-        .where(UsageRecord.customer_id == member.id, UsageRecord.started_at >= start,
-               UsageRecord.started_at < end)
-        .group_by(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate)
-        .order_by(UsageRecord.call_type, UsageRecord.destination, UsageRecord.rate))
     lines = []
-    for call_type, destination, rated, minutes in rows:
+    for call_type, destination, rated, minutes in usage:
         minutes, rate = Decimal(minutes), pricer.usage_rate(rated)
         where = f" to {destination}" if destination else ""
         lines.append(InvoiceLine(
@@ -202,7 +163,7 @@ def _usage(session, member, period: BillPeriod, pricer: Pricer) -> list[InvoiceL
     return lines
 
 
-def _taxes(session, member, charges, services, period, exempt) -> list[InvoiceLine]:
+def _taxes(tax_rates, member, charges, services, period, exempt) -> list[InvoiceLine]:
     units = {service.id: service.product.unit for service in services}
     seats = numbers = 0
     for line in charges:
@@ -211,8 +172,8 @@ def _taxes(session, member, charges, services, period, exempt) -> list[InvoiceLi
             numbers += int(line.quantity) if units[line.service_id] == "number" else 0
     taxable = Taxable(sum(line.amount_minor for line in charges), seats, numbers,
                       member.currency)
-    rates = rates_in_force(session, country=member.country, region=member.region,
-                           city=member.city, on=period.start, exempt=exempt)
+    rates = in_force(tax_rates, country=member.country, region=member.region,
+                     city=member.city, on=period.start, exempt=exempt)
     return [InvoiceLine(kind=t.kind, description=t.description, jurisdiction=t.jurisdiction,
                         quantity=t.quantity, unit_price=t.rate, amount_minor=t.amount_minor)
             for t in tax_lines(rates, taxable)]

@@ -22,14 +22,20 @@ def series_key(kind: str, currency: str, year: int) -> str:
 
 def take_number(session: Session, key: str) -> int:
     """The next number of a series; the caller's transaction must issue a document with it."""
+    return take_numbers(session, key, 1)
+
+
+def take_numbers(session: Session, key: str, count: int) -> int:
+    """The first of the next `count` numbers of a series, for documents the caller's
+    transaction issues with every one of them."""
     insert_if_missing(session, NumberSeries, "key", key=key, last_value=0)
     series = session.scalars(
         select(NumberSeries).where(NumberSeries.key == key).with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    series.last_value += 1
+    series.last_value += count
     session.flush()
-    return series.last_value
+    return series.last_value - count + 1
 
 
 def format_number(key: str, value: int) -> str:

@@ -1,10 +1,13 @@
 """Invoice runs: draft every bill-to account of a period, then issue the drafts.
 
-A run is idempotent and resumable: each account's invoice is drafted and committed on
-its own (one invoice per customer and period is enforced by a unique index), so a run
-stopped half-way and started again drafts only what is missing, and a second run of a
-finished period creates nothing. Both passes write how far they got to the run's row
-(`run_tracking`), so a page can follow a run started from anywhere.
+A run is idempotent and resumable: accounts are drafted in chunks, each read in a few
+queries and committed as one transaction (one invoice per customer and period is
+enforced by a unique index), so a run stopped half-way loses at most the chunk it was
+in, and started again drafts only what is missing; a second run of a finished period
+creates nothing. An account that fails is left out of its chunk and reported, never
+sinking the others. Issuing also goes a chunk per transaction.
+Both passes write how far they got to the run's row (`run_tracking`), so a page can
+follow a run started from anywhere.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
 from billing.clock import BillPeriod
-from billing.invoicing import draft_invoice
-from billing.issuing import issue_invoice
+from billing.db import assign_ids, begin_writing
+from billing.draft_inputs import DraftInputs
+from billing.invoicing import build_draft
+from billing.issuing import issue_drafts
 from billing.models import Customer, Invoice, InvoiceRun
 from billing.pricing import PriceBooks
 from billing.run_tracking import RunProgress, latest_run
+
+CHUNK = 500  # accounts (or drafts) per transaction: fewer round trips, bounded memory
 
 
 @dataclass
@@ -58,17 +65,22 @@ def _run_record(session: Session, period: BillPeriod, started_by: str, now) -> I
 
 
 def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: datetime,
-                 progress: Callable[[int, int], None] = lambda done, total: None) -> RunResult:
-    """Draft the invoices of a period that do not exist yet, one transaction each."""
+                 progress: Callable[[int, int], None] = lambda done, total: None,
+                 chunk_size: int = CHUNK) -> RunResult:
+    """Draft the invoices of a period that do not exist yet, a chunk of accounts at a time.
+
+    `progress(done, total)` is called after each chunk is committed.
+    """
     run = _run_record(session, period, started_by, now)
     accounts = bill_to_accounts(session, period)
     result = RunResult(run.id)
     books = PriceBooks.load(session)
     tracker = RunProgress(session, run.id, "running", len(accounts))
-    for done, account_id in enumerate(accounts, 1):
-        _draft_one(session, account_id, period, now, result, books)
-        progress(done, len(accounts))
-        tracker.step(done)
+    for start in range(0, len(accounts), chunk_size):
+        chunk = accounts[start:start + chunk_size]
+        _draft_chunk(session, chunk, period, now, result, books)
+        progress(start + len(chunk), len(accounts))
+        tracker.step(start + len(chunk))
     run = session.get(InvoiceRun, result.run_id)
     run.drafted += result.drafted
     run.failures = [list(failure) for failure in result.failed]
@@ -77,41 +89,97 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
     return result
 
 
-def _draft_one(session, account_id, period, now, result: RunResult, books) -> None:
-    account = session.get(Customer, account_id)
+def _draft_chunk(session, account_ids, period, now, result: RunResult, books) -> None:
+    """Draft a chunk of accounts in one transaction, written in one flush.
+
+    An account whose drafting fails is left out and reported. If the database refuses
+    the chunk's rows (another run drafted one of them meanwhile, or a row breaks a
+    constraint), the chunk is redone with a savepoint per account, so that only the
+    account at fault is rolled back.
+    """
     try:
-        invoice = draft_invoice(session, account, period, now, books)
-        session.commit()
-    except IntegrityError:
-        session.rollback()  # another run drafted it meanwhile
-        result.skipped += 1
-        return
-    except Exception as error:  # noqa: BLE001 - one bad account must not stop the run
+        done = _draft_accounts(session, account_ids, period, now, books, savepoints=False)
+    except DBAPIError:
         session.rollback()
-        result.failed.append((account.account_number, str(error)))
-        return
+        done = _draft_accounts(session, account_ids, period, now, books, savepoints=True)
+    result.drafted += done.drafted
+    result.skipped += done.skipped
+    result.failed += done.failed
+
+
+def _draft_accounts(session, account_ids, period, now, books, savepoints: bool) -> RunResult:
+    begin_writing(session)
+    accounts = session.scalars(select(Customer).where(Customer.id.in_(account_ids))
+                               .options(selectinload(Customer.partner))).all()
+    accounts.sort(key=lambda account: account.account_number)
+    inputs = DraftInputs.load(session, accounts, period)
+    done = RunResult(0)
+    try:
+        drafts = [_draft_one(session, inputs, account, period, now, books, done, savepoints)
+                  for account in accounts]
+        if not savepoints:  # nothing is written yet: the commit writes every draft at once
+            drafts = [invoice for invoice in drafts if invoice is not None]
+            assign_ids(session, drafts)
+            assign_ids(session, [line for invoice in drafts for line in invoice.lines])
+        session.commit()
+    except BaseException:
+        session.rollback()  # a stopped chunk is dropped whole, even if the session lives on
+        raise
+    return done
+
+
+def _draft_one(session, inputs, account, period, now, books, done: RunResult,
+               savepoint: bool) -> Invoice | None:
+    # Without a savepoint nothing reaches the database before the chunk's commit, so an
+    # account that fails here leaves nothing behind.
+    try:
+        with session.begin_nested() if savepoint else session.no_autoflush:
+            invoice = build_draft(inputs, account, period, now, books)
+            if invoice is not None:
+                session.add(invoice)
+    except IntegrityError as error:
+        if _invoiced(session, account.id, period):
+            done.skipped += 1  # another run drafted it meanwhile
+        else:
+            done.failed.append((account.account_number, str(error.orig).splitlines()[0]))
+        return None
+    except Exception as error:  # noqa: BLE001 - one bad account must not stop the run
+        done.failed.append((account.account_number, str(error)))
+        return None
     if invoice is None:
-        result.skipped += 1
+        done.skipped += 1  # nothing to bill
     else:
-        result.drafted += 1
+        done.drafted += 1
+    return invoice
+
+
+def _invoiced(session, account_id: int, period: BillPeriod) -> bool:
+    return session.scalar(select(Invoice.id).where(
+        Invoice.customer_id == account_id, Invoice.period_end == period.end)) is not None
 
 
 def issue_period(session: Session, period: BillPeriod, *, now: datetime,
-                 progress: Callable[[int, int], None] = lambda done, total: None) -> int:
-    """Issue every draft of the period, in account order, one transaction each."""
+                 progress: Callable[[int, int], None] = lambda done, total: None,
+                 chunk_size: int = CHUNK) -> int:
+    """Issue every draft of the period in account order, a chunk per transaction.
+
+    `progress(done, total)` is called after each chunk is committed.
+    """
     drafts = list(session.scalars(
         select(Invoice.id).join(Invoice.customer)
         .where(Invoice.period_end == period.end, Invoice.status == "draft")
         .order_by(Customer.account_number)))
     run = latest_run(session, period.end)
     tracker = RunProgress(session, run.id if run else None, "issuing", len(drafts))
-    for done, invoice_id in enumerate(drafts, 1):
-        issue_invoice(session, invoice_id, now)
+    issued = 0
+    for start in range(0, len(drafts), chunk_size):
+        chunk = drafts[start:start + chunk_size]
+        issued += issue_drafts(session, chunk, now)
         session.commit()
-        progress(done, len(drafts))
-        tracker.step(done)
+        progress(start + len(chunk), len(drafts))
+        tracker.step(start + len(chunk))
     if run is not None:
-        run.issued += len(drafts)
+        run.issued += issued
         tracker.finish(run, "issued")
         session.commit()
-    return len(drafts)
+    return issued

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.errors import InvalidInput
@@ -51,15 +51,24 @@ def jurisdiction_of(rate: TaxRate) -> str:
 def rates_in_force(session: Session, *, country: str, region: str | None, city: str | None,
                    on: date, exempt: set[str]) -> list[TaxRate]:
     """For each tax of the customer's jurisdictions, the rate in force on that day."""
-    query = select(TaxRate).where(
-        TaxRate.country == country,
-        or_(TaxRate.region == "", TaxRate.region == (region or "")),
-        or_(TaxRate.locality == "", TaxRate.locality == (city or "")),
-        TaxRate.effective_from <= on,
-    ).order_by(TaxRate.effective_from)
+    return in_force(candidate_rates(session, {country}, on), country=country, region=region,
+                    city=city, on=on, exempt=exempt)
+
+
+def candidate_rates(session: Session, countries: set[str], on: date) -> list[TaxRate]:
+    """Every rate of these countries in force on that day or earlier (the table is small)."""
+    query = select(TaxRate).where(TaxRate.country.in_(countries), TaxRate.effective_from <= on)
+    return list(session.scalars(query.order_by(TaxRate.effective_from)))
+
+
+def in_force(rates: list[TaxRate], *, country: str, region: str | None, city: str | None,
+             on: date, exempt: set[str]) -> list[TaxRate]:
+    """Of `rates` (oldest first), the latest of each tax that applies where the customer is."""
     latest: dict[tuple, TaxRate] = {}
-    for rate in session.scalars(query):
-        latest[(rate.tax_type, rate.region, rate.locality)] = rate  # later dates win
+    for rate in rates:
+        if (rate.country == country and rate.region in ("", region or "")
+                and rate.locality in ("", city or "") and rate.effective_from <= on):
+            latest[(rate.tax_type, rate.region, rate.locality)] = rate  # later dates win
     return without_exempt(sorted(latest.values(), key=lambda r: (r.region, r.locality,
                                                                  r.tax_type)), exempt)
 
@@ -70,8 +79,17 @@ def without_exempt(rates, exempt: set[str]) -> list[TaxRate]:
 
 
 def exempt_tax_types(session: Session, customer_id: int) -> set[str]:
-    query = select(TaxExemption.tax_type).where(TaxExemption.customer_id == customer_id)
-    return set(session.scalars(query))
+    return exemptions(session, [customer_id])[customer_id]
+
+
+def exemptions(session: Session, customer_ids) -> dict[int, set[str]]:
+    """The tax types each customer is exempt from (an empty set for most)."""
+    found = {customer_id: set() for customer_id in customer_ids}
+    query = select(TaxExemption.customer_id, TaxExemption.tax_type)
+    for customer_id, tax_type in session.execute(
+            query.where(TaxExemption.customer_id.in_(found))):
+        found[customer_id].add(tax_type)
+    return found
 
 
 def tax_lines(rates, taxable: Taxable) -> list[TaxLine]:

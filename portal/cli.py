@@ -94,13 +94,14 @@ def _period(text: str):
 
 def _bar(label: str):
     """A click progress bar fed by the domain's progress(done, total) callbacks."""
-    state = {"bar": None}
+    state = {"bar": None, "done": 0}
 
     def progress(done, total):
         if state["bar"] is None:
             state["bar"] = click.progressbar(length=total, label=label, show_pos=True)
             state["bar"].__enter__()
-        state["bar"].update(1)
+        state["bar"].update(done - state["done"])  # runs report once per chunk
+        state["done"] = done
         if done == total:
             state["bar"].__exit__(None, None, None)
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from billing.errors import InvalidInput
 
 MAX_ERRORS = 500  # past this many, the report says how many more there were
-BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -70,12 +69,13 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, d
         raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
                            f"(found: {','.join(found)}).")
     for number, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
+        values = [value.strip() for value in values]
+        if not any(values):
             continue
         if len(values) != len(columns):
             yield number, {"__width__": len(values)}
             continue
-        yield number, dict(zip(columns, (v.strip() for v in values), strict=True))
+        yield number, dict(zip(columns, values, strict=True))
 
 
 def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
@@ -97,13 +97,8 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     if report.errors:
         return report
     with open_file() as stream:
-        batch = []
-        for _, row in rows_of(stream, kind.columns):
-            batch.append(kind.parse(context, row))
-            if len(batch) >= BATCH:
-                _save(session, kind, batch, report)
-                batch = []
-        _save(session, kind, batch, report)
+        rows = (kind.parse(context, row) for _, row in rows_of(stream, kind.columns))
+        report.created, report.updated = kind.save(session, rows)
     return report
 
 
@@ -121,10 +116,3 @@ def _check(kind, context, number: int, row: dict, report: ImportReport) -> None:
         report.errors.append(problem)
     else:
         report.more_errors += 1
-
-
-def _save(session, kind, batch, report) -> None:
-    if batch:
-        created, updated = kind.save(session, batch)
-        report.created += created
-        report.updated += updated

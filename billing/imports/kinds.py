@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.imports import fields as f
 from billing.imports.core import RowInvalid
+from billing.imports.upserts import copy_upsert, upsert
 from billing.models import (
     Customer,
     Outage,
@@ -41,33 +42,12 @@ def _duplicate(context, key, column: str) -> None:
     seen.add(key)
 
 
-def _upsert(session: Session, model, key_columns: tuple[str, ...], rows: list[dict]):
-    """Insert new rows and update existing ones, matched on the natural key columns."""
-    columns = [getattr(model, name) for name in key_columns]
-    keys = {tuple(row[name] for name in key_columns) for row in rows}
-    existing = {}
-    for chunk in _chunks(sorted(keys, key=str), 500):
-        condition = [c.in_({k[i] for k in chunk}) for i, c in enumerate(columns)]
-        for found in session.execute(select(model.id, *columns).where(*condition)):
-            existing[tuple(found[1:])] = found[0]
-    new = [row for row in rows if tuple(row[n] for n in key_columns) not in existing]
-    old = [{"id": existing[tuple(row[n] for n in key_columns)], **row}
-           for row in rows if tuple(row[n] for n in key_columns) in existing]
-    if new:
-        session.execute(insert(model), new)
-    if old:
-        session.execute(update(model), old)
-    return len(new), len(old)
-
-
-def _chunks(items, size):
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 class UsageKind:
     name = "usage"
     columns = ("source_ref", "account_number", "call_type", "destination", "started_at",
                "minutes", "rate")
+    fields = ("source_ref", "customer_id", "call_type", "destination", "started_at",
+              "minutes", "rate")
 
     def context(self, session):
         return {"accounts": _accounts(session)}
@@ -85,7 +65,9 @@ class UsageKind:
         _duplicate(context, values["source_ref"], "source_ref")
 
     def save(self, session, rows):
-        return _upsert(session, UsageRecord, ("source_ref",), rows)
+        if session.get_bind().dialect.name == "postgresql":
+            return copy_upsert(session, UsageRecord, "source_ref", self.fields, rows)
+        return upsert(session, UsageRecord, ("source_ref",), rows)
 
 
 class TaxRateKind:
@@ -118,7 +100,7 @@ class TaxRateKind:
     key = ("tax_type", "country", "region", "locality", "effective_from")
 
     def save(self, session, rows):
-        return _upsert(session, TaxRate, self.key, rows)
+        return upsert(session, TaxRate, self.key, rows)
 
 
 class ServiceKind:
@@ -154,7 +136,7 @@ class ServiceKind:
         _duplicate(context, tuple(values[k] for k in self.key), "started_on")
 
     def save(self, session, rows):
-        return _upsert(session, Service, self.key, rows)
+        return upsert(session, Service, self.key, rows)
 
 
 class CustomerKind:
@@ -295,7 +277,7 @@ class ProductKind:
         _duplicate(context, values["code"], "code")
 
     def save(self, session, rows):
-        return _upsert(session, Product, self.key, rows)
+        return upsert(session, Product, self.key, rows)
 
 
 class PriceBookKind:
@@ -350,6 +332,7 @@ class PriceBookKind:
                    "effective_from")
 
     def save(self, session, rows):
+        rows = list(rows)  # read twice; price lists are small
         books = {b.code: b for b in session.scalars(select(PriceBook))}
         for values in rows:
             header = {k: values[k] for k in ("name", "kind", "partner_id", "currency",
@@ -366,7 +349,7 @@ class PriceBookKind:
         entries = [{"book_id": books[v["code"]].id, "product_id": v["product_id"],
                     "unit_price": v["unit_price"], "effective_from": v["effective_from"]}
                    for v in rows]
-        return _upsert(session, PriceBookEntry, ("book_id", "product_id", "effective_from"),
+        return upsert(session, PriceBookEntry, ("book_id", "product_id", "effective_from"),
                        entries)
 
 
@@ -398,6 +381,7 @@ class OutageKind:
         _duplicate(context, values["ref"], "ref")
 
     def save(self, session, rows):
+        rows = list(rows)  # read twice; outage files are small
         refs = [values["ref"] for values in rows]
         known = set(session.scalars(select(Outage.ref).where(Outage.ref.in_(refs))))
         for values in rows:
@@ -442,13 +426,14 @@ class TroubleTicketKind:
         _duplicate(context, values["ref"], "ref")
 
     def save(self, session, rows):
+        rows = list(rows)  # read twice; ticket files are small
         refs = [values["ref"] for values in rows]
         known = set(session.scalars(select(TroubleTicket.ref)
                                     .where(TroubleTicket.ref.in_(refs))))
         # A ticket first opened elsewhere (the portal, the API) keeps its source.
         rows = [values if values["ref"] in known else {**values, "source": "support"}
                 for values in rows]
-        return _upsert(session, TroubleTicket, ("ref",), rows)
+        return upsert(session, TroubleTicket, ("ref",), rows)
 
 
 KINDS = {kind.name: kind for kind in (PartnerKind(), CustomerKind(), ProductKind(),

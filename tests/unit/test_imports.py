@@ -1,6 +1,8 @@
 """CSV imports: the documented examples load, bad files save nothing and say why."""
 
 import io
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,40 @@ def test_a_wholesale_account_needs_a_wholesale_partner(session, catalog):
     assert [(e.row, e.column) for e in report.errors] == [
         (2, "billing_role"), (4, "currency"), (5, "billing_role")]
     assert count(session, Customer) == 0
+
+
+def test_usage_is_stored_as_written_on_either_database(session, catalog):
+    for kind in ORDER[:2]:
+        load(session, kind, (EXAMPLES / f"{kind}.csv").read_bytes())
+    header = (EXAMPLES / "usage.csv").read_text().splitlines()[0]
+    report = load(session, "usage", f"{header}\n"
+                  'T1,AC-200001,international,"Côte d\'Ivoire, mobile \\ 2",'
+                  "2026-10-27T09:14:00-06:00,12.500001,0.085300\n"
+                  "T2,AC-200003,local,,2026-10-28T08:45:00+00:00,41,0.0045\n")
+    assert (report.created, report.updated) == (2, 0)
+    stored = session.execute(select(
+        UsageRecord.source_ref, UsageRecord.destination, UsageRecord.started_at,
+        UsageRecord.minutes, UsageRecord.rate).order_by(UsageRecord.source_ref)).all()
+    assert [tuple(row) for row in stored] == [
+        ("T1", "Côte d'Ivoire, mobile \\ 2", datetime(2026, 10, 27, 15, 14, tzinfo=UTC),
+         Decimal("12.500001"), Decimal("0.0853")),
+        ("T2", "", datetime(2026, 10, 28, 8, 45, tzinfo=UTC), Decimal(41),
+         Decimal("0.0045"))]
+
+
+def test_a_large_usage_file_is_saved_and_reimported_by_source_ref(session, catalog):
+    for kind in ORDER[:2]:
+        load(session, kind, (EXAMPLES / f"{kind}.csv").read_bytes())
+    header = (EXAMPLES / "usage.csv").read_text().splitlines()[0]
+
+    def calls(refs, minutes):
+        return header + "\n" + "".join(f"C{n},AC-200001,local,,2026-10-27T09:00:00Z,"
+                                       f"{minutes},0.01\n" for n in refs)
+
+    first = load(session, "usage", calls(range(12_001), 1))  # several batches
+    again = load(session, "usage", calls(range(6_000, 18_000), 2))
+    assert (first.created, first.updated) == (12_001, 0)
+    assert (again.created, again.updated) == (5_999, 6_001)
+    minutes = dict(session.execute(select(UsageRecord.minutes, func.count())
+                                   .group_by(UsageRecord.minutes)).all())
+    assert minutes == {Decimal(1): 6_000, Decimal(2): 12_000}

@@ -140,11 +140,12 @@ def test_a_second_run_of_the_same_period_changes_nothing(session, world):
 
 def test_a_run_stopped_half_way_finishes_without_duplicates(session, world):
     def stop_after_three(done, total):
-        if done == 3:
+        if done == 3:  # called once each chunk of three is committed
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        draft_period(session, MAY, started_by="test", now=NOW, progress=stop_after_three)
+        draft_period(session, MAY, started_by="test", now=NOW, progress=stop_after_three,
+                     chunk_size=3)
     assert len(bill_to_accounts(session, MAY)) == 4
     assert draft_period(session, MAY, started_by="test", now=NOW).drafted == 4
     per_customer = session.execute(select(Invoice.customer_id, func.count())

@@ -145,11 +145,12 @@ def test_a_run_left_running_by_a_killed_process_resumes(login_as, session, world
     period = last_ended_period()
 
     def killed_after_three(done, total):
-        if done == 3:
+        if done == 3:  # called once each chunk of three is committed
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        draft_period(session, period, started_by="cli", now=utcnow(), progress=killed_after_three)
+        draft_period(session, period, started_by="cli", now=utcnow(), progress=killed_after_three,
+                     chunk_size=3)
     run = session.scalars(select(InvoiceRun)).one()
     run.progress_at = utcnow() - timedelta(hours=1)
     session.commit()

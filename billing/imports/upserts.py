@@ -1,0 +1,80 @@
+"""Saving checked rows: insert the new ones, update those whose natural key exists.
+
+`upsert` works on any database, a batch of rows at a time. `copy_upsert` is for files of
+millions of rows on PostgreSQL: the rows are streamed with COPY into a temporary table
+and merged in one INSERT ... ON CONFLICT DO UPDATE, several times faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+BATCH = 5_000
+KEYS_PER_QUERY = 500
+
+
+def upsert(session: Session, model, key_columns: tuple[str, ...],
+           rows: Iterable[dict]) -> tuple[int, int]:
+    """Insert new rows and update existing ones, matched on the natural key columns.
+
+    Returns how many were created and how many updated.
+    """
+    created = updated = 0
+    for batch in _batches(rows, BATCH):
+        new, old = _upsert_batch(session, model, key_columns, batch)
+        created, updated = created + new, updated + old
+    return created, updated
+
+
+def _upsert_batch(session, model, key_columns, rows: list[dict]) -> tuple[int, int]:
+    columns = [getattr(model, name) for name in key_columns]
+    keys = sorted({tuple(row[name] for name in key_columns) for row in rows}, key=str)
+    existing = {}
+    for chunk in _batches(keys, KEYS_PER_QUERY):
+        condition = [c.in_({k[i] for k in chunk}) for i, c in enumerate(columns)]
+        for found in session.execute(select(model.id, *columns).where(*condition)):
+            existing[tuple(found[1:])] = found[0]
+    new = [row for row in rows if tuple(row[n] for n in key_columns) not in existing]
+    old = [{"id": existing[tuple(row[n] for n in key_columns)], **row}
+           for row in rows if tuple(row[n] for n in key_columns) in existing]
+    if new:
+        session.execute(insert(model), new)
+    if old:
+        session.execute(update(model), old)
+    return len(new), len(old)
+
+
+def copy_upsert(session: Session, model, key: str, columns: tuple[str, ...],
+                rows: Iterable[dict]) -> tuple[int, int]:
+    """`upsert` on PostgreSQL through COPY, matched on one unique column, in the session's
+    transaction. Returns how many rows were created and how many updated."""
+    table, names = model.__table__.name, ", ".join(columns)
+    changes = ", ".join(f"{name} = excluded.{name}" for name in columns if name != key)
+    with session.connection().connection.driver_connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE import_rows AS "
+                       f"SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+        cursor.execute("ANALYZE import_rows")  # temporary tables are never analysed for us
+        cursor.execute(f"SELECT count(*) FROM import_rows JOIN {table} USING ({key})")
+        existing = cursor.fetchone()[0]
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM import_rows "
+                       f"ON CONFLICT ({key}) DO UPDATE SET {changes}")
+        saved = cursor.rowcount
+        cursor.execute("DROP TABLE import_rows")
+    return saved - existing, existing
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
