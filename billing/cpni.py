@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from billing.audit import append_disclosures
 from billing.errors import InvalidInput, NotFound
-from billing.models import CpniApproval, CpniDisclosure, Customer, Partner, User
+from billing.models import CpniApproval, Customer, Partner, User
 from billing.models.cpni import METHODS, PURPOSES, SCOPES, SURFACES
 from billing.partners import ancestors
 
@@ -147,8 +148,8 @@ def record_disclosures(
 ) -> int:
     """Log that someone other than the customer was shown these customers' CPNI.
 
-    One statement for a whole page of customers, so that lists stay at a constant
-    number of queries. `purposes` maps each customer id to why it was shown.
+    The same few statements for a whole page of customers, so that lists stay at a
+    constant number of queries. `purposes` maps each customer id to why it was shown.
     """
     if surface not in SURFACES or not set(purposes.values()) <= set(PURPOSES):
         raise InvalidInput("Unknown disclosure surface or purpose.")
@@ -159,7 +160,7 @@ def record_disclosures(
         for cid in customer_ids
     ]
     if rows:
-        session.execute(insert(CpniDisclosure), rows)
+        append_disclosures(session, rows)
     return len(rows)
 
 

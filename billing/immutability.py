@@ -1,7 +1,8 @@
-"""Issued invoices never change: a guard on every flush, whoever the caller is.
+"""Records that never change: guards on every flush and ORM statement, whoever the caller is.
 
-After issue only the payment state may move (status to partially paid, paid or void, and
-the amount paid). Anything else raises before it reaches the database.
+After issue only an invoice's payment state may move (status to partially paid, paid or
+void, and the amount paid). The CPNI disclosure log is append-only: no entry is updated
+or deleted. Anything else raises before it reaches the database.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from billing.errors import InvalidInput
+from billing.models.cpni import CpniDisclosure
 from billing.models.invoices import Invoice, InvoiceLine
 
 MUTABLE_AFTER_ISSUE = {"status", "paid_minor"}
@@ -50,3 +52,22 @@ def refuse_changes_to_issued_invoices(session, flush_context, instances):
         # A line added to an invoice issued earlier; a new invoice with its lines is fine.
         if isinstance(obj, InvoiceLine) and obj.invoice not in new and _issued(obj.invoice):
             _refuse(obj.invoice)
+
+
+def _refuse_log_change():
+    raise InvalidInput("The CPNI disclosure log is append-only; entries cannot change.")
+
+
+@event.listens_for(Session, "before_flush")
+def refuse_changes_to_the_disclosure_log(session, flush_context, instances):
+    if any(isinstance(obj, CpniDisclosure) for obj in session.deleted):
+        _refuse_log_change()
+    if any(isinstance(obj, CpniDisclosure) and _changed(obj) for obj in session.dirty):
+        _refuse_log_change()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def refuse_bulk_changes_to_the_disclosure_log(state):
+    if (state.is_update or state.is_delete) and any(
+            mapper.class_ is CpniDisclosure for mapper in state.all_mappers):
+        _refuse_log_change()

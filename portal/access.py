@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from billing import cpni
 from billing.errors import NotFound
-from billing.models import Customer, Invoice, Partner, User
+from billing.models import CpniDisclosure, Customer, Invoice, Partner, User
 from billing.numbers import whole_number
 from billing.partners import subtree_ids_clause
 
@@ -84,6 +84,13 @@ def invoices_query(session: Session, user: User):
     if not user.is_staff:
         query = query.where(Invoice.status != "draft")
     return query
+
+
+def disclosures_query(session: Session, user: User):
+    """Logged disclosures of the CPNI of accounts within reach, newest first."""
+    in_reach = select(Customer.id).where(customer_scope(session, user))
+    return select(CpniDisclosure).where(CpniDisclosure.customer_id.in_(in_reach)).order_by(
+        CpniDisclosure.occurred_at.desc(), CpniDisclosure.sequence.desc())
 
 
 def get_customer(session: Session, user: User, customer_id) -> Customer:

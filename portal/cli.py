@@ -1,4 +1,5 @@
-"""Command-line tools: users, API tokens, demo data. Each is a thin wrapper over billing/."""
+"""Command-line tools: users, API tokens, invoice runs, imports, demo data, the audit log.
+Each is a thin wrapper over billing/."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pyotp
 from flask import current_app
 from sqlalchemy import select
 
-from billing import demo, identity, runs
+from billing import audit, demo, identity, runs
 from billing.clock import parse_period, utcnow
 from billing.errors import DomainError
 from billing.imports import KINDS, run_import
@@ -22,6 +23,7 @@ def register(app) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(billing_group)
     app.cli.add_command(import_file)
+    app.cli.add_command(audit_group)
 
 
 @click.group(help="Manage portal users.")
@@ -163,6 +165,27 @@ def import_file(kind, path):
             f"Nothing was imported: {problems} problems in {report.rows} rows.")
     db.session.commit()
     click.echo(f"Imported {report.rows} rows: {report.created} new, {report.updated} updated.")
+
+
+@click.group("audit", help="The tamper-evident CPNI disclosure log.")
+def audit_group():
+    pass
+
+
+@audit_group.command("verify", help="Check the disclosure log's hash chain; exits 1 at the "
+                                    "first bad entry.")
+def verify_log():
+    if db.engine.dialect.name == "postgresql":  # one snapshot while writers go on
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    verdict = audit.verify_disclosure_log(db.session, progress=_bar("Checking entries"))
+    db.session.rollback()
+    if verdict.ok:
+        click.echo(f"OK: {verdict.entries} entries")
+        return
+    bad = verdict.first_break
+    click.echo(f"BAD: entry {bad.sequence or '-'} (id {bad.entry_id or '-'}): {bad.reason}. "
+               f"{verdict.entries} entries before it are intact.", err=True)
+    raise SystemExit(1)
 
 
 @click.group("demo", help="Demo data for trying the portal.")

@@ -3,7 +3,7 @@
 from billing import immutability  # noqa: F401  (importing registers the guard)
 from billing.db import Base
 from billing.models.catalog import PriceBook, PriceBookEntry, Product, Service
-from billing.models.cpni import CpniApproval, CpniDisclosure
+from billing.models.cpni import AuditChainHead, CpniApproval, CpniDisclosure
 from billing.models.invoices import CreditNote, Invoice, InvoiceLine, NumberSeries
 from billing.models.parties import Customer, Partner
 from billing.models.sla import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
@@ -13,6 +13,7 @@ from billing.models.users import ApiToken, LoginThrottle, PasswordReset, User
 
 __all__ = [
     "ApiToken",
+    "AuditChainHead",
     "Base",
     "CpniApproval",
     "CpniDisclosure",

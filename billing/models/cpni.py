@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing.clock import utcnow
 from billing.db import Base, UTCDateTime
 from billing.models.parties import Customer, Partner
+from billing.models.users import User
 
 SCOPES = ("billing", "billing_usage")
 METHODS = ("online", "written", "oral")
@@ -47,7 +48,11 @@ class CpniApproval(Base):
 
 
 class CpniDisclosure(Base):
-    """One disclosure of a customer's CPNI to someone other than the customer."""
+    """One disclosure of a customer's CPNI to someone other than the customer.
+
+    Append-only and hash-chained (billing/audit.py): `entry_hash` covers the entry's
+    content, its gapless `sequence` and `previous_hash`, the hash of the entry before it.
+    """
 
     __tablename__ = "cpni_disclosure"
     __table_args__ = (
@@ -63,3 +68,20 @@ class CpniDisclosure(Base):
     purpose: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sequence: Mapped[int] = mapped_column(unique=True)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+    customer: Mapped[Customer] = relationship()
+    user: Mapped[User] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+
+
+class AuditChainHead(Base):
+    """The last entry of a hash-chained log; writers lock this row to append in turn."""
+
+    __tablename__ = "audit_chain_head"
+
+    chain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_sequence: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""Pages for end customers: account, invoices, CPNI approvals."""
+"""Pages for end customers: account, invoices, CPNI approvals and disclosures."""
 
 from flask import Blueprint
 
@@ -7,4 +7,4 @@ from portal.guards import require
 bp = Blueprint("customer", __name__)
 bp.before_request(require(lambda user: user.is_customer))
 
-from portal.customer import sla, statements, views  # noqa: E402,F401
+from portal.customer import disclosures, sla, statements, views  # noqa: E402,F401

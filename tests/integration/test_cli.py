@@ -129,3 +129,24 @@ def test_import_command_loads_a_file_and_refuses_a_bad_one(runner, session, tmp_
     assert "row 2, column name: is required" in result.output
     assert "Nothing was imported" in result.output
     assert session.scalar(select(func.count()).select_from(Partner).filter_by(code="X")) == 0
+
+
+def test_audit_verify_passes_an_intact_log_and_names_a_tampered_entry(runner, session, world,
+                                                                        db):
+    from sqlalchemy import text
+
+    from billing import cpni
+
+    ids = [world.customers[key].id for key in ("channel", "location", "other")]
+    cpni.record_disclosures(session, user=world.users["staff"], customer_ids=ids,
+                            surface="export", purposes=dict.fromkeys(ids, "billing"),
+                            subject="customer export", now=utcnow())
+    session.commit()
+    intact = runner.invoke(args=["audit", "verify"])
+    assert intact.exit_code == 0 and "OK: 3 entries" in intact.output
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE cpni_disclosure SET purpose = 'support' "
+                                "WHERE sequence = 2"))
+    tampered = runner.invoke(args=["audit", "verify"])
+    assert tampered.exit_code == 1
+    assert "entry 2" in tampered.output and "content altered" in tampered.output

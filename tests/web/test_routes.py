@@ -24,6 +24,7 @@ PAGES = {
 # Statements and the availability report: tests/pdf/test_statement_pdf.py and
 # tests/web/test_availability_page.py
 PAGES["customer_admin"] += ["/customer/statements", "/customer/accounts/{c}/statement.pdf"]
+PAGES["customer_admin"] += ["/customer/disclosures"]  # tests/web/test_disclosures_page.py
 PAGES["channel_admin"] += ["/partner/customers/{c}/statement.pdf"]
 PAGES["staff"] += ["/staff/customers/{c}/statement.pdf", "/staff/availability"]
 ANONYMOUS = ["/auth/login", "/auth/forgot", "/api/v1/openapi.json"]

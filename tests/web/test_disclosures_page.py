@@ -1,0 +1,33 @@
+"""Who saw my data: the customer sees each disclosure of its own CPNI, and only its own."""
+
+from sqlalchemy import func, select
+
+from billing.models import CpniDisclosure
+from tests.conftest import login
+from tests.factories import approve
+
+
+def _client(app, user):
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def test_a_partners_view_of_an_approved_invoice_shows_on_that_customers_page_only(
+        app, session, world):
+    approve(session, world.customers["channel"], world.partners["channel"])
+    session.commit()
+    invoice = world.invoices["channel"]
+    partner = _client(app, world.users["channel_admin"])
+    assert partner.get(f"/partner/invoices/{invoice.id}").status_code == 200
+    assert session.scalar(select(func.count()).select_from(CpniDisclosure)) == 1
+
+    own = _client(app, world.users["customer_admin"]).get("/customer/disclosures")
+    page = own.get_data(as_text=True)
+    assert own.status_code == 200
+    assert f"invoice {invoice.number}" in page
+    assert world.users["channel_admin"].name in page and "Channel One" in page
+
+    other = _client(app, world.users["other_customer"]).get("/customer/disclosures")
+    assert invoice.number not in other.get_data(as_text=True)
+    assert "Nobody else has seen your CPNI." in other.get_data(as_text=True)
