@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy import DateTime, MetaData
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
@@ -44,23 +44,6 @@ def begin_writing(session) -> None:
     connection = session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def assign_ids(session, rows: list) -> None:
-    """Give new rows of one table their ids from its sequence up front (PostgreSQL).
-
-    The ORM then inserts them with one small statement sent many times, rather than as
-    multi-row INSERT ... RETURNING statements whose thousands of parameters psycopg
-    parses in Python every time.
-    """
-    if not rows or session.get_bind().dialect.name != "postgresql":
-        return
-    table = rows[0].__table__.name
-    ids = session.connection().scalars(  # not through the session: no autoflush
-        text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-             "FROM generate_series(1, :count)"), {"count": len(rows)})
-    for row, row_id in zip(rows, ids, strict=True):
-        row.id = row_id
 
 
 class UTCDateTime(TypeDecorator):

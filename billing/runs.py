@@ -21,9 +21,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from billing.clock import BillPeriod
-from billing.db import assign_ids, begin_writing
+from billing.db import begin_writing
 from billing.draft_inputs import DraftInputs
-from billing.invoicing import build_draft
+from billing.invoicing import build_draft, save_drafts
 from billing.issuing import issue_drafts
 from billing.models import Customer, Invoice, InvoiceRun
 from billing.pricing import PriceBooks
@@ -117,10 +117,8 @@ def _draft_accounts(session, account_ids, period, now, books, savepoints: bool) 
     try:
         drafts = [_draft_one(session, inputs, account, period, now, books, done, savepoints)
                   for account in accounts]
-        if not savepoints:  # nothing is written yet: the commit writes every draft at once
-            drafts = [invoice for invoice in drafts if invoice is not None]
-            assign_ids(session, drafts)
-            assign_ids(session, [line for invoice in drafts for line in invoice.lines])
+        if not savepoints:  # nothing is written yet: write every draft at once
+            save_drafts(session, [invoice for invoice in drafts if invoice is not None])
         session.commit()
     except BaseException:
         session.rollback()  # a stopped chunk is dropped whole, even if the session lives on
@@ -135,8 +133,8 @@ def _draft_one(session, inputs, account, period, now, books, done: RunResult,
     try:
         with session.begin_nested() if savepoint else session.no_autoflush:
             invoice = build_draft(inputs, account, period, now, books)
-            if invoice is not None:
-                session.add(invoice)
+            if invoice is not None and savepoint:
+                save_drafts(session, [invoice])
     except IntegrityError as error:
         if _invoiced(session, account.id, period):
             done.skipped += 1  # another run drafted it meanwhile
