@@ -47,7 +47,7 @@ class DraftInputs:
             services=_services(session, everyone),
             usage=_usage(session, everyone, before),
             billed_before=_billed(session, [a.id for a in accounts], before),
-            exempt=exemptions(session, {a.id for a in accounts} | set(everyone)),
+            exempt=_exemptions(session, {a.id for a in accounts} | set(everyone)),
             tax_rates=candidate_rates(session, {m.country for m in everyone.values()},
                                       period.start),
             credit_notes=dict(notes),
@@ -127,6 +127,13 @@ def _billed(session: Session, account_ids: list[int], period: BillPeriod):
             billed = found.setdefault(customer_id, {})
             if service_id is not None:
                 billed[service_id] = int(total)
+    return found
+
+
+def _exemptions(session: Session, customer_ids: set[int]) -> dict[int, set[str]]:
+    found = {}
+    for part in _parts(customer_ids):
+        found.update(exemptions(session, part))
     return found
 
 

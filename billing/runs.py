@@ -90,7 +90,7 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
 
 
 def _draft_chunk(session, account_ids, period, now, result: RunResult, books) -> None:
-    """Draft a chunk of accounts in one transaction, written in one flush.
+    """Draft a chunk of accounts in one transaction, its drafts written all at once.
 
     An account whose drafting fails is left out and reported. If the database refuses
     the chunk's rows (another run drafted one of them meanwhile, or a row breaks a

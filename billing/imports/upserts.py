@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 BATCH = 5_000
@@ -53,19 +53,17 @@ def copy_upsert(session: Session, model, key: str, columns: tuple[str, ...],
     transaction. Returns how many rows were created and how many updated."""
     table, names = model.__table__.name, ", ".join(columns)
     changes = ", ".join(f"{name} = excluded.{name}" for name in columns if name != key)
-    with session.connection().connection.driver_connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE import_rows AS "
-                       f"SELECT {names} FROM {table} WITH NO DATA")
-        with cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in columns])
-        cursor.execute("ANALYZE import_rows")  # temporary tables are never analysed for us
-        cursor.execute(f"SELECT count(*) FROM import_rows JOIN {table} USING ({key})")
-        existing = cursor.fetchone()[0]
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM import_rows "
-                       f"ON CONFLICT ({key}) DO UPDATE SET {changes}")
-        saved = cursor.rowcount
-        cursor.execute("DROP TABLE import_rows")
+    session.execute(text(f"CREATE TEMPORARY TABLE import_rows AS "
+                         f"SELECT {names} FROM {table} WITH NO DATA"))
+    raw = session.connection().connection.driver_connection  # the same transaction
+    with raw.cursor() as cursor, cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
+    session.execute(text("ANALYZE import_rows"))  # temporary tables are never analysed for us
+    existing = session.scalar(text(f"SELECT count(*) FROM import_rows JOIN {table} USING ({key})"))
+    saved = session.execute(text(f"INSERT INTO {table} ({names}) SELECT {names} FROM import_rows "
+                                 f"ON CONFLICT ({key}) DO UPDATE SET {changes}")).rowcount
+    session.execute(text("DROP TABLE import_rows"))
     return saved - existing, existing
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing import runs
+from billing import draft_inputs, runs
 from billing.clock import period_ending_in
 from billing.credit_notes import create_credit_note
 from billing.invoicing import build_draft, draft_invoice
@@ -82,10 +82,12 @@ def content(invoice):
             invoice.tax_minor, invoice.credit_minor, invoice.total_minor, lines)
 
 
-def test_chunks_draft_the_same_invoices_as_one_account_at_a_time(session, busy_world):
+def test_chunks_draft_the_same_invoices_as_one_account_at_a_time(session, busy_world,
+                                                                monkeypatch):
     accounts = [session.get(Customer, i) for i in bill_to_accounts(session, MAY)]
     one_by_one = [content(draft_invoice(session, account, MAY, NOW)) for account in accounts]
     session.rollback()
+    monkeypatch.setattr(draft_inputs, "IDS_PER_QUERY", 3)  # queries split as for big rebillers
     assert draft_period(session, MAY, started_by="test", now=NOW, chunk_size=4).drafted == 10
     by_customer = {invoice.customer_id: invoice for invoice in session.scalars(
         select(Invoice).where(Invoice.period_end == MAY.end))}
