@@ -7,7 +7,7 @@ ticket, and a resent form (same account, time and summary) finds the one it made
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,6 +61,25 @@ def record_ticket(session: Session, *, account_number: str, opened_at: datetime,
     found.outage = outage or found.outage
     session.flush()
     return found, False
+
+
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def report_outage(session: Session, *, customer: Customer, summary: str, user: User,
+                  now: datetime) -> tuple[TroubleTicket, bool]:
+    """A ticket opened from the portal, and whether it is new: the same user sending the
+    same report for the same account again within minutes (a double submit) gets the
+    ticket it already has."""
+    summary = (summary or "").strip()[:2000]
+    earlier = session.scalars(select(TroubleTicket).where(
+        TroubleTicket.customer_id == customer.id, TroubleTicket.opened_by_id == user.id,
+        TroubleTicket.summary == summary, TroubleTicket.opened_at >= now - RESUBMIT_WINDOW,
+    ).order_by(TroubleTicket.id)).first()
+    if earlier is not None:
+        return earlier, False
+    return open_ticket(session, customer=customer, opened_at=now, summary=summary,
+                       source="portal", opened_by=user), True
 
 
 def link_ticket(session: Session, ticket_ref: str, outage: Outage) -> TroubleTicket:

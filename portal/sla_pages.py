@@ -10,7 +10,7 @@ Templates and endpoints are named after the blueprint: `<blueprint>/sla.html`,
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from billing import sla_credits
+from billing import sla_credits, trouble_tickets
 from billing.clock import provider_date, utcnow
 from billing.errors import Forbidden, InvalidInput, NotFound
 from billing.models import Customer, Product, Service, SlaCreditRequest, TroubleTicket
@@ -30,7 +30,6 @@ from portal.sla_labels import REQUEST_STATE_LABELS, calculation_view, month_labe
 
 OFFERED_MONTHS = 12
 RECENT_TICKETS = 20
-DUPLICATE_TICKET_WINDOW = timedelta(minutes=10)
 
 
 def ended_months(now: datetime, count: int = OFFERED_MONTHS) -> list[date]:
@@ -120,21 +119,19 @@ def report_outage(customer: Customer):
         return _render_page(customer, now, ticket_form=form, status=400)
     account = _chosen(accounts, form.account_id.data)
     summary = form.summary.data.strip()
-    ticket = _same_recent_ticket(account, summary, now)
-    if ticket is not None:
-        flash(_("This outage was already reported as ticket %(ref)s.", ref=ticket.ref), "info")
-        return redirect(url_for(f"{request.blueprint}.sla", **_links(customer)))
     try:
-        ticket = sla_credits.open_ticket(db.session, customer=account, opened_at=now,
-                                         summary=summary, source="portal",
-                                         opened_by=current_user)
+        ticket, created = trouble_tickets.report_outage(
+            db.session, customer=account, summary=summary, user=current_user, now=now)
     except InvalidInput as refused:
         db.session.rollback()
         return _render_page(customer, now, ticket_form=form, problem=refused.message,
                             status=400)
     db.session.commit()
-    flash(_("Ticket %(ref)s is open. Our support team will be in touch.", ref=ticket.ref),
-          "info")
+    if created:
+        flash(_("Ticket %(ref)s is open. Our support team will be in touch.", ref=ticket.ref),
+              "info")
+    else:
+        flash(_("This outage was already reported as ticket %(ref)s.", ref=ticket.ref), "info")
     return redirect(url_for(f"{request.blueprint}.sla", **_links(customer)))
 
 
@@ -183,14 +180,6 @@ def _chosen(objects, raw_id):
     if found is None:
         raise NotFound("No such object.")
     return found
-
-
-def _same_recent_ticket(account: Customer, summary: str, now: datetime):
-    return db.session.scalars(
-        select(TroubleTicket).where(
-            TroubleTicket.customer_id == account.id, TroubleTicket.opened_by_id == current_user.id,
-            TroubleTicket.summary == summary[:2000],
-            TroubleTicket.opened_at >= now - DUPLICATE_TICKET_WINDOW)).first()
 
 
 def _requests_page(accounts):
