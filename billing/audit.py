@@ -31,6 +31,8 @@ def canonical_content(entry: dict) -> str:
     """The entry's content as one unambiguous string: a compact JSON array."""
     values = [entry[name] for name in CONTENT]
     values[-1] = entry["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    if entry.get("verification"):  # added later: entries without one keep their hashes
+        values.append({"verification": entry["verification"]})
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -93,7 +95,8 @@ def verify_disclosure_log(
     total = session.scalar(select(func.count()).select_from(CpniDisclosure))
     result = session.execute(
         select(*[getattr(CpniDisclosure, name) for name in CONTENT],
-               CpniDisclosure.id, CpniDisclosure.previous_hash, CpniDisclosure.entry_hash)
+               CpniDisclosure.verification, CpniDisclosure.id,
+               CpniDisclosure.previous_hash, CpniDisclosure.entry_hash)
         .order_by(CpniDisclosure.sequence, CpniDisclosure.id)
         .execution_options(yield_per=1000)
     )

@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["url_with"] = _url_with
     app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
+    from portal.notices import deliver_after_request
+
+    app.after_request(deliver_after_request)
     return app
 
 

@@ -67,6 +67,8 @@ class CpniDisclosure(Base):
     surface: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200))
+    # For staff on a customer's call: how the caller was verified (compliance methods).
+    verification: Mapped[str | None] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sequence: Mapped[int] = mapped_column(unique=True)
     previous_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,51 @@
+"""Notices by e-mail: written in the addressee's language, queued in the outbox with the
+change they tell of, and delivered after the request (or by `flask mail deliver`).
+
+Delivery after the request is the embedded default (MAIL_DELIVERY=inline). With
+MAIL_DELIVERY=worker, only the scheduled `flask --app wsgi mail deliver` sends, and it
+also retries what failed.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+
+from billing import outbox
+from billing.clock import utcnow
+from portal.extensions import db
+from portal.mail import send_mail
+
+
+def queue(*, to: str, locale: str | None, template: str, kind: str,
+          dedup_key: str | None = None, **context) -> None:
+    """Render `template` (its first line is the subject) in `locale` and queue it."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = render_template(template, public_url=current_app.config["PUBLIC_URL"],
+                               provider=current_app.config["PROVIDER_NAME"], **context)
+    subject, _, body = text.strip().partition("\n")
+    outbox.enqueue(db.session, to=to, subject=subject.strip(), body=body.strip() + "\n",
+                   kind=kind, now=utcnow(), dedup_key=dedup_key)
+    g.mail_queued = True
+
+
+def deliver_now() -> outbox.Delivery:
+    """Send what is due in the outbox (its own transactions)."""
+    return outbox.deliver_due(db.session, send_mail, utcnow())
+
+
+def deliver_after_request(response):
+    """Inline delivery: once the request has committed, send what it queued.
+
+    Whatever the request left uncommitted (an error answer) is rolled back first, so
+    only notices of changes that were saved go out.
+    """
+    queued = g.pop("mail_queued", False)
+    if queued and current_app.config["MAIL_DELIVERY"] == "inline":
+        db.session.rollback()
+        try:
+            deliver_now()
+        except Exception:  # the outbox keeps it; the scheduled sender retries
+            current_app.logger.exception("outbox delivery failed")
+            db.session.rollback()
+    return response
