@@ -7,21 +7,25 @@ the portal passes one that speaks SMTP (portal/mail.py).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from billing.db import insert_if_missing
 from billing.errors import InvalidInput
 from billing.models import OutboundMail
+from billing.models.outbox import MAIL_STATES
 
 # The wait before each retry; after the last one the message is marked failed.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
            timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
+# How long a claimed message stays out of other senders' reach while it is being sent.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str,
@@ -45,6 +49,10 @@ class Delivery:
     retrying: int = 0
     failed: int = 0
 
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
 
 def deliver_due(session: Session, send: Callable[[str, str, str], None], now: datetime,
                 limit: int = 100) -> Delivery:
@@ -59,16 +67,20 @@ def deliver_due(session: Session, send: Callable[[str, str, str], None], now: da
         .where(OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now)
         .order_by(OutboundMail.next_attempt_at, OutboundMail.id).limit(limit)).all()
     session.commit()
+    started = time.monotonic()
     for mail_id, attempts in due:
-        if not _claim(session, mail_id, attempts, now):
+        # A slow server can stretch a batch over minutes: each lease and retry is
+        # counted from the moment of its own attempt, not from the start of the batch.
+        moment = now + timedelta(seconds=time.monotonic() - started)
+        if not _claim(session, mail_id, attempts, moment):
             continue
-        mail = session.get(OutboundMail, mail_id)
+        mail = session.get(OutboundMail, mail_id, populate_existing=True)
         try:
             send(mail.to_address, mail.subject, mail.body)
         except Exception as error:  # noqa: BLE001 - any failure to send is retried
-            _record_failure(mail, error, now, result)
+            _record_failure(mail, error, moment, result)
         else:
-            mail.status, mail.sent_at, mail.last_error = "sent", now, None
+            mail.status, mail.sent_at, mail.last_error = "sent", moment, None
             result.sent += 1
         session.commit()
     return result
@@ -80,7 +92,7 @@ def _claim(session: Session, mail_id: int, attempts: int, now: datetime) -> bool
         update(OutboundMail)
         .where(OutboundMail.id == mail_id, OutboundMail.status == "pending",
                OutboundMail.attempts == attempts)
-        .values(attempts=attempts + 1, next_attempt_at=now + BACKOFF[0])
+        .values(attempts=attempts + 1, next_attempt_at=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)).rowcount == 1
     session.commit()
     return claimed
@@ -95,3 +107,35 @@ def _record_failure(mail: OutboundMail, error: Exception, now: datetime,
     else:
         mail.next_attempt_at = now + BACKOFF[mail.attempts - 1]
         result.retrying += 1
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many messages are pending, sent and failed (every state, zeros included)."""
+    counts = dict.fromkeys(MAIL_STATES, 0)
+    rows = session.execute(select(OutboundMail.status, func.count()).group_by(OutboundMail.status))
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+@dataclass(frozen=True)
+class FailedMail:
+    """What an operator needs to follow up a message given up on; never its body."""
+
+    id: int
+    to_address: str
+    subject: str
+    kind: str
+    attempts: int
+    created_at: datetime
+    last_error: str | None
+
+
+def failed_mail(session: Session, limit: int = 50) -> list[FailedMail]:
+    """The messages given up on, newest first."""
+    rows = session.execute(
+        select(OutboundMail.id, OutboundMail.to_address, OutboundMail.subject,
+               OutboundMail.kind, OutboundMail.attempts, OutboundMail.created_at,
+               OutboundMail.last_error)
+        .where(OutboundMail.status == "failed")
+        .order_by(OutboundMail.created_at.desc(), OutboundMail.id.desc()).limit(limit))
+    return [FailedMail(*row) for row in rows]

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from billing import outbox
 from billing.clock import utcnow
+from billing.models import Customer, User
 from portal.extensions import db
 from portal.mail import send_mail
 
@@ -29,16 +30,32 @@ def queue(*, to: str, locale: str | None, template: str, kind: str,
     g.mail_queued = True
 
 
+def queue_to_user(user: User, *, template: str, kind: str, **context) -> None:
+    """A notice to a login's own address, in its language (else its account's)."""
+    locale = user.locale or (user.customer.locale if user.customer else None)
+    queue(to=user.email, locale=locale, template=template, kind=kind, user=user,
+          when=utcnow(), **context)
+
+
+def queue_to_account(customer: Customer, *, template: str, kind: str,
+                     to: str | None = None, **context) -> None:
+    """A notice to an account's e-mail of record (or `to`, e.g. the address it had
+    before a change), in the account's language."""
+    queue(to=to or customer.email_of_record, locale=customer.locale, template=template,
+          kind=kind, customer=customer, when=utcnow(), **context)
+
+
 def deliver_now() -> outbox.Delivery:
     """Send what is due in the outbox (its own transactions)."""
     return outbox.deliver_due(db.session, send_mail, utcnow())
 
 
-def deliver_after_request(response):
-    """Inline delivery: once the request has committed, send what it queued.
+def deliver_queued() -> None:
+    """Inline delivery: once the change has committed, send what was queued with it.
 
-    Whatever the request left uncommitted (an error answer) is rolled back first, so
-    only notices of changes that were saved go out.
+    Whatever is left uncommitted (a request's error answer) is rolled back first, so
+    only notices of changes that were saved go out. The command line calls this after
+    its commit; requests through `deliver_after_request`.
     """
     queued = g.pop("mail_queued", False)
     if queued and current_app.config["MAIL_DELIVERY"] == "inline":
@@ -48,4 +65,8 @@ def deliver_after_request(response):
         except Exception:  # the outbox keeps it; the scheduled sender retries
             current_app.logger.exception("outbox delivery failed")
             db.session.rollback()
+
+
+def deliver_after_request(response):
+    deliver_queued()
     return response

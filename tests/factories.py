@@ -205,3 +205,49 @@ def add_rebiller_books(session, world) -> Rebiller:
                         unit_price=Decimal("24.00"), currency="CAD", started_on=since))
     session.flush()
     return Rebiller(account, texan, canadian)
+
+
+# The escalation path the tests use: tier n is worked by the n-th billing role.
+TEST_TIERS = [
+    ("Billing specialist", "billing_specialist", 16, 50_000),
+    ("Billing supervisor", "billing_supervisor", 24, 500_000),
+    ("Billing manager", "billing_manager", 40, 2_500_000),
+    ("Director of finance", "billing_director", 80, 25_000_000),
+]
+
+
+def make_tiers(session, tiers=TEST_TIERS):
+    """The escalation path, in place of the migration's seed (which the first test of a
+    run still sees; the database is emptied after each test)."""
+    from sqlalchemy import delete
+
+    from billing.dispute_tiers import TierSettings, save_tier
+    from billing.models import DisputeTier, DisputeTierAuthority
+
+    session.execute(delete(DisputeTierAuthority))
+    session.execute(delete(DisputeTier))
+
+    made = [save_tier(session, TierSettings(name, role, hours, {"USD": limit, "CAD": limit}),
+                      NOW)
+            for name, role, hours, limit in tiers]
+    session.flush()
+    return made
+
+
+def recent_invoice(session, customer, *, issued_on: date | None = None, number=None,
+                   amount_minor=864219) -> Invoice:
+    """An issued invoice still inside the dispute window (issued a week ago by default)."""
+    issued_on = issued_on or (NOW - timedelta(days=7)).date()
+    invoice = make_invoice(session, customer, number or f"USD-2026-R{customer.id:05d}",
+                           period_end=another_period_end(), amount_minor=amount_minor,
+                           status="draft")
+    invoice.status, invoice.issue_date = "issued", issued_on
+    invoice.due_date = issued_on + timedelta(days=30)
+    session.flush()
+    return invoice
+
+
+def make_billing_staff(session, role: str, email: str | None = None) -> User:
+    """A billing staff user with a second factor, like the world's specialist."""
+    return make_user(session, email or f"{role}@staff.test", role,
+                     totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", totp_enabled_at=NOW)
