@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from billing import dispute_tiers, disputes
 from billing.clock import PROVIDER_TZ, period_ending_in
 from billing.credit_notes import create_credit_note
 from billing.identity import create_user
@@ -125,6 +126,8 @@ def seed(session: Session, progress=lambda step: None) -> dict:
     _payments(session)
     _sla(session, partners, customers)
     session.commit()
+    _disputes(session, partners, customers)
+    session.commit()
     return logins
 
 
@@ -172,6 +175,47 @@ def _sla(session, partners, customers):
                                now=SEED_AT)
     decide_request(session, september.id, approve=True, reason="", user=staff, now=SEED_AT)
     request_credit(session, service=service, month=date(2026, 10, 1), user=None, now=SEED_AT)
+
+
+def _disputes(session, partners, customers):
+    """Disputes of the demo customer at each stage: new, waiting on the customer,
+    escalated by its deadline, settled with a partial credit, and denied; one filed by
+    the channel partner."""
+    dispute_tiers.ensure_default_path(session, SEED_AT)
+    customer = next(c for c in customers if c.partner is partners["CH-01"] and c.parent is None)
+    filer = session.scalars(select(User).where(User.customer_id == customer.id,
+                                               User.role == "customer_admin")).first()
+    partner_user = session.scalars(select(User).where(User.partner_id == partners["CH-01"].id,
+                                                      User.role == "partner_admin")).first()
+    staff = {role: session.scalars(select(User).where(User.role == role)).first()
+             for role in ("billing_specialist", "billing_supervisor")}
+    invoices = list(session.scalars(
+        select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status != "draft")
+        .order_by(Invoice.period_end.desc()).limit(3)))
+    cases = [(filer, "wrong_rate", "The seat price is above our contract price.", 4_500),
+             (filer, "duplicate_charge", "The porting fee appears twice.", 2_500),
+             (partner_user, "service_not_received", "The fax line was cancelled in August.",
+              1_999),
+             (filer, "tax", "We are exempt from the local communications tax.", 1_200),
+             (filer, "other", "A charge we cannot place.", 800)]
+    made = []
+    for number, (user, reason, text, amount) in enumerate(cases):
+        invoice = invoices[number % len(invoices)]
+        filed = max(SEED_AT, datetime.combine(invoice.issue_date, time(10), PROVIDER_TZ)
+                    .astimezone(UTC)) + timedelta(hours=number)
+        made.append(disputes.file_dispute(
+            session, invoice=invoice, user=user, reason=reason, description=text,
+            amount_minor=min(amount, disputes.open_amount_minor(session, invoice)),
+            now=filed).dispute)
+    later = made[-1].filed_at + timedelta(hours=2)
+    disputes.ask_for_information(session, made[1].id, staff["billing_specialist"],
+                                 "Which two lines do you mean?", later)
+    disputes.escalate(session, made[2].id, None, made[2].deadline_at + timedelta(minutes=5))
+    disputes.settle(session, made[3].id, staff["billing_specialist"], outcome="partial",
+                    credit_minor=made[3].amount_minor // 2, now=later,
+                    reason="The exemption applies from the date we received the certificate.")
+    disputes.settle(session, made[4].id, staff["billing_specialist"], outcome="denied",
+                    now=later, reason="The charge is the annual directory listing fee.")
 
 
 def _payments(session):

@@ -94,6 +94,7 @@ def store(session: Session, *, dispute: Dispute, user: User, files: list[tuple[s
             dispute=dispute, event_id=event.id if event else None, filename=name,
             content_type=content_type, size=len(data), storage_key=key,
             sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user, uploaded_at=now))
+    session.add_all(saved)  # setting the many-to-one side alone does not add them
     session.flush()
     return saved
 

@@ -16,9 +16,28 @@ from sqlalchemy.orm import Session
 from billing.errors import InvalidInput, NotFound
 from billing.models import DisputeTier, DisputeTierAuthority, User
 from billing.models.users import BILLING_ROLES
-from billing.money import check_currency
+from billing.money import CURRENCIES, check_currency
 
 MAX_RESPONSE_HOURS = 9 * 260  # a year of business days
+
+
+# The default path (the migration seeds the same): level, name, role, business hours,
+# authority in minor units in every currency.
+DEFAULT_PATH = (
+    (1, "Billing specialist", "billing_specialist", 16, 50_000),
+    (2, "Billing supervisor", "billing_supervisor", 24, 500_000),
+    (3, "Billing manager", "billing_manager", 40, 2_500_000),
+    (4, "Director of finance", "billing_director", 80, 25_000_000),
+)
+
+
+def ensure_default_path(session: Session, now: datetime) -> None:
+    """Set up the default escalation path if there is none (e.g. on an emptied database)."""
+    if session.scalar(select(func.count()).select_from(DisputeTier)):
+        return
+    for _, name, role, hours, limit in DEFAULT_PATH:
+        save_tier(session, TierSettings(name, role, hours, dict.fromkeys(CURRENCIES, limit)),
+                  now)
 
 
 def role_rank(role: str) -> int:

@@ -21,14 +21,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.clock import PROVIDER_TZ, provider_date
 from billing.errors import InvalidInput
-from billing.models import CreditNote, Customer, Invoice, InvoiceLine, SlaCreditRequest
+from billing.models import (
+    CreditNote,
+    Customer,
+    Dispute,
+    Invoice,
+    InvoiceLine,
+    SlaCreditRequest,
+)
 
-AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+# "disputed": what open disputes hold back; it is not chased, so it ages in no bucket.
+AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+", "disputed")
 BILLED_STATUSES = ("issued", "partially_paid", "paid")
 
 
@@ -124,7 +132,8 @@ def build_statement(session: Session, customer: Customer, period_start: date,
         currency=customer.currency, period_start=period_start, period_end=period_end,
         opening_minor=opening, invoices=current, payments=payments, credits=credits,
         sla_credits=_sla_credits(session, customer, period_start, period_end),
-        closing_minor=closing, ageing=_ageing(invoices, notes, period_end))
+        closing_minor=closing,
+        ageing=_ageing(invoices, notes, period_end, _disputed(session, customer, period_end)))
 
 
 def _owed(invoices: list[StatementInvoice]) -> int:
@@ -178,13 +187,30 @@ def _sla_credits(session: Session, customer: Customer, start: date,
             for r in rows]
 
 
+def _disputed(session: Session, customer: Customer, on: date) -> dict[str, int]:
+    """Per invoice number, what disputes still open at the end of `on` held back of it
+    (less any credit an earlier settlement of a reopened dispute already granted)."""
+    end = _start_of(on + timedelta(days=1))
+    rows = session.execute(
+        select(Invoice.number, Dispute.amount_minor, Dispute.credit_minor, Dispute.settled_at)
+        .join(Dispute.invoice)
+        .where(Invoice.customer_id == customer.id, Dispute.filed_at < end,
+               or_(Dispute.closed_at.is_(None), Dispute.closed_at >= end)))
+    held = defaultdict(int)
+    for number, amount, credit, settled_at in rows:
+        held[number] += amount - (credit if settled_at is not None and settled_at < end else 0)
+    return held
+
+
 def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
-            on: date) -> Ageing:
+            on: date, disputed: dict[str, int]) -> Ageing:
     buckets = defaultdict(int, dict.fromkeys(AGEING_BUCKETS, 0))
     for invoice in invoices:
         open_minor = invoice.total_minor - invoice.paid_minor
-        if open_minor:
-            buckets[_bucket((on - invoice.due_date).days)] += open_minor
+        held = min(disputed.get(invoice.number, 0), max(open_minor, 0))
+        buckets["disputed"] += held
+        if open_minor - held:
+            buckets[_bucket((on - invoice.due_date).days)] += open_minor - held
     applied = sum(i.credit_applied_minor for i in invoices)
     unapplied = sum(n.amount_minor for n in notes) - applied
     return Ageing(dict(buckets), unapplied)

@@ -19,7 +19,8 @@ CREDIT_REASONS = {"sla": _("SLA credit"), "dispute": _("Dispute settlement"),
                   "goodwill": _("Goodwill")}
 AGEING_LABELS = {"current": _("Not yet due"), "1-30": _("1-30 days past due"),
                  "31-60": _("31-60 days past due"), "61-90": _("61-90 days past due"),
-                 "90+": _("Over 90 days past due")}
+                 "90+": _("Over 90 days past due"),
+                 "disputed": _("In dispute (held, not chased)")}
 
 
 def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,

@@ -18,7 +18,7 @@ from billing.issuing import issue_invoice
 from billing.models import Product, Service
 from billing.sla_credits import decide_request, open_ticket, record_outage, request_credit
 from billing.statements import build_statement
-from tests.factories import make_customer, make_invoice
+from tests.factories import make_customer, make_invoice, make_user
 
 MAY_10 = datetime(2026, 5, 10, 12, tzinfo=UTC)
 
@@ -72,6 +72,7 @@ def test_ageing_buckets_by_days_past_due_at_the_period_end(session, ledger):
         "31-60": 864_219,  # due 28 Mar, 33 days late (3 + 30)
         "61-90": 0,
         "90+": 6_000,  # due 28 Jan, 92 days late (3 + 28 + 31 + 30): 100.00 - 40.00
+        "disputed": 0,
     }
     # 15.00 + 7.00 of notes not yet spent on an invoice lower the balance, in no bucket
     assert ageing.unapplied_credit_minor == 2_200
@@ -166,3 +167,26 @@ def test_pending_and_rejected_sla_requests_are_not_listed(session, world):
 def test_impossible_periods_are_refused(session, world, start, end, message):
     with pytest.raises(InvalidInput, match=message):
         build_statement(session, world.customers["direct"], start, end, MAY_10)
+
+
+def test_an_open_dispute_holds_its_amount_out_of_the_ageing(session, ledger, world):
+    """The 33-days-late invoice (8,642.19 open) has 1,000.00 in dispute at the period's
+    end: that part leaves the 31-60 bucket for "disputed"; the balance is unchanged."""
+    from billing import disputes
+    from tests.factories import make_tiers
+
+    make_tiers(session)
+    invoice = world.invoices["direct"]
+    filer = make_user(session, "ap@direct.test", "customer_admin", customer=ledger)
+    disputes.file_dispute(session, invoice=invoice, user=filer, reason="wrong_rate",
+                          description="Seats at the old rate", amount_minor=100_000,
+                          now=datetime(2026, 4, 20, 15, tzinfo=UTC), window_days=400)
+    session.commit()
+    ageing = build_statement(session, ledger, date(2026, 3, 1), date(2026, 4, 30),
+                             MAY_10).ageing
+    assert ageing.buckets["31-60"] == 864_219 - 100_000
+    assert ageing.buckets["disputed"] == 100_000
+    assert ageing.total_minor == 883_019
+    # A statement of the period before the dispute was filed ages it all.
+    before = build_statement(session, ledger, date(2026, 3, 1), date(2026, 4, 19), MAY_10)
+    assert before.ageing.buckets["disputed"] == 0

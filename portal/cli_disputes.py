@@ -1,0 +1,32 @@
+"""`flask --app wsgi disputes escalate`: the scheduled job that escalates disputes whose
+tier let the deadline pass. Run it every few minutes (see README, "Scheduled jobs"); it
+is safe to run twice at once or to run again, and each escalation notifies the filer
+and the next tier."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from billing import disputes
+from billing.clock import utcnow
+from portal.dispute_notices import notify
+from portal.extensions import db
+from portal.notices import deliver_now
+
+
+@click.group("disputes", help="Dispute jobs.")
+def disputes_group():
+    pass
+
+
+@disputes_group.command("escalate", help="Escalate every open dispute whose deadline has "
+                                         "passed, and send the notices.")
+def escalate_overdue():
+    steps = disputes.escalate_overdue(db.session, utcnow(), notify=notify)
+    for step in steps:
+        click.echo(f"{step.dispute.reference}: tier {step.event.detail['from_level']} -> "
+                   f"tier {step.event.detail['to_level']}")
+    click.echo(f"{len(steps)} dispute(s) escalated.")
+    if steps and current_app.config["MAIL_DELIVERY"] == "inline":
+        deliver_now()

@@ -1,0 +1,11 @@
+"""Billing disputes of customers within reach, filed and followed on their behalf.
+
+Amounts and lines are the customer's CPNI: shown only under its approval (the shared
+handlers in portal/dispute_pages.py ask the access policy); the dispute itself, its
+state and timeline, are not.
+"""
+
+from portal import dispute_pages
+from portal.partner import bp
+
+dispute_pages.add_routes(bp)
