@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from billing.audit import append_disclosures
 from billing.errors import InvalidInput, NotFound
 from billing.models import CpniApproval, Customer, Partner, User
+from billing.models.compliance import VERIFICATION_METHODS
 from billing.models.cpni import METHODS, PURPOSES, SCOPES, SURFACES
 from billing.partners import ancestors
 
@@ -144,19 +145,23 @@ def revoke_approval(
 
 def record_disclosures(
     session: Session, *, user: User, customer_ids, surface: str, purposes: dict, subject: str,
-    now: datetime,
+    now: datetime, verifications: dict | None = None,
 ) -> int:
     """Log that someone other than the customer was shown these customers' CPNI.
 
     The same few statements for a whole page of customers, so that lists stay at a
-    constant number of queries. `purposes` maps each customer id to why it was shown.
+    constant number of queries. `purposes` maps each customer id to why it was shown;
+    `verifications`, for staff on a customer's call, to how the caller was verified.
     """
+    verifications = verifications or {}
     if surface not in SURFACES or not set(purposes.values()) <= set(PURPOSES):
         raise InvalidInput("Unknown disclosure surface or purpose.")
+    if not set(verifications.values()) <= {None, *VERIFICATION_METHODS}:
+        raise InvalidInput("Unknown caller verification method.")
     rows = [
         {"customer_id": cid, "user_id": user.id, "partner_id": user.partner_id,
          "surface": surface, "purpose": purposes[cid], "subject": subject[:200],
-         "occurred_at": now}
+         "occurred_at": now, "verification": verifications.get(cid)}
         for cid in customer_ids
     ]
     if rows:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from billing import cpni
 from billing.errors import NotFound
-from billing.models import CpniDisclosure, Customer, Invoice, Partner, User
+from billing.models import CpniDisclosure, Customer, Dispute, Invoice, Partner, User
 from billing.numbers import whole_number
 from billing.partners import subtree_ids_clause
 
@@ -34,6 +34,14 @@ INVOICE_FIELDS = (
     "id", "number", "customer", "period", "period_start", "period_end", "issue_date",
     "due_date", "status", "currency",
 )
+# A dispute's amounts and lines say what the customer was charged: CPNI. Its state,
+# tier, deadline, reason and timeline are about the dispute, and shown to its filer.
+DISPUTE_FIELDS = (
+    "id", "reference", "invoice", "customer", "status", "reason", "description", "tier",
+    "deadline_at", "filed_at", "filed_by", "outcome", "outcome_reason", "settled_at",
+    "events", "attachments",
+)
+DISPUTE_CPNI_FIELDS = ("amount", "credit", "held", "lines", "credit_note")
 INVOICE_CPNI_FIELDS = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "lines")
 STAFF_PURPOSES = ("billing", "support")
 
@@ -91,6 +99,22 @@ def disclosures_query(session: Session, user: User):
     in_reach = select(Customer.id).where(customer_scope(session, user))
     return select(CpniDisclosure).where(CpniDisclosure.customer_id.in_(in_reach)).order_by(
         CpniDisclosure.occurred_at.desc(), CpniDisclosure.sequence.desc())
+
+
+def disputes_query(session: Session, user: User):
+    """Disputes of accounts within reach. Billing staff see all; an admin, none (users
+    and compliance are its work, not disputes)."""
+    if user.is_staff and not user.is_billing_staff:
+        return select(Dispute).where(Dispute.id.is_(None))
+    return select(Dispute).join(Dispute.customer).where(customer_scope(session, user))
+
+
+def get_dispute(session: Session, user: User, dispute_id) -> Dispute:
+    dispute = session.scalars(
+        disputes_query(session, user).where(Dispute.id == _as_id(dispute_id))).first()
+    if dispute is None:
+        raise NotFound("No such dispute.")
+    return dispute
 
 
 def get_customer(session: Session, user: User, customer_id) -> Customer:
@@ -205,15 +229,22 @@ def visible_fields(kind: str, access: CpniAccess) -> tuple[str, ...]:
     base, extra = {
         "customer": (CUSTOMER_FIELDS, CUSTOMER_CPNI_FIELDS),
         "invoice": (INVOICE_FIELDS, INVOICE_CPNI_FIELDS),
+        "dispute": (DISPUTE_FIELDS, DISPUTE_CPNI_FIELDS),
     }[kind]
     return base + extra if access.visible else base
 
 
 def record_disclosures(
-    session: Session, user: User, accesses: dict, *, surface: str, subject: str, now: datetime
+    session: Session, user: User, accesses: dict, *, surface: str, subject: str, now: datetime,
+    verification: dict | None = None,
 ) -> None:
-    """Log each CPNI disclosure to someone other than the customer itself."""
+    """Log each CPNI disclosure to someone other than the customer itself.
+
+    `verification` maps customer ids to how staff verified the caller on that account's
+    call, while one is in effect; each such disclosure is logged with the method.
+    """
     shown = {cid: grant.purpose for cid, grant in accesses.items()
              if grant.visible and grant.purpose}
     cpni.record_disclosures(session, user=user, customer_ids=sorted(shown), surface=surface,
-                            purposes=shown, subject=subject, now=now)
+                            purposes=shown, subject=subject, now=now,
+                            verifications=verification)

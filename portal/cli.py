@@ -14,6 +14,8 @@ from billing.errors import DomainError
 from billing.imports import KINDS, run_import
 from billing.models import Customer, Partner, User
 from billing.models.users import ROLES
+from portal import account_notices, notices
+from portal.cli_mail import mail as mail_group
 from portal.extensions import db
 
 
@@ -24,6 +26,10 @@ def register(app) -> None:
     app.cli.add_command(billing_group)
     app.cli.add_command(import_file)
     app.cli.add_command(audit_group)
+    app.cli.add_command(mail_group)
+    from portal.cli_disputes import disputes_group
+
+    app.cli.add_command(disputes_group)
 
 
 @click.group(help="Manage portal users.")
@@ -49,11 +55,13 @@ def create_user(email, name, role, partner_code, account_number, password):
     try:
         user = identity.create_user(db.session, email=email, name=name, role=role,
                                     password=password, **links)
+        account_notices.login_created(user)
         db.session.commit()
     except (DomainError, ValueError) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    notices.deliver_queued()
 
 
 def _one(query, what):

@@ -13,7 +13,6 @@ from flask_babel import force_locale
 
 from billing import outbox
 from billing.clock import utcnow
-from billing.models import Customer, User
 from portal.extensions import db
 from portal.mail import send_mail
 
@@ -28,21 +27,6 @@ def queue(*, to: str, locale: str | None, template: str, kind: str,
     outbox.enqueue(db.session, to=to, subject=subject.strip(), body=body.strip() + "\n",
                    kind=kind, now=utcnow(), dedup_key=dedup_key)
     g.mail_queued = True
-
-
-def queue_to_user(user: User, *, template: str, kind: str, **context) -> None:
-    """A notice to a login's own address, in its language (else its account's)."""
-    locale = user.locale or (user.customer.locale if user.customer else None)
-    queue(to=user.email, locale=locale, template=template, kind=kind, user=user,
-          when=utcnow(), **context)
-
-
-def queue_to_account(customer: Customer, *, template: str, kind: str,
-                     to: str | None = None, **context) -> None:
-    """A notice to an account's e-mail of record (or `to`, e.g. the address it had
-    before a change), in the account's language."""
-    queue(to=to or customer.email_of_record, locale=customer.locale, template=template,
-          kind=kind, customer=customer, when=utcnow(), **context)
 
 
 def deliver_now() -> outbox.Delivery:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from billing.clock import utcnow
 from billing.cpni import approval_states
 from billing.models import Invoice
-from portal import access, listing
+from portal import access, dispute_pages, listing
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.paging import page_number, paginate
@@ -28,6 +28,19 @@ from reports.labels import STATUS_LABELS
 def staff_purpose(customer_id: int) -> str | None:
     """The purpose a staff member stated for opening this customer's CPNI this session."""
     return session.get("cpni_purpose", {}).get(str(customer_id))
+
+
+def staff_verification(customer_id: int) -> str | None:
+    """How a staff member verified the caller on this customer's call, while it lasts."""
+    return session.get("cpni_call", {}).get(str(customer_id))
+
+
+def call_verifications(customer_ids, caller_account: int | None = None) -> dict | None:
+    """For staff, each account's caller verification, logged with its disclosures. On an
+    invoice, the call on the invoice's account covers its end customers' sections too."""
+    if not current_user.is_staff:
+        return None
+    return {cid: staff_verification(caller_account or cid) for cid in customer_ids}
 
 
 def _accesses(customers, now):
@@ -68,7 +81,8 @@ def invoices_page(template: str, **extra):
     grants = _accesses([inv.customer for inv in page.items], now)
     rows = [invoice_dict(inv, grants[inv.customer_id]) for inv in page.items]
     access.record_disclosures(
-        db.session, current_user, grants, surface="page", subject="invoice list", now=now
+        db.session, current_user, grants, surface="page", subject="invoice list", now=now,
+        verification=call_verifications(grants),
     )
     db.session.commit()
     return render_template(
@@ -81,9 +95,10 @@ def invoice_page(invoice_id, template: str, **extra):
     invoice = access.get_invoice(db.session, current_user, invoice_id)
     grant = _accesses([invoice.customer], now)[invoice.customer_id]
     data, grants = invoice_view(current_user, invoice, grant, now)
-    _log_all(grants, "page", f"invoice {invoice.number}", now)
+    _log_all(grants, "page", f"invoice {invoice.number}", now, invoice.customer_id)
     return render_template(
-        template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice), **extra
+        template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice),
+        dispute_summary=dispute_pages.invoice_summary(invoice, grant, now), **extra
     )
 
 
@@ -92,7 +107,7 @@ def invoice_pdf(invoice_id):
     invoice = access.get_invoice(db.session, current_user, invoice_id)
     grant = _accesses([invoice.customer], now)[invoice.customer_id]
     data, grants = invoice_view(current_user, invoice, grant, now)
-    _log_all(grants, "pdf", f"invoice {invoice.number} PDF", now)
+    _log_all(grants, "pdf", f"invoice {invoice.number} PDF", now, invoice.customer_id)
     return pdf_response(invoice, data, select_locale())
 
 
@@ -155,8 +170,9 @@ def _log(grant, customer_id: int, surface: str, subject: str, now) -> None:
     _log_all({customer_id: grant}, surface, subject, now)
 
 
-def _log_all(grants: dict, surface: str, subject: str, now) -> None:
+def _log_all(grants: dict, surface: str, subject: str, now, caller_account=None) -> None:
     access.record_disclosures(
-        db.session, current_user, grants, surface=surface, subject=subject, now=now
+        db.session, current_user, grants, surface=surface, subject=subject, now=now,
+        verification=call_verifications(grants, caller_account),
     )
     db.session.commit()

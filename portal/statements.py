@@ -60,7 +60,8 @@ def statement_pdf(customer_id, args) -> Response:
     data = statement_dict(customer, start, end, statement, grant)
     access.record_disclosures(
         db.session, current_user, {customer.id: grant}, surface="pdf",
-        subject=f"statement {customer.account_number} {start} to {end}", now=now)
+        subject=f"statement {customer.account_number} {start} to {end}", now=now,
+        verification=pages.call_verifications([customer.id]))
     db.session.commit()
     return _pdf_response(customer, data, start, end)
 

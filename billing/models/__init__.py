@@ -1,5 +1,6 @@
 """All mapped classes, importable from one place."""
 
+import billing.retention  # noqa: F401  (importing registers the guard)
 from billing import immutability  # noqa: F401  (importing registers the guard)
 from billing.db import Base
 from billing.models.catalog import PriceBook, PriceBookEntry, Product, Service

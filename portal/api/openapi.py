@@ -165,3 +165,20 @@ def _with_sla_endpoints(build):
 
 
 document = _with_sla_endpoints(document)
+
+
+def _with_dispute_endpoints(build):
+    """Add the dispute endpoints, described in portal/api/disputes_openapi.py."""
+
+    def described() -> dict:
+        from portal.api.disputes_openapi import PATHS, SCHEMAS
+
+        doc = build()
+        doc["paths"].update(PATHS)
+        doc["components"]["schemas"].update(SCHEMAS)
+        return doc
+
+    return described
+
+
+document = _with_dispute_endpoints(document)

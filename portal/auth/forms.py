@@ -34,3 +34,9 @@ class LanguageForm(FlaskForm):
     locale = SelectField(
         _l("Language"), choices=[SelectChoice(code, label) for code, label in LANGUAGES.items()]
     )
+
+
+class ChangePasswordForm(ResetForm):
+    """The reset form's new password, twice, after the current one."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])

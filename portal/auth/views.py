@@ -5,12 +5,20 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from billing import identity
+from billing import account_changes, identity
 from billing.clock import utcnow
 from billing.errors import InvalidInput
 from billing.models import User
+from portal import account_notices
 from portal.auth import bp
-from portal.auth.forms import ForgotForm, LanguageForm, LoginForm, ResetForm, TotpForm
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ForgotForm,
+    LanguageForm,
+    LoginForm,
+    ResetForm,
+    TotpForm,
+)
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.redirects import is_local_path
@@ -92,6 +100,7 @@ def totp_enrol():
     if form.validate_on_submit():
         if _second_factor(user, secret, form):
             user.totp_secret, user.totp_enabled_at = secret, utcnow()
+            account_notices.second_factor_set(user)
             db.session.commit()
             return _finish_login(user)
         if "pending_user" not in session:
@@ -139,15 +148,43 @@ def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            identity.finish_password_reset(db.session, token, form.password.data, utcnow())
+            user = identity.finish_password_reset(db.session, token, form.password.data,
+                                                  utcnow())
         except InvalidInput as error:
             db.session.rollback()
             flash(error.message, "error")
             return render_template("auth/reset.html", form=form), 400
+        account_notices.password_changed(user, by_reset=True)
         db.session.commit()
         flash(_("Your password has been changed. Log in with the new one."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user, form = current_user._get_current_object(), ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form)
+    try:
+        account_changes.change_password(db.session, user, current=form.current.data,
+                                        new=form.password.data, now=utcnow())
+    except identity.LoginRefused as refused:
+        db.session.commit()  # a wrong current password counts toward the lockout
+        wrong = refused.message == identity.WRONG
+        flash(_("Your current password was not correct; nothing was changed.") if wrong
+              else refused.message, "error")
+        return render_template("auth/password.html", form=form), 400
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("auth/password.html", form=form), 400
+    account_notices.password_changed(user, by_reset=False)
+    db.session.commit()
+    login_user(user)  # this session goes on with the new password; every other one ends
+    flash(_("Your password has been changed."), "info")
+    return redirect(url_for("home"))
 
 
 @bp.route("/language", methods=["POST"])

@@ -7,4 +7,13 @@ from portal.guards import require
 bp = Blueprint("customer", __name__)
 bp.before_request(require(lambda user: user.is_customer))
 
-from portal.customer import disclosures, sla, statements, views  # noqa: E402,F401
+from portal.customer import (  # noqa: E402,F401
+    contact,
+    disclosures,
+    disputes,
+    marketing,
+    passcode,
+    sla,
+    statements,
+    views,
+)

@@ -1,14 +1,15 @@
 from datetime import datetime, time
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import cpni, identity
+from billing import cpni
 from billing.clock import PROVIDER_TZ, utcnow
 from billing.errors import InvalidInput
-from portal import access, pages
+from portal import access, account_notices, exports, pages
 from portal.customer import bp
+from portal.customer.account_admin import account_holder, confirm_password
 from portal.customer.forms import ApprovalForm, RevokeForm
 from portal.extensions import db
 
@@ -28,6 +29,11 @@ def invoices():
     return pages.invoices_page("customer/invoices.html")
 
 
+@bp.route("/invoices.csv")
+def invoices_csv():
+    return exports.invoice_csv()
+
+
 @bp.route("/invoices/<invoice_id>")
 def invoice(invoice_id):
     return pages.invoice_page(invoice_id, "customer/invoice.html")
@@ -38,17 +44,9 @@ def invoice_pdf(invoice_id):
     return pages.invoice_pdf(invoice_id)
 
 
-def _consent_holder():
-    """Approvals are managed by the admin of a top-level (not sub-) account."""
-    customer = current_user.customer
-    if current_user.role != "customer_admin" or customer.parent_id is not None:
-        abort(404)
-    return customer
-
-
 @bp.route("/cpni")
 def approvals():
-    customer = _consent_holder()
+    customer = account_holder()
     now = utcnow()
     partners = cpni.partners_serving(db.session, customer)
     current = {p.id: cpni.approval_in_force(db.session, customer.id, p.id, now) for p in partners}
@@ -63,17 +61,13 @@ def _confirmed_partner(form, problem: str):
     """Validate the form and the user's password; the partner it names, within reach."""
     if not form.validate_on_submit():
         raise InvalidInput(problem)
-    try:
-        identity.authenticate(db.session, current_user.email, form.password.data, utcnow())
-    except identity.LoginRefused:
-        db.session.commit()  # a wrong password here counts toward the lockout too
-        raise InvalidInput(_("Your password was not correct; nothing was changed.")) from None
+    confirm_password(form.password.data)
     return access.get_partner(db.session, current_user, form.partner_id.data)
 
 
 @bp.route("/cpni/grant", methods=["POST"])
 def grant():
-    customer = _consent_holder()
+    customer = account_holder()
     form = ApprovalForm()
     partner = _confirmed_partner(
         form, _("Choose a partner and scope, and confirm with your password.")
@@ -81,10 +75,11 @@ def grant():
     expires = None
     if form.expires_on.data:
         expires = datetime.combine(form.expires_on.data, time.max, PROVIDER_TZ)
-    cpni.grant_approval(
+    approval = cpni.grant_approval(
         db.session, customer=customer, partner=partner, scope=form.scope.data,
         by=current_user, now=utcnow(), expires_at=expires,
     )
+    account_notices.approval_changed(customer, approval, granted=True, by=current_user)
     db.session.commit()
     flash(_("%(partner)s may now see your CPNI.", partner=partner.name), "info")
     return redirect(url_for("customer.approvals"))
@@ -92,10 +87,11 @@ def grant():
 
 @bp.route("/cpni/revoke", methods=["POST"])
 def revoke():
-    customer = _consent_holder()
+    customer = account_holder()
     partner = _confirmed_partner(RevokeForm(), _("Confirm with your password."))
-    cpni.revoke_approval(db.session, customer=customer, partner=partner, by=current_user,
-                         now=utcnow())
+    approval = cpni.revoke_approval(db.session, customer=customer, partner=partner,
+                                    by=current_user, now=utcnow())
+    account_notices.approval_changed(customer, approval, granted=False, by=current_user)
     db.session.commit()
     flash(_("%(partner)s no longer sees your CPNI.", partner=partner.name), "info")
     return redirect(url_for("customer.approvals"))

@@ -7,4 +7,9 @@ from portal.guards import require
 bp = Blueprint("partner", __name__)
 bp.before_request(require(lambda user: user.is_partner))
 
-from portal.partner import sla, statements, views  # noqa: E402,F401
+from portal.partner import (  # noqa: E402,F401
+    disputes,
+    sla,
+    statements,
+    views,
+)

@@ -8,7 +8,7 @@ from billing.clock import utcnow
 from billing.errors import NotFound
 from billing.models import ApiToken, User
 from billing.numbers import whole_number
-from portal import pages
+from portal import exports, pages
 from portal.extensions import db
 from portal.partner import bp
 from portal.partner.forms import RevokeTokenForm, TokenForm
@@ -28,6 +28,11 @@ def customer(customer_id):
 @bp.route("/invoices")
 def invoices():
     return pages.invoices_page("partner/invoices.html")
+
+
+@bp.route("/invoices.csv")
+def invoices_csv():
+    return exports.invoice_csv()
 
 
 @bp.route("/invoices/<invoice_id>")

@@ -17,4 +17,15 @@ bp.register_blueprint(prices_bp, url_prefix="/price-books")
 from portal.staff.sla import bp as credits_bp  # noqa: E402
 
 bp.register_blueprint(credits_bp, url_prefix="/credit-requests")
-from portal.staff import availability, ledger, statements  # noqa: E402,F401
+from portal.staff.disputes import bp as disputes_bp  # noqa: E402
+
+bp.register_blueprint(disputes_bp, url_prefix="/disputes")
+from portal.staff import (  # noqa: E402,F401
+    availability,
+    calls,
+    compliance,
+    dispute_reports,
+    ledger,
+    marketing,
+    statements,
+)

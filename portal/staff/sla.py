@@ -45,7 +45,8 @@ def queue():
     page = paginate(db.session, query, page_number(request.args), _load)
     grants = _grants(page.items)
     access.record_disclosures(db.session, current_user, grants, surface="page",
-                              subject="SLA credit request queue", now=utcnow())
+                              subject="SLA credit request queue", now=utcnow(),
+                              verification=pages.call_verifications(grants))
     db.session.commit()
     return render_template("staff/credit_requests.html", page=page, grants=grants,
                            status=status, state_labels=REQUEST_STATE_LABELS,
@@ -84,7 +85,8 @@ def _detail(credit_request: SlaCreditRequest, *, form=None, problem=None, status
     grant = _grants([credit_request])[credit_request.customer_id]
     access.record_disclosures(
         db.session, current_user, {credit_request.customer_id: grant}, surface="page",
-        subject=f"SLA credit request {credit_request.id}", now=now)
+        subject=f"SLA credit request {credit_request.id}", now=now,
+        verification=pages.call_verifications([credit_request.customer_id]))
     db.session.commit()
     calc = calculation_view(credit_request.calculation) if grant.visible else None
     return render_template(

@@ -5,10 +5,11 @@ from flask_login import current_user
 
 from billing.errors import DomainError, InvalidInput
 from billing.imports import KINDS, run_import
-from portal import access, pages
+from portal import access, exports, pages
 from portal.extensions import db
 from portal.redirects import is_local_path
 from portal.staff import bp
+from portal.staff.calls import customer_call_page, forget_call
 from portal.staff.forms import ImportForm, PurposeForm
 
 
@@ -19,7 +20,7 @@ def search():
 
 @bp.route("/customers/<customer_id>")
 def customer(customer_id):
-    return pages.customer_page(customer_id, "staff/customer.html", purpose_form=PurposeForm())
+    return customer_call_page(customer_id)
 
 
 @bp.route("/customers/<customer_id>/cpni", methods=["POST"])
@@ -32,6 +33,7 @@ def open_cpni(customer_id):
     purposes = dict(session.get("cpni_purpose", {}))
     purposes[str(customer.id)] = form.purpose.data
     session["cpni_purpose"] = purposes
+    forget_call(customer.id)  # work without a caller: views are no longer logged as the call's
     target = request.form.get("next")
     if not is_local_path(target, prefix="/staff/"):
         target = url_for("staff.customer", customer_id=customer.id)
@@ -41,6 +43,11 @@ def open_cpni(customer_id):
 @bp.route("/invoices")
 def invoices():
     return pages.invoices_page("staff/invoices.html")
+
+
+@bp.route("/invoices.csv")
+def invoices_csv():
+    return exports.invoice_csv()
 
 
 @bp.route("/invoices/<invoice_id>")

@@ -27,6 +27,14 @@ PAGES["customer_admin"] += ["/customer/statements", "/customer/accounts/{c}/stat
 PAGES["customer_admin"] += ["/customer/disclosures"]  # tests/web/test_disclosures_page.py
 PAGES["channel_admin"] += ["/partner/customers/{c}/statement.pdf"]
 PAGES["staff"] += ["/staff/customers/{c}/statement.pdf", "/staff/availability"]
+# Disputes, exports and the CPNI program's pages (issues 5 and 6)
+PAGES["channel_admin"] += ["/partner/disputes", "/partner/invoices/{i}/dispute",
+                           "/partner/invoices.csv", "/auth/password"]
+PAGES["customer_admin"] += ["/customer/disputes", "/customer/invoices/{i}/dispute",
+                            "/customer/invoices.csv", "/customer/contact",
+                            "/customer/marketing", "/customer/passcode"]
+PAGES["staff"] += ["/staff/disputes/", "/staff/disputes/tiers", "/staff/dispute-reports",
+                   "/staff/invoices.csv", "/staff/marketing-exports"]
 ANONYMOUS = ["/auth/login", "/auth/forgot", "/api/v1/openapi.json"]
 # Routes exercised by POST flows or other test modules.
 ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/enrol",
@@ -50,6 +58,30 @@ ELSEWHERE |= {"/staff/outages/<outage_id>", "/staff/outages/<outage_id>/link",
               "/staff/maintenance/generate", "/staff/maintenance/<window_id>/notices",
               "/api/v1/outages", "/api/v1/tickets", "/api/v1/credit-requests",
               "/api/v1/credit-requests/<request_id>"}
+# Disputes: tests/web/test_dispute_filing.py, test_dispute_attachments.py,
+# test_staff_disputes.py, test_api_disputes.py, test_dispute_reports_page.py
+ELSEWHERE |= {f"/{side}/disputes/<dispute_id>{rest}" for side in ("customer", "partner")
+              for rest in ("", "/comment", "/escalate", "/withdraw", "/reopen",
+                           "/files/<attachment_id>")}
+ELSEWHERE |= {f"/staff/disputes/<x>/{step}" for step in ("take", "comment", "ask", "escalate",
+                                                          "settle")}
+ELSEWHERE |= {"/staff/disputes/<dispute_id>", "/staff/disputes/<x>/<x>",
+              "/staff/disputes/<dispute_id>/files/<attachment_id>",
+              "/staff/disputes/tiers/<tier_id>", "/staff/dispute-reports/<table>.csv",
+              "/api/v1/disputes", "/api/v1/disputes/<dispute_id>",
+              "/api/v1/disputes/<dispute_id>/events", "/api/v1/disputes/<dispute_id>/comments"}
+# The CPNI program: test_caller_verification.py, test_marketing_pages.py,
+# test_compliance_pages.py, test_account_notices.py
+ELSEWHERE |= {"/staff/customers/<customer_id>/call", "/staff/customers/<customer_id>/call/end",
+              "/staff/marketing-exports/<export_id>", "/customer/marketing/opt-out",
+              "/customer/marketing/withdraw", "/staff/compliance/breaches",
+              "/staff/compliance/breaches/<breach_id>",
+              "/staff/compliance/breaches/<x>/<x>", "/staff/compliance/complaints",
+              "/staff/compliance/breaches/<x>/law-enforcement",
+              "/staff/compliance/breaches/<x>/override",
+              "/staff/compliance/breaches/<x>/customers", "/staff/compliance/breaches/<x>/delete",
+              "/staff/compliance/complaints/<complaint_id>/close",
+              "/staff/compliance/certification", "/staff/compliance/certification.csv"}
 
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))

@@ -1,0 +1,124 @@
+"""CPNI passcodes, and how staff verify a caller before they discuss the account's CPNI.
+
+The portal makes the passcode, so it can never be a birthday, a pet's name or the last
+digits of a number on file. It is 8 characters drawn at random from 31 letters and
+digits that cannot be mistaken for one another when read aloud or written down (no 0/O,
+1/I/L): about 40 bits, plenty against guessing when five wrong tries lock the checks,
+and easier to spell over the phone than a run of words. Only a slow (Argon2) hash is kept.
+
+A caller is verified by one of four methods: the passcode, a call back to the telephone
+number of record, sending the information to the e-mail address of record, or mailing it
+to the postal address of record. Each verification is recorded with its method.
+
+Wrong passcodes count per account in the login throttle table, under a key no signed-in
+address can take (those are always lower case), so no new table is needed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from billing.db import insert_if_missing
+from billing.errors import InvalidInput
+from billing.identity import hash_password
+from billing.models import CallerVerification, Customer, LoginThrottle, User
+from billing.models.compliance import VERIFICATION_METHODS
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LENGTH = 8
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+_verifier = PasswordHasher()  # verifies with the parameters stored in each hash
+
+
+class PasscodeRefused(InvalidInput):
+    """The passcode check said no: `code` is wrong_passcode, passcode_locked or no_passcode."""
+
+
+def generate_passcode() -> str:
+    """A new random passcode, grouped 4-4 for reading aloud (the dash is not part of it)."""
+    characters = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return f"{characters[:4]}-{characters[4:]}"
+
+
+def normalise(passcode: str) -> str:
+    """What a caller says, as compared: case, spaces and dashes do not matter."""
+    return "".join(c for c in (passcode or "").upper() if c not in " -\t")
+
+
+def rotate_passcode(customer: Customer, now: datetime) -> str:
+    """Give the account a new passcode and return it; the old one stops working at once.
+
+    The caller shows the result once and discards it: only its hash is stored.
+    """
+    passcode = generate_passcode()
+    customer.cpni_passcode_hash = hash_password(normalise(passcode))
+    customer.cpni_passcode_set_at = now
+    return passcode
+
+
+def check_passcode(session: Session, customer: Customer, attempt: str, now: datetime) -> None:
+    """Accept the account's passcode or raise PasscodeRefused.
+
+    Five wrong passcodes in a row lock checks for this account for 15 minutes, whoever
+    tries them. The caller commits even when this raises, so that failures are counted.
+    """
+    if customer.cpni_passcode_hash is None:
+        raise PasscodeRefused("This account has no CPNI passcode.", code="no_passcode")
+    throttle = _throttle(session, customer)
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        raise PasscodeRefused("Passcode checks for this account are locked.",
+                              code="passcode_locked")
+    if not _matches(customer.cpni_passcode_hash, normalise(attempt)):
+        throttle.failures += 1
+        if throttle.failures >= MAX_FAILURES:
+            throttle.failures, throttle.locked_until = 0, now + LOCKOUT
+        raise PasscodeRefused("That passcode is not correct.", code="wrong_passcode")
+    throttle.failures, throttle.locked_until = 0, None
+
+
+def _throttle_key(customer: Customer) -> str:
+    return f"CPNI-PASSCODE:{customer.id}"
+
+
+def _throttle(session: Session, customer: Customer) -> LoginThrottle:
+    key = _throttle_key(customer)
+    insert_if_missing(session, LoginThrottle, "email", email=key, failures=0)
+    return session.get(LoginThrottle, key, populate_existing=True, with_for_update=True)
+
+
+def _matches(passcode_hash: str, attempt: str) -> bool:
+    if not attempt:
+        return False
+    try:
+        return _verifier.verify(passcode_hash, attempt)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def verify_caller(session: Session, *, customer: Customer, staff: User, method: str,
+                  now: datetime, passcode: str = "", note: str = "") -> CallerVerification:
+    """Record that staff verified a caller of this account, checking the passcode first
+    when that is the method. A refused passcode records nothing (but counts).
+
+    A location's caller gives its corporate account's passcode: only the corporate
+    account's administrators can set one.
+    """
+    if method not in VERIFICATION_METHODS:
+        raise InvalidInput(f"Unknown verification method {method!r}.")
+    if not staff.is_staff:
+        raise InvalidInput("Only staff verify callers.")
+    if method == "passcode":
+        check_passcode(session, customer.parent or customer, passcode, now)
+    verification = CallerVerification(customer_id=customer.id, staff_id=staff.id,
+                                      method=method, verified_at=now,
+                                      note=(note or "").strip()[:300] or None)
+    session.add(verification)
+    session.flush()
+    return verification

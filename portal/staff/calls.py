@@ -1,0 +1,91 @@
+"""Taking a call from a customer: staff verify the caller by one of the four CPNI methods
+before the account's CPNI opens for the call, and the method is logged with every
+disclosure made while the call lasts (see portal/pages.py)."""
+
+from flask import flash, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from billing import passcodes
+from billing.clock import utcnow
+from billing.numbers import whole_number
+from portal import access, pages
+from portal.extensions import db
+from portal.staff import bp
+from portal.staff.call_forms import CallForm, EndCallForm, NoCallPurposeForm
+
+
+def _refusals() -> dict:
+    return {
+        "wrong_passcode": _("That passcode is not correct. Nothing was recorded and the "
+                            "account's CPNI stays hidden."),
+        "passcode_locked": _("Too many wrong passcodes for this account: passcode checks "
+                             "are locked for 15 minutes. Verify the caller another way."),
+        "no_passcode": _("This account has no CPNI passcode yet. Verify the caller another "
+                         "way."),
+    }
+
+
+def customer_call_page(customer_id, call_form=None):
+    """The staff page of an account, with the call verification panel."""
+    return pages.customer_page(
+        customer_id, "staff/customer.html", purpose_form=NoCallPurposeForm(),
+        call_form=call_form or CallForm(), end_call_form=EndCallForm(),
+        call_method=pages.staff_verification(whole_number(customer_id)),
+    )
+
+
+@bp.route("/customers/<customer_id>/call", methods=["POST"])
+def verify_caller(customer_id):
+    """Record how the caller was verified; only then does CPNI open, for support."""
+    customer = access.get_customer(db.session, current_user, customer_id)
+    _close(customer.id)  # a new caller: nothing stays open from earlier work
+    form = CallForm()
+    if not form.validate_on_submit():
+        return customer_call_page(customer.id, form), 400
+    try:
+        passcodes.verify_caller(
+            db.session, customer=customer, staff=current_user, method=form.method.data,
+            passcode=form.passcode.data, note=form.note.data, now=utcnow(),
+        )
+    except passcodes.PasscodeRefused as refusal:
+        db.session.commit()  # the wrong passcode counts toward the account's lockout
+        form.passcode.data, form.passcode.errors = "", [_refusals()[refusal.code]]
+        return customer_call_page(customer.id, form), 400
+    db.session.commit()
+    _open(customer.id, form.method.data)
+    flash(_("Caller verified. The account's CPNI is open for this call; every view is "
+            "logged with how the caller was verified."), "info")
+    return redirect(url_for("staff.customer", customer_id=customer.id))
+
+
+@bp.route("/customers/<customer_id>/call/end", methods=["POST"])
+def end_call(customer_id):
+    customer = access.get_customer(db.session, current_user, customer_id)
+    if EndCallForm().validate_on_submit():
+        _close(customer.id)
+        flash(_("Call ended. The account's CPNI is hidden again."), "info")
+    return redirect(url_for("staff.customer", customer_id=customer.id))
+
+
+def forget_call(customer_id: int) -> None:
+    """Drop the call verification only (the purpose form opens CPNI for other work)."""
+    _without(customer_id, "cpni_call")
+
+
+def _open(customer_id: int, method: str) -> None:
+    for key, value in (("cpni_purpose", "support"), ("cpni_call", method)):
+        entries = dict(session.get(key, {}))
+        entries[str(customer_id)] = value
+        session[key] = entries
+
+
+def _close(customer_id: int) -> None:
+    _without(customer_id, "cpni_purpose")
+    _without(customer_id, "cpni_call")
+
+
+def _without(customer_id: int, key: str) -> None:
+    entries = dict(session.get(key, {}))
+    if entries.pop(str(customer_id), None) is not None:
+        session[key] = entries
