@@ -117,6 +117,14 @@ def get_dispute(session: Session, user: User, dispute_id) -> Dispute:
     return dispute
 
 
+def may_see_attachment(user: User, attachment, grant: CpniAccess) -> bool:
+    """A dispute's files may be copies of the invoice (CPNI): a partner without the
+    customer's approval gets only the files its own people sent."""
+    if not user.is_partner or grant.visible:
+        return True
+    return attachment.uploaded_by.partner_id == user.partner_id
+
+
 def get_customer(session: Session, user: User, customer_id) -> Customer:
     customer = session.scalars(
         customers_query(session, user).where(Customer.id == _as_id(customer_id))

@@ -188,6 +188,8 @@ def detail(dispute_id, *, problem: str | None = None, status: int = 200, **forms
         held_minor=dispute.amount_minor - dispute.credit_minor if dispute.is_active else 0,
         overdue=_overdue(dispute, now), labels=labels(), staff_view=False,
         attachment_endpoint=f"{request.blueprint}.dispute_file", problem=problem,
+        hidden_files={a.id for a in dispute.attachments
+                      if not access.may_see_attachment(current_user, a, grant)},
         reopen_days=disputes.REOPEN_DAYS, **step_forms)
     return _logged(html, grants, f"dispute {dispute.reference}", now), status
 
@@ -258,7 +260,8 @@ def download(dispute_id, attachment_id):
     wanted = whole_number(attachment_id)
     attachment = next((a for a in dispute.attachments if a.id == wanted), None)
     internal = {e.id for e in dispute.events if e.detail.get("internal")}
-    if attachment is None or attachment.event_id in internal:
+    if attachment is None or attachment.event_id in internal or not access.may_see_attachment(
+            current_user, attachment, _grant(dispute.invoice, utcnow())):
         raise NotFound(_("No such file."))
     path = dispute_files.path_of(attachment, current_app.config["ATTACHMENT_DIR"])
     if not path.is_file():

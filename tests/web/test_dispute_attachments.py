@@ -13,7 +13,7 @@ from billing import dispute_files, disputes
 from billing.clock import utcnow
 from billing.models import Dispute
 from tests.conftest import csrf_token, login
-from tests.factories import make_tiers, recent_invoice
+from tests.factories import approve, make_tiers, recent_invoice
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CSV = b"date,number,minutes\n2026-10-02,+15551230000,12\n"
@@ -62,12 +62,38 @@ def test_the_owner_downloads_the_file_as_sent_with_headers_that_keep_it_inert(fi
     response.close()
 
 
-def test_the_partner_of_the_customer_downloads_it_without_cpni_approval(filed, app, world):
+def test_the_customers_files_reach_its_partner_only_under_its_approval(filed, app, world,
+                                                                       session):
+    """A customer's file may be a copy of its invoice: CPNI."""
     dispute, attachment, _ = filed
     client = app.test_client()
     login(client, world.users["channel_admin"])
+    page = client.get(f"/partner/disputes/{dispute.id}").get_data(as_text=True)
+    assert "signed contract.pdf" not in page and "1 file withheld" in page
+    assert client.get(file_url("partner", dispute, attachment)).status_code == 404
+    approve(session, world.customers["channel"], world.partners["channel"])
+    session.commit()
+    assert "signed contract.pdf" in client.get(f"/partner/disputes/{dispute.id}").get_data(
+        as_text=True)
     response = client.get(file_url("partner", dispute, attachment))
     assert response.status_code == 200 and response.data == PDF
+    response.close()
+
+
+def test_a_partner_always_gets_the_files_its_own_people_sent(filed, app, world):
+    dispute, _, _ = filed
+    client = app.test_client()
+    login(client, world.users["channel_admin"])
+    url = f"/partner/disputes/{dispute.id}/comment"
+    response = client.post(url, data={
+        "csrf_token": csrf_token(client, f"/partner/disputes/{dispute.id}"),
+        "body": "Call log attached.", "attachments": [(io.BytesIO(CSV), "calls.csv")]})
+    assert response.status_code == 302
+    page = client.get(f"/partner/disputes/{dispute.id}").get_data(as_text=True)
+    link = re.search(r'href="(/partner/disputes/\d+/files/\d+)">calls\.csv<', page)
+    assert link and "signed contract.pdf" not in page
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and response.data == CSV
     response.close()
 
 
