@@ -69,7 +69,8 @@ class CpniDisclosure(Base):
     subject: Mapped[str] = mapped_column(String(200))
     # For staff on a customer's call: how the caller was verified (compliance methods).
     verification: Mapped[str | None] = mapped_column(String(16))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the yearly certification counts.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sequence: Mapped[int] = mapped_column(unique=True)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -257,6 +257,7 @@ def upgrade():
 
     with op.batch_alter_table('cpni_disclosure', schema=None) as batch_op:
         batch_op.add_column(sa.Column('verification', sa.String(length=16), nullable=True))
+        batch_op.create_index(batch_op.f('ix_cpni_disclosure_occurred_at'), ['occurred_at'], unique=False)
 
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cpni_passcode_hash', sa.String(length=255), nullable=True))
@@ -302,6 +303,7 @@ def downgrade():
         batch_op.drop_column('cpni_passcode_hash')
 
     with op.batch_alter_table('cpni_disclosure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cpni_disclosure_occurred_at'))
         batch_op.drop_column('verification')
 
     with op.batch_alter_table('dispute_attachment', schema=None) as batch_op:
