@@ -48,6 +48,11 @@ def read_amount(text: str | None, currency: str) -> int | None:
                                 currency=currency)) from None
 
 
+class StaffReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Why it is reopened"), validators=[
+        DataRequired(_l("Say why the dispute is reopened.")), Length(max=MAX_TEXT)])
+
+
 class TakeForm(FlaskForm):
     """Nothing to fill in: the CSRF token alone."""
 

@@ -12,6 +12,8 @@ grants or denies money, so it needs the purpose first too.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     current_app,
@@ -41,6 +43,7 @@ from portal.staff.dispute_forms import (
     SettleForm,
     StaffCommentForm,
     StaffEscalateForm,
+    StaffReopenForm,
     TakeForm,
 )
 from portal.staff.forms import PurposeForm
@@ -86,7 +89,7 @@ def detail(dispute_id):
     return _detail(_get(dispute_id))
 
 
-@bp.get("/<dispute_id>/<any(take, comment, ask, escalate, settle):step>")
+@bp.get("/<dispute_id>/<any(take, comment, ask, escalate, settle, reopen):step>")
 def back_to_detail(dispute_id, step):
     """A step's address opened as a page (e.g. after stating a purpose on a page shown
     for a refused step) leads back to the dispute."""
@@ -169,6 +172,17 @@ def attachment(dispute_id, attachment_id):
     return response
 
 
+@bp.post("/<dispute_id>/reopen")
+def reopen(dispute_id):
+    """Within 30 days of settlement, back to the tier that settled it (e.g. a mistake)."""
+    def run(dispute, form, now):
+        return disputes.reopen(db.session, dispute.id, current_user, form.reason.data, now)
+
+    return _step(dispute_id, "reopen", StaffReopenForm(), run,
+                 lambda d: _("%(ref)s is open again at tier %(level)s.", ref=d.reference,
+                             level=d.tier.level))
+
+
 def _step(dispute_id, name: str, form, run, done):
     """Check the form, take the step in the domain, notify, commit; or show what is wrong
     on the dispute's page with nothing changed."""
@@ -196,7 +210,8 @@ def _detail(dispute, *, failed=None, problem=None, status=200):
         verification=pages.call_verifications([dispute.customer_id]))
     forms = {"take": TakeForm(formdata=None), "comment": StaffCommentForm(formdata=None),
              "ask": AskForm(formdata=None), "escalate": StaffEscalateForm(formdata=None),
-             "settle": SettleForm(dispute.currency, formdata=None), **(failed or {})}
+             "settle": SettleForm(dispute.currency, formdata=None),
+             "reopen": StaffReopenForm(formdata=None), **(failed or {})}
     html = render_template(
         "staff/dispute.html", dispute=dispute, access=grant, customer_id=dispute.customer_id,
         purpose_form=PurposeForm(), forms=forms, problem=problem, now=now,
@@ -205,6 +220,8 @@ def _detail(dispute, *, failed=None, problem=None, status=200):
         may_work=tiers.may_work(current_user, dispute.tier),
         has_next_tier=tiers.next_tier(db.session, dispute.tier) is not None,
         paused_since=_paused_since(dispute, now),
+        may_reopen=dispute.status == "settled" and tiers.may_work(current_user, dispute.tier)
+        and now <= dispute.settled_at + timedelta(days=disputes.REOPEN_DAYS),
         filer_unapproved=_filer_partner_unapproved(dispute, now))
     db.session.commit()  # the disclosure, once the page is rendered
     return html, status

@@ -63,8 +63,8 @@ ELSEWHERE |= {"/staff/outages/<outage_id>", "/staff/outages/<outage_id>/link",
 ELSEWHERE |= {f"/{side}/disputes/<dispute_id>{rest}" for side in ("customer", "partner")
               for rest in ("", "/comment", "/escalate", "/withdraw", "/reopen",
                            "/files/<attachment_id>")}
-ELSEWHERE |= {f"/staff/disputes/<x>/{step}" for step in ("take", "comment", "ask", "escalate",
-                                                          "settle")}
+ELSEWHERE |= {f"/staff/disputes/<x>/{step}"
+              for step in ("take", "comment", "ask", "escalate", "reopen", "settle")}
 ELSEWHERE |= {"/staff/disputes/<dispute_id>", "/staff/disputes/<x>/<x>",
               "/staff/disputes/<dispute_id>/files/<attachment_id>",
               "/staff/disputes/tiers/<tier_id>", "/staff/dispute-reports/<table>.csv",

@@ -383,3 +383,33 @@ def test_the_queue_query_count_is_the_same_for_few_and_many_disputes(login_as, c
     _grow(session, case, 3, 60)
     large = queries()
     assert small == large, f"{small} queries for 6 disputes, {large} for 126"
+
+
+def test_staff_reopen_a_settled_dispute_within_30_days(app, session, world):
+    """Settled by mistake: staff of its tier reopen it, with a reason, back at that tier."""
+    from billing import disputes as domain
+    from billing.clock import utcnow
+    from tests.conftest import csrf_token, login
+    from tests.factories import make_tiers, recent_invoice
+
+    make_tiers(session)
+    invoice = recent_invoice(session, world.customers["channel"])
+    step = domain.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
+                               reason="tax", description="Exempt.", amount_minor=1_000,
+                               now=utcnow())
+    domain.settle(session, step.dispute.id, world.users["staff"], outcome="denied",
+                  reason="Not exempt.", now=utcnow())
+    session.commit()
+    client = app.test_client()
+    login(client, world.users["staff"])
+    page_url = f"/staff/disputes/{step.dispute.id}"
+    token = csrf_token(client, page_url)
+    refused = client.post(f"{page_url}/reopen", data={"csrf_token": token, "reason": ""})
+    assert refused.status_code == 400
+    response = client.post(f"{page_url}/reopen", data={
+        "csrf_token": token, "reason": "The certificate arrived after all."})
+    assert response.status_code == 302
+    session.expire_all()
+    dispute = session.get(type(step.dispute), step.dispute.id)
+    assert dispute.status == "open" and dispute.events[-1].kind == "reopened"
+    assert dispute.events[-1].body == "The certificate arrived after all."
