@@ -36,7 +36,7 @@ from billing.db import begin_writing
 from billing.errors import InvalidInput, NotFound
 from billing.models import Dispute, DisputeEvent, DisputeTier, Invoice, InvoiceLine, User
 from billing.models.disputes import DISPUTE_REASONS, OUTCOMES
-from billing.money import Money
+from billing.money import MAX_MINOR, Money
 from billing.sla_credits import bill_to
 
 DEFAULT_WINDOW_DAYS = 180
@@ -82,14 +82,16 @@ def _claims_on(session: Session, invoice_id: int, exclude_id: int | None = None)
     return list(session.scalars(query))
 
 
-def open_amount_minor(session: Session, invoice: Invoice, line_ids=()) -> int:
+def open_amount_minor(session: Session, invoice: Invoice, line_ids=(),
+                      exclude_id: int | None = None) -> int:
     """What may still be disputed: the chosen lines (or the whole invoice), less what
-    other disputes already hold or were granted on the invoice, or on those lines."""
+    other disputes (but `exclude_id`) already hold or were granted on the invoice, or on
+    those lines."""
     chosen = set(line_ids)
     charged = [line for line in invoice.lines if line.kind in DISPUTABLE_KINDS]
     base = sum(line.amount_minor for line in charged if not chosen or line.id in chosen)
     whole = invoice.total_minor
-    for claim in _claims_on(session, invoice.id):
+    for claim in _claims_on(session, invoice.id, exclude_id):
         taken = claim.amount_minor if claim.is_active else claim.credit_minor
         whole -= taken
         claimed_lines = {line.id for line in claim.lines}
@@ -126,8 +128,7 @@ def file_dispute(session: Session, *, invoice: Invoice, user: User, reason: str,
     twice within minutes (a double click) gives back the first.
     """
     _check_filing(invoice, reason, description, amount_minor, now, window_days, user)
-    begin_writing(session)
-    session.scalars(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update()).all()
+    _lock_invoice(session, invoice.id)
     lines = _chosen_lines(session, invoice, line_ids)
     again = _same_dispute_just_filed(session, invoice, user, reason, description,
                                      amount_minor, lines, now)
@@ -147,6 +148,12 @@ def file_dispute(session: Session, *, invoice: Invoice, user: User, reason: str,
     return Step(dispute, _event(session, dispute, "filed", user, now))
 
 
+def _lock_invoice(session: Session, invoice_id: int) -> None:
+    """Filings and reopenings of one invoice take turns: each checks what is open."""
+    begin_writing(session)
+    session.scalars(select(Invoice.id).where(Invoice.id == invoice_id).with_for_update()).all()
+
+
 def _check_filing(invoice, reason, description, amount_minor, now, window_days, user):
     if user.is_staff:
         raise StepRefused("Disputes are filed by the customer or its partner.")
@@ -161,6 +168,8 @@ def _check_filing(invoice, reason, description, amount_minor, now, window_days, 
     _check_text(description, "Describe what is wrong")
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise InvalidInput("The disputed amount must be more than zero.")
+    if amount_minor > MAX_MINOR:
+        raise InvalidInput("The disputed amount is larger than any invoice.")
 
 
 def _check_text(text: str | None, what: str) -> None:
@@ -168,6 +177,8 @@ def _check_text(text: str | None, what: str) -> None:
         raise InvalidInput(f"{what}: the text is empty.")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"{what}: at most {MAX_TEXT} characters.")
+    if "\x00" in text:
+        raise InvalidInput(f"{what}: the text contains a NUL character.")
 
 
 def _chosen_lines(session: Session, invoice: Invoice, line_ids) -> list[InvoiceLine]:
@@ -333,6 +344,9 @@ def reopen(session: Session, dispute_id: int, user: User, reason: str, now: date
            reopen_days: int = REOPEN_DAYS) -> Step:
     """Back to the tier that settled it, with a new clock, within 30 days of settlement."""
     _check_text(reason, "Reason for reopening")
+    invoice_id = session.scalar(select(Dispute.invoice_id).where(Dispute.id == dispute_id))
+    if invoice_id is not None:
+        _lock_invoice(session, invoice_id)
     dispute = get_locked(session, dispute_id)
     if user.is_staff:
         _require_worker(dispute, user, "reopen")
@@ -342,6 +356,12 @@ def reopen(session: Session, dispute_id: int, user: User, reason: str, now: date
     if now > dispute.settled_at + timedelta(days=reopen_days):
         raise StepRefused(f"{dispute.reference} was settled more than {reopen_days} days ago "
                           f"and can no longer be reopened; file a new dispute instead.")
+    still_open = open_amount_minor(session, dispute.invoice, [line.id for line in dispute.lines],
+                                   exclude_id=dispute.id)
+    if dispute.amount_minor > still_open:
+        raise StepRefused(f"{dispute.reference} cannot be reopened: other disputes of invoice "
+                          f"{dispute.invoice.number} now hold or were granted part of its "
+                          f"amount.")
     dispute.status, dispute.closed_at, dispute.tier_started_at = "open", None, now
     dispute.deadline_at = add_business_hours(now, dispute.tier.response_hours)
     return Step(dispute, _event(session, dispute, "reopened", user, now, body=reason))

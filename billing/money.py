@@ -15,6 +15,7 @@ from billing.errors import InvalidInput
 MINOR_DIGITS = {"USD": 2, "CAD": 2, "GBP": 2, "EUR": 2}
 CURRENCIES = tuple(MINOR_DIGITS)
 RATE_PLACES = Decimal("0.000001")
+MAX_MINOR = 2**31 - 1  # amounts are INTEGER columns: 21,474,836.47 in a 2-digit currency
 
 
 def check_currency(code: str) -> str:
@@ -68,7 +69,10 @@ def parse_amount(text: str, currency: str) -> int:
     places = MINOR_DIGITS[check_currency(currency)]
     if not value.is_finite() or value.as_tuple().exponent < -places:
         raise InvalidInput(f"{text!r} is not an amount in {currency}.")
-    return to_minor(value, currency)
+    minor = to_minor(value, currency)
+    if abs(minor) > MAX_MINOR:
+        raise InvalidInput(f"{text!r} is larger than any amount the portal handles.")
+    return minor
 
 
 @dataclass(frozen=True, order=True)

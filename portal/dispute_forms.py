@@ -9,6 +9,7 @@ before anything is saved (the domain checks them again when it stores them).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,10 +30,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from billing import dispute_files
 from billing.disputes import MAX_TEXT
 from billing.errors import InvalidInput
-from billing.money import MINOR_DIGITS, parse_amount
+from billing.money import MAX_MINOR, MINOR_DIGITS, parse_amount
 from portal.dispute_labels import REASON_LABELS
 
-_FIGURES = re.compile(r"[\d,]*\.?\d*")
+_FIGURES = re.compile(r"[0-9,]*\.?[0-9]*")  # ASCII digits only: Decimal reads "١٢" too
 
 
 def parse_claim(text: str | None, currency: str) -> int:
@@ -40,7 +41,7 @@ def parse_claim(text: str | None, currency: str) -> int:
     text = (text or "").strip()
     if text.startswith("-"):
         raise ValidationError(_("The amount cannot be negative: enter what you dispute."))
-    if not _FIGURES.fullmatch(text) or not any(ch.isdigit() for ch in text):
+    if not _FIGURES.fullmatch(text) or not any(ch in "0123456789" for ch in text):
         raise ValidationError(_("Enter the amount in figures, for example 125.50."))
     try:
         minor = parse_amount(text, currency)
@@ -52,8 +53,11 @@ def parse_claim(text: str | None, currency: str) -> int:
 
 
 def _why_not_an_amount(text: str, currency: str) -> str:
+    plain = text.replace(",", "")
+    if Decimal(plain) > Decimal(MAX_MINOR).scaleb(-MINOR_DIGITS[currency]):
+        return _("The amount is larger than any invoice.")
     try:
-        parse_amount(text.replace(",", ""), currency)
+        parse_amount(plain, currency)
     except InvalidInput:
         return _("Use at most %(places)d decimal places for %(currency)s.",
                  places=MINOR_DIGITS[currency], currency=currency)

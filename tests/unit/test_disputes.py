@@ -345,3 +345,34 @@ def test_staff_do_not_file_and_drafts_cannot_be_disputed(session, case):
 def test_descriptions_and_comments_need_text_within_limits(session, case, text):
     with pytest.raises(InvalidInput):
         file(session, case, description=text)
+
+
+def test_reopening_is_refused_when_other_disputes_took_the_amount_since(session, case):
+    """A denial frees the amount; if a second dispute claims it, reopening the first
+    would let both be credited: more credit than the invoice."""
+    total = case.invoice.total_minor
+    first = file(session, case, amount=total)
+    disputes.settle(session, first.id, case.staff["billing_director"], outcome="denied",
+                    reason="No.", now=FILED)
+    session.commit()
+    file(session, case, amount=total, description="Again, with the contract")
+    with pytest.raises(StepRefused, match="other disputes of invoice"):
+        disputes.reopen(session, first.id, case.filer, "Look again.", FILED)
+    session.rollback()
+    assert session.get(Dispute, first.id).status == "settled"
+
+
+def test_amounts_beyond_the_database_and_nul_characters_are_refused(session, case):
+    with pytest.raises(InvalidInput, match="larger than any invoice"):
+        file(session, case, amount=2**31)
+    session.rollback()
+    with pytest.raises(InvalidInput, match="NUL"):
+        file(session, case, description="Rate\x00wrong")
+
+
+def test_parse_amount_refuses_what_no_column_holds():
+    from billing.money import parse_amount
+
+    assert parse_amount("21,474,836.47", "USD") == 2**31 - 1
+    with pytest.raises(InvalidInput, match="larger than any amount"):
+        parse_amount("99999999999999999999999", "USD")
