@@ -125,6 +125,19 @@ def may_see_attachment(user: User, attachment, grant: CpniAccess) -> bool:
     return attachment.uploaded_by.partner_id == user.partner_id
 
 
+def may_read_text(user: User, dispute: Dispute, author: User | None,
+                  grant: CpniAccess) -> bool:
+    """Words written on a dispute may quote the customer's charges (CPNI). A partner
+    without the customer's approval reads only what its own people wrote and, on a
+    dispute it filed, what staff wrote to it (the staff page warns them not to quote
+    charges there); never the customer's own words."""
+    if not user.is_partner or grant.visible or author is None:
+        return True
+    if author.is_partner:
+        return author.partner_id == user.partner_id
+    return author.is_staff and dispute.partner_id == user.partner_id
+
+
 def get_customer(session: Session, user: User, customer_id) -> Customer:
     customer = session.scalars(
         customers_query(session, user).where(Customer.id == _as_id(customer_id))

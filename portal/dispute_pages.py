@@ -145,7 +145,7 @@ class _Filing:
     def __init__(self, invoice: Invoice, now: datetime):
         self.invoice, self.now = invoice, now
         self.grant = _grant(invoice, now)
-        self.lines, self.grants = _visible_lines(invoice, self.grant, now)
+        self.lines, self.grants = visible_lines(current_user, invoice, self.grant, now)
 
     def form(self, **kwargs) -> DisputeForm:
         currency = self.invoice.currency
@@ -179,7 +179,7 @@ def detail(dispute_id, *, problem: str | None = None, status: int = 200, **forms
     now = utcnow()
     dispute = access.get_dispute(db.session, current_user, dispute_id)
     grant = _grant(dispute.invoice, now)
-    lines, grants = _visible_lines(dispute.invoice, grant, now, dispute.lines)
+    lines, grants = visible_lines(current_user, dispute.invoice, grant, now, dispute.lines)
     offered = _offered_steps(dispute, now)
     step_forms = {name: forms.get(name) or form_class(formdata=None)
                   for name, form_class in STEP_FORMS.items() if offered[name]}
@@ -190,6 +190,7 @@ def detail(dispute_id, *, problem: str | None = None, status: int = 200, **forms
         attachment_endpoint=f"{request.blueprint}.dispute_file", problem=problem,
         hidden_files={a.id for a in dispute.attachments
                       if not access.may_see_attachment(current_user, a, grant)},
+        may_read=lambda author: access.may_read_text(current_user, dispute, author, grant),
         reopen_days=disputes.REOPEN_DAYS, **step_forms)
     return _logged(html, grants, f"dispute {dispute.reference}", now), status
 
@@ -263,6 +264,11 @@ def download(dispute_id, attachment_id):
     if attachment is None or attachment.event_id in internal or not access.may_see_attachment(
             current_user, attachment, _grant(dispute.invoice, utcnow())):
         raise NotFound(_("No such file."))
+    return send_attachment(attachment)
+
+
+def send_attachment(attachment):
+    """The file as a download that the browser may not sniff, render or cache."""
     path = dispute_files.path_of(attachment, current_app.config["ATTACHMENT_DIR"])
     if not path.is_file():
         raise NotFound(_("No such file."))
@@ -288,21 +294,22 @@ def _grant(invoice: Invoice, now: datetime):
     return access.cpni_access(db.session, current_user, invoice.customer, now)
 
 
-def _visible_lines(invoice: Invoice, grant, now: datetime, lines=None):
-    """Of `lines` (default: the invoice's), those the user may see, and every access
-    used: on a rebiller's invoice each end customer's section follows its own approval;
-    usage needs an approval that covers usage."""
+def visible_lines(user, invoice: Invoice, grant, now: datetime, lines=None):
+    """Of `lines` (default: the invoice's), those the user may see, and the accesses
+    that showed them (to log): on a rebiller's invoice each end customer's section
+    follows its own approval; usage needs an approval that covers usage."""
     if not grant.visible:
         return [], {invoice.customer_id: grant}
     accounts = listing.invoice_accounts(db.session, invoice)
-    sections = access.end_customer_access(db.session, current_user, invoice, accounts, now)
+    sections = access.end_customer_access(db.session, user, invoice, accounts, now)
 
     def shown(line) -> bool:
         line_grant = sections.get(line.sub_account_id, grant)
         return line_grant.visible and (line_grant.usage or line.kind != "usage")
 
-    chosen = invoice.lines if lines is None else lines
-    return [line for line in chosen if shown(line)], {**sections, invoice.customer_id: grant}
+    chosen = [line for line in (invoice.lines if lines is None else lines) if shown(line)]
+    used = {line.sub_account_id for line in chosen if line.sub_account_id in sections}
+    return chosen, {invoice.customer_id: grant, **{sid: sections[sid] for sid in used}}
 
 
 def _overdue(dispute: Dispute, now: datetime) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from billing.models import Dispute, DisputeEvent
-from portal.access import CpniAccess, visible_fields
+from billing.models import Dispute, DisputeEvent, User
+from portal.access import CpniAccess, may_read_text, visible_fields
 from portal.presenters import customer_ref, line_dict, money, withheld
 
 # The timeline has an endpoint of its own; attachments are served by the pages only.
@@ -31,7 +31,12 @@ def held_minor(dispute: Dispute) -> int:
 
 
 def _lines(dispute: Dispute, access: CpniAccess) -> list[dict]:
-    shown = [line for line in dispute.lines if access.usage or line.kind != "usage"]
+    """The disputed lines the viewer's access to the invoice's account covers. An end
+    customer's section of a rebiller's invoice follows that end customer's approval:
+    left out here; callers that check it pass `shown_lines` to dispute_dict."""
+    wholesale = dispute.invoice.customer.is_wholesale
+    shown = [line for line in dispute.lines if (access.usage or line.kind != "usage")
+             and not (wholesale and line.sub_account_id)]
     return [line_dict(line, dispute.currency, access) for line in shown]
 
 
@@ -64,11 +69,22 @@ def dispute_withheld(access: CpniAccess) -> dict:
     return withheld(access)
 
 
-def dispute_dict(dispute: Dispute, access: CpniAccess, *, staff_view: bool) -> dict:
-    """The dispute as the viewer may see it; staff also see who works it."""
+def dispute_dict(dispute: Dispute, access: CpniAccess, *, staff_view: bool,
+                 viewer: User, shown_lines: list | None = None) -> dict:
+    """The dispute as the viewer may see it; staff also see who works it. Texts the
+    viewer may not read (access.may_read_text) are null, named in `text_withheld`."""
     fields = [name for name in visible_fields("dispute", access)
               if name not in NOT_IN_DISPUTE_DICT]
     data = {name: FIELD_VALUES[name](dispute, access) for name in fields}
+    if "lines" in data and shown_lines is not None:
+        data["lines"] = [line_dict(line, dispute.currency, access) for line in shown_lines]
+    authors = {"description": dispute.filed_by, "outcome_reason": dispute.settled_by}
+    hidden = [name for name, author in authors.items()
+              if data.get(name) and not may_read_text(viewer, dispute, author, access)]
+    for name in hidden:
+        data[name] = None
+    if hidden:
+        data["text_withheld"] = hidden
     if not access.visible:
         data["cpni_withheld"] = dispute_withheld(access)
     if staff_view:
@@ -82,13 +98,16 @@ def shown_events(dispute: Dispute, *, staff_view: bool) -> list[DisputeEvent]:
             if staff_view or not event.detail.get("internal")]
 
 
-def event_dict(event: DisputeEvent, *, staff_view: bool) -> dict:
+def event_dict(event: DisputeEvent, *, staff_view: bool, readable: bool = True) -> dict:
     """One timeline step. Events carry no amounts (the dispute has them, under the
-    policy), so a timeline is never a CPNI disclosure. Outside staff, a staff member
-    is named by the tier they answered for."""
+    policy), but their bodies are people's words, which may quote charges: a body the
+    viewer may not read (`readable`) is null. Outside staff, a staff member is named by
+    the tier they answered for."""
     data = {"id": event.id, "kind": event.kind, "at": iso(event.at),
             "tier": {"level": event.tier.level, "name": event.tier.name},
-            "actor": _actor(event, staff_view), "body": event.body}
+            "actor": _actor(event, staff_view), "body": event.body if readable else None}
+    if event.body and not readable:
+        data["body_withheld"] = True
     detail = event.detail or {}
     if event.kind == "escalated":
         data.update(from_level=detail.get("from_level"), to_level=detail.get("to_level"),

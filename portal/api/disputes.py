@@ -26,6 +26,7 @@ from billing.numbers import whole_number
 from portal import access, dispute_notices
 from portal.api import bp
 from portal.api.views import _page
+from portal.dispute_pages import visible_lines
 from portal.dispute_presenters import dispute_dict, event_dict, shown_events
 from portal.extensions import db
 from portal.paging import limit_param, search_text
@@ -56,7 +57,8 @@ def list_disputes():
     query = _filtered(access.disputes_query(db.session, g.api_user))
     rows, cursor = _page(query, Dispute.id, limit_param(request.args), _load)
     grants = access.cpni_access_many(db.session, g.api_user, [d.customer for d in rows], now)
-    data = [dispute_dict(d, grants[d.customer_id], staff_view=g.api_user.is_staff)
+    data = [dispute_dict(d, grants[d.customer_id], staff_view=g.api_user.is_staff,
+                         viewer=g.api_user)
             for d in rows]
     _log(grants, "dispute list", now)
     return jsonify({"data": data, "next_cursor": cursor})
@@ -95,8 +97,14 @@ def file_dispute():
 def dispute_events(dispute_id):
     found = access.get_dispute(db.session, g.api_user, dispute_id)
     staff_view = g.api_user.is_staff
-    return jsonify({"data": [event_dict(e, staff_view=staff_view)
-                             for e in shown_events(found, staff_view=staff_view)]})
+    now = utcnow()
+    grant = access.cpni_access(db.session, g.api_user, found.customer, now)
+    data = [event_dict(e, staff_view=staff_view,
+                       readable=access.may_read_text(g.api_user, found, e.actor, grant))
+            for e in shown_events(found, staff_view=staff_view)]
+    # What the customer and staff wrote may quote charges: logged like the dispute.
+    _log({found.customer_id: grant}, f"dispute {found.reference} timeline", now)
+    return jsonify({"data": data})
 
 
 @bp.route("/disputes/<dispute_id>/comments", methods=["POST"])
@@ -117,10 +125,13 @@ def comment_on_dispute(dispute_id):
 
 
 def _shown(dispute: Dispute, subject: str, now: datetime, grant=None) -> dict:
-    """The dispute for the caller, its CPNI disclosure logged (and the work committed)."""
+    """The dispute for the caller, its CPNI disclosures logged (and the work committed):
+    the customer's, and each end customer's whose section lines it shows."""
     grant = grant or access.cpni_access(db.session, g.api_user, dispute.customer, now)
-    data = dispute_dict(dispute, grant, staff_view=g.api_user.is_staff)
-    _log({dispute.customer_id: grant}, subject, now)
+    lines, grants = visible_lines(g.api_user, dispute.invoice, grant, now, dispute.lines)
+    data = dispute_dict(dispute, grant, staff_view=g.api_user.is_staff, viewer=g.api_user,
+                        shown_lines=lines)
+    _log(grants, subject, now)
     return data
 
 
@@ -223,7 +234,8 @@ def _line_ids(body: dict, invoice: Invoice, grant) -> list[int]:
     if not grant.visible:
         raise FieldErrors({"line_ids": "You may not choose lines: the invoice's lines are "
                                        "CPNI withheld from you. Dispute the whole invoice."})
-    chargeable = {line.id for line in invoice.lines if line.kind in disputes.DISPUTABLE_KINDS}
+    shown, _ = visible_lines(g.api_user, invoice, grant, utcnow())
+    chargeable = {line.id for line in shown if line.kind in disputes.DISPUTABLE_KINDS}
     if not set(wanted) <= chargeable:
         raise FieldErrors({"line_ids": f"line_ids must name lines of invoice {invoice.number} "
                                        "that charge something."})

@@ -80,7 +80,7 @@ def test_an_approved_partner_files_reads_lists_and_comments(partner, invoice, ap
     events = partner("GET", f"/api/v1/disputes/{data['id']}/events").get_json()["data"]
     assert [e["kind"] for e in events] == ["filed", "commented"]
     assert events[1]["body"] == "The contract is attached in the portal."
-    assert disclosures(session) == 3  # filed, read, listed: each showed the amounts
+    assert disclosures(session) == 4  # filed, read, listed, timeline: each showed CPNI
 
 
 def test_a_double_submit_returns_the_same_dispute(partner, invoice, approved, session):

@@ -25,18 +25,22 @@ from tests.pdf.pdftext import pdf_text
 STATES = ["none", "active", "revoked", "expired", "other_partner", "billing_scope"]
 IN_FORCE = {"active", "billing_scope"}
 DISPUTED = 123_457  # $1,234.57: a dispute's amount is the customer's CPNI too
-DISPUTE_MARKERS = ("1,234.57", "1.234,57", "1234.57", "123457")
+# What the customer and staff write on a dispute may quote charges: CPNI as well.
+WORDS = "WOMBAT-WORDS-9931"
+STAFF_WORDS = "KIWI-NOTE-2207"
+DISPUTE_MARKERS = ("1,234.57", "1.234,57", "1234.57", "123457", WORDS, STAFF_WORDS)
 MARKERS = CPNI_MARKERS + DISPUTE_MARKERS
 FEBRUARY = "from=2026-02-01&to=2026-02-28"  # the world's invoices were issued 26 Feb 2026
 
 # name: (kind, url template, the marker it shows when CPNI is visible, log surface)
+# The dispute page shows the customer's words once approved; the list does not.
 SURFACES = {
     "invoice list": ("page", "/partner/invoices?customer_id={c}", "8,642.19", "page"),
     "invoice page": ("page", "/partner/invoices/{i}", "QUOKKA-LINE-4410", "page"),
     "customer page": ("page", "/partner/customers/{c}", "ZEBRA-SERVICE-7731", "page"),
     "sla page": ("page", "/partner/customers/{c}/sla", None, "page"),
     "dispute list": ("page", "/partner/disputes", "1,234.57", "page"),
-    "dispute page": ("page", "/partner/disputes/{d}", "1,234.57", "page"),
+    "dispute page": ("page", "/partner/disputes/{d}", WORDS, "page"),
     "invoice csv": ("page", "/partner/invoices.csv?customer_id={c}", "8642.19", "export"),
     "invoice pdf": ("pdf", "/partner/invoices/{i}/pdf", "QUOKKA-LINE-4410", "pdf"),
     "statement pdf": ("pdf", "/partner/customers/{c}/statement.pdf?" + FEBRUARY, "8,642.19",
@@ -47,6 +51,7 @@ SURFACES = {
     "api invoice pdf": ("api pdf", "/api/v1/invoices/{i}/pdf", "8,642.19", "api"),
     "api dispute list": ("api", "/api/v1/disputes", "1234.57", "api"),
     "api dispute": ("api", "/api/v1/disputes/{d}", "1234.57", "api"),
+    "api dispute events": ("api", "/api/v1/disputes/{d}/events", STAFF_WORDS, "api"),
 }
 
 
@@ -57,8 +62,10 @@ def matrix(world, session):
     invoice = world.invoices["channel"]
     dispute = disputes.file_dispute(
         session, invoice=invoice, user=world.users["customer_admin"], reason="wrong_rate",
-        description="Seat rate", amount_minor=DISPUTED, now=utcnow(), window_days=10_000,
-    ).dispute
+        description=f"Seat rate {WORDS}", amount_minor=DISPUTED, now=utcnow(),
+        window_days=10_000).dispute
+    disputes.comment(session, dispute.id, world.users["staff"], f"Checked {STAFF_WORDS}",
+                     utcnow())
     _, secret = identity.create_api_token(session, user=world.users["channel_admin"],
                                           name="erp", now=utcnow())
     session.commit()

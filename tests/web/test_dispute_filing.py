@@ -207,7 +207,7 @@ def test_partner_without_approval_files_without_seeing_any_amount(
     assert dispute.reference in seen[-1]
     staff_step(session, disputes.take(session, dispute.id, world.users["staff"], utcnow()))
     seen.extend(text_of(m) for m in mailbox.messages)
-    assert len(mailbox.messages) == 1
+    assert len(mailbox.messages) == 3  # the receipt, the account holder's notice, "taken"
     for text in seen:
         for secret in (*CPNI_MARKERS, *LINE_AMOUNTS, "317.43", "$25.00"):
             assert secret not in text
@@ -427,7 +427,17 @@ def test_the_filer_hears_of_each_step_it_did_not_take_and_of_no_amount(
     partner_client = login_as("channel_admin")
     file_via(partner_client, "partner", case, amount="317.43")
     dispute = session.scalars(select(Dispute)).one()
-    assert mailbox.messages == []  # the filer's own step
+    # A receipt to the filer; the account holder hears its partner filed for it.
+    assert sorted(m["To"] for m in mailbox.messages) == sorted([
+        world.users["channel_admin"].email, world.customers["channel"].email_of_record])
+    receipt = next(text_of(m) for m in mailbox.messages
+                   if m["To"] == world.users["channel_admin"].email)
+    assert "was received" in receipt
+    account_notice = next(text_of(m) for m in mailbox.messages
+                          if m["To"] == world.customers["channel"].email_of_record)
+    assert "Channel One filed dispute" in account_notice
+    filing_notices = [text_of(m) for m in mailbox.messages]
+    mailbox.clear()
     staff_step(session, disputes.take(session, dispute.id, world.users["staff"], utcnow()))
     customer_client = app.test_client()
     login(customer_client, world.users["customer_admin"])
@@ -441,7 +451,7 @@ def test_the_filer_hears_of_each_step_it_did_not_take_and_of_no_amount(
     texts = [text_of(m) for m in mailbox.messages]
     assert dispute.reference in texts[0] and "working on your dispute" in texts[0]
     assert "new comment" in texts[1]
-    for text in texts:
+    for text in texts + filing_notices:
         for secret in (*CPNI_MARKERS, *LINE_AMOUNTS, "317.43"):
             assert secret not in text
 
@@ -495,3 +505,28 @@ def test_the_disputes_list_costs_the_same_queries_for_3_and_40_disputes(
         text = page(client, "/partner/disputes")
     assert text.count("$10.00") == 40
     assert len(few) == len(many), f"{len(few)} queries for 3 disputes, {len(many)} for 40"
+
+
+def test_an_unapproved_partner_reads_staff_replies_on_its_own_dispute_only(case, session,
+                                                                          world, app):
+    """Staff write to a partner filer knowing it has no approval (the staff page warns
+    them); on a dispute the customer filed, what staff and the customer wrote may quote
+    charges, so the unapproved partner sees neither."""
+    now = utcnow()
+    own = disputes.file_dispute(session, invoice=case, user=world.users["channel_admin"],
+                                reason="other", description="Our own words.",
+                                amount_minor=1_000, now=now).dispute
+    theirs = disputes.file_dispute(session, invoice=case, user=world.users["customer_admin"],
+                                   reason="tax", description="We pay CUSTOMER-WORDS.",
+                                   amount_minor=1_000, now=now).dispute
+    for dispute in (own, theirs):
+        disputes.comment(session, dispute.id, world.users["staff"],
+                         f"Reply STAFF-REPLY-{dispute.id}", now)
+    session.commit()
+    client = app.test_client()
+    login(client, world.users["channel_admin"])
+    page = client.get(f"/partner/disputes/{own.id}").get_data(as_text=True)
+    assert "Our own words." in page and f"STAFF-REPLY-{own.id}" in page
+    page = client.get(f"/partner/disputes/{theirs.id}").get_data(as_text=True)
+    assert "CUSTOMER-WORDS" not in page and f"STAFF-REPLY-{theirs.id}" not in page
+    assert "Withheld: the customer's words" in page and "Text withheld" in page

@@ -1,6 +1,7 @@
 """A rebiller's wholesale invoice: the rebiller sees its own bill, and each end customer's
 section only as that end customer's CPNI approval allows, on the page, API and PDF."""
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -101,3 +102,40 @@ def test_an_end_customers_retail_invoice_carries_the_rebillers_brand(
     session.commit()
     pdf = pdf_text(login_as("wholesale_admin").get(f"/partner/invoices/{invoice.id}/pdf").data)
     assert "Rebill Voice" in pdf and "54.00" in pdf  # its contract price, 3 x 18.00
+
+
+def test_a_dispute_of_the_wholesale_invoice_follows_each_sections_approval(
+        app, client, session, world, wholesale_invoice, monkeypatch):
+    """Over the API the rebiller cannot choose, or read back, the lines of an end
+    customer who has not approved it; disputing an approved one's line logs that end
+    customer's disclosure, and no one else's."""
+    from billing.models import InvoiceLine
+    from tests.factories import make_tiers
+
+    invoice, rebiller = wholesale_invoice
+    make_tiers(session)
+    session.commit()
+    monkeypatch.setitem(app.config, "DISPUTE_WINDOW_DAYS", 10_000)  # issued in April
+    lines = session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
+                                                      InvoiceLine.kind == "recurring")).all()
+    texan = next(line for line in lines if line.sub_account_id == rebiller.end_customer.id)
+    approved = next(line for line in lines
+                    if line.sub_account_id == world.customers["wholesale"].id)
+    _, secret = identity.create_api_token(session, user=world.users["wholesale_admin"],
+                                          name="erp", now=utcnow())
+    session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    body = {"invoice_id": invoice.id, "reason": "wrong_rate", "description": "Seat price",
+            "amount": "10.00"}
+    refused = client.post("/api/v1/disputes", headers=headers,
+                          json=dict(body, line_ids=[texan.id]))
+    assert refused.status_code == 400 and REBILLED_MARKER not in refused.get_data(as_text=True)
+    before = Counter(_disclosed(session))
+    filed = client.post("/api/v1/disputes", headers=headers,
+                        json=dict(body, line_ids=[approved.id]))
+    assert filed.status_code == 201, filed.get_data(as_text=True)
+    assert len(filed.get_json()["data"]["lines"]) == 1
+    assert REBILLED_MARKER not in filed.get_data(as_text=True)
+    added = Counter(_disclosed(session)) - before
+    assert rebiller.end_customer.id not in added
+    assert added[world.customers["wholesale"].id] == 1
