@@ -28,6 +28,9 @@ ACTIVE = ("open", "waiting")
 HOURS = Decimal("0.1")
 
 
+SMALLEST_SUM_SHOWN = 3
+
+
 @dataclass(frozen=True)
 class OpenCell:
     """Active disputes of one tier, age band and currency."""
@@ -38,6 +41,12 @@ class OpenCell:
     currency: str
     count: int
     held_minor: int  # disputed less any credit already granted (after a reopen)
+
+    @property
+    def shown_held_minor(self) -> int | None:
+        """The sum, unless so few disputes make it that it tells one customer's amount
+        (the overdue list names the accounts): then None."""
+        return self.held_minor if self.count >= SMALLEST_SUM_SHOWN else None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,12 @@ def staff_purpose(customer_id: int) -> str | None:
     return session.get("cpni_purpose", {}).get(str(customer_id))
 
 
+def staff_opened_accounts() -> list[int]:
+    """The accounts whose CPNI the staff member opened with a purpose this session."""
+    return [int(key) for key, purpose in session.get("cpni_purpose", {}).items()
+            if purpose in access.STAFF_PURPOSES and key.isdigit()]
+
+
 def staff_verification(customer_id: int) -> str | None:
     """How a staff member verified the caller on this customer's call, while it lasts."""
     return session.get("cpni_call", {}).get(str(customer_id))

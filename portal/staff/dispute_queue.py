@@ -89,14 +89,22 @@ def _partner(text: str) -> str:
     return str(_optional_id(text, _("Choose a partner from the list.")))
 
 
-def queue_query(session: Session, user: User, filters: QueueFilters, now: datetime):
-    """The disputes the filters keep, within the user's reach, in the chosen order."""
+def queue_query(session: Session, user: User, filters: QueueFilters, now: datetime,
+                opened_accounts=()):
+    """The disputes the filters keep, within the user's reach, in the chosen order.
+
+    Amounts are CPNI: an amount filter keeps only disputes of `opened_accounts` (those
+    whose CPNI the user opened with a purpose), or narrowing it would reveal amounts
+    the queue withholds.
+    """
     query = access.disputes_query(session, user).where(
         Dispute.status.in_(STATES[filters.state]))
     if filters.tier_id is not None:
         query = query.where(Dispute.tier_id == filters.tier_id)
     if filters.age_days:
         query = query.where(Dispute.filed_at < now - timedelta(days=filters.age_days))
+    if filters.min_minor is not None or filters.max_minor is not None:
+        query = query.where(Dispute.customer_id.in_(list(opened_accounts)))
     if filters.min_minor is not None:
         query = query.where(Dispute.amount_minor >= filters.min_minor)
     if filters.max_minor is not None:

@@ -45,6 +45,7 @@ def index():
     credits = reports.credits_by_reason(db.session, since, now)
     return render_template(
         "staff/dispute_reports.html", days=days, periods=PERIODS, since=provider_date(since),
+        smallest=reports.SMALLEST_SUM_SHOWN,
         open_cells=open_cells, overdue=reports.overdue_disputes(db.session, now),
         resolution=resolution, credits=credits, band_labels=band_labels(),
         reason_labels=REASON_LABELS, hours=hours_text, overdue_hours=_overdue_hours,
@@ -133,7 +134,7 @@ def _open_csv(now, since):
     return ([_("Tier"), _("Tier name"), _("Age"), _("Currency"), _("Disputes"),
              _("Amount held")],
             [(c.level, c.tier_name, labels[c.band], c.currency, c.count,
-              _major(c.held_minor, c.currency))
+              "" if c.shown_held_minor is None else _major(c.shown_held_minor, c.currency))
              for c in reports.open_by_tier_and_age(db.session, now)])
 
 

@@ -16,23 +16,21 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import dispute_files, disputes
 from billing import dispute_tiers as tiers
+from billing import disputes
 from billing.clock import utcnow
-from billing.errors import InvalidInput, NotFound
+from billing.errors import Forbidden, InvalidInput, NotFound
 from billing.numbers import whole_number
-from portal import access, dispute_notices, pages
+from portal import access, dispute_notices, dispute_pages, pages
 from portal.dispute_labels import labels
 from portal.extensions import db
 from portal.guards import require
@@ -68,7 +66,8 @@ bp.before_request(require(_may_enter))
 def queue():
     now = utcnow()
     filters = queue_rules.read_filters(request.args)
-    query = queue_rules.queue_query(db.session, current_user, filters, now)
+    query = queue_rules.queue_query(db.session, current_user, filters, now,
+                                    pages.staff_opened_accounts())
     page = paginate(db.session, query, page_number(request.args), queue_rules.load_disputes)
     grants = _grants([d.customer for d in page.items])
     access.record_disclosures(db.session, current_user, grants, surface="page",
@@ -155,21 +154,23 @@ def settle(dispute_id):
 
 @bp.route("/<dispute_id>/files/<attachment_id>")
 def attachment(dispute_id, attachment_id):
-    """A file sent with the dispute, as a download the browser will not run or render."""
+    """A file sent with the dispute. It may copy the customer's invoice: CPNI, opened
+    only with a stated purpose, and each download is logged as a disclosure."""
     dispute = _get(dispute_id)
     wanted = whole_number(attachment_id)
     found = next((a for a in dispute.attachments if a.id == wanted), None)
     if found is None:
         raise NotFound("No such attachment.")
-    path = dispute_files.path_of(found, current_app.config["ATTACHMENT_DIR"])
-    if not path.is_file():
-        raise NotFound("The attachment's file is missing.")
-    response = send_file(path, mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    grant = _grants([dispute.customer])[dispute.customer_id]
+    if not grant.visible:
+        raise Forbidden(_("State your purpose for this customer's CPNI before opening the "
+                          "dispute's files."))
+    access.record_disclosures(
+        db.session, current_user, {dispute.customer_id: grant}, surface="page",
+        subject=f"dispute {dispute.reference} file {found.filename}"[:200], now=utcnow(),
+        verification=pages.call_verifications([dispute.customer_id]))
+    db.session.commit()
+    return dispute_pages.send_attachment(found)
 
 
 @bp.post("/<dispute_id>/reopen")
@@ -216,6 +217,7 @@ def _detail(dispute, *, failed=None, problem=None, status=200):
         "staff/dispute.html", dispute=dispute, access=grant, customer_id=dispute.customer_id,
         purpose_form=PurposeForm(), forms=forms, problem=problem, now=now,
         labels=labels(), staff_view=True, attachment_endpoint="staff.disputes.attachment",
+        hidden_files=set() if grant.visible else {a.id for a in dispute.attachments},
         authority=tiers.authority_minor(dispute.tier, dispute.currency),
         may_work=tiers.may_work(current_user, dispute.tier),
         has_next_tier=tiers.next_tier(db.session, dispute.tier) is not None,

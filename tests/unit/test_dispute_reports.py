@@ -138,3 +138,9 @@ def test_an_empty_book_gives_empty_figures(session, world):
     assert reports.overdue_disputes(session, NOW) == []
     assert reports.resolution_times(session, NOW - 30 * DAY, NOW) == []
     assert reports.credits_by_reason(session, NOW - 30 * DAY, NOW) == []
+
+
+def test_a_sum_of_fewer_than_three_disputes_is_not_shown():
+    cell = reports.OpenCell(1, "Billing specialist", 0, "USD", 2, 5_000)
+    assert cell.shown_held_minor is None
+    assert reports.OpenCell(1, "Billing specialist", 0, "USD", 3, 7_500).shown_held_minor == 7_500

@@ -116,10 +116,27 @@ def queue(case, session):
 ])
 def test_each_queue_filter_narrows_the_list(login_as, case, queue, query, expected):
     client = login_as("staff")
+    if "min=" in query or "max=" in query:
+        _open_every_account(client, case.world)
     query = query.replace("TIER2", str(case.tiers[1].id)).replace(
         "CHANNEL", str(case.world.partners["channel"].id))
     shown = set(refs(page(client, f"{QUEUE}?{query}")))
     assert shown == {queue[name] for name in expected}
+
+
+def _open_every_account(client, world):
+    with client.session_transaction() as cookie:
+        cookie["cpni_purpose"] = {str(c.id): "billing" for c in world.customers.values()}
+
+
+def test_amount_filters_keep_only_accounts_whose_cpni_was_opened(login_as, case, queue):
+    """Else narrowing the range would tell a withheld amount."""
+    client = login_as("staff")
+    assert refs(page(client, f"{QUEUE}?min=100&max=500")) == []
+    with client.session_transaction() as cookie:
+        cookie["cpni_purpose"] = {str(case.world.customers["channel"].id): "billing"}
+    assert set(refs(page(client, f"{QUEUE}?min=100&max=500"))) == {queue["fresh"],
+                                                                    queue["waiting"]}
 
 
 @pytest.mark.parametrize("query", ["state=lost", "age=3", "min=-5", "min=abc", "tier=x",
@@ -339,12 +356,23 @@ def test_an_attachment_downloads_only_through_its_own_dispute(login_as, app, cas
                                   now=utcnow())
     session.commit()
     client = login_as("staff")
+    # A customer's file may copy its invoice: CPNI, only with a stated purpose.
+    assert "rates.csv" not in page(client, f"{QUEUE}{dispute.id}")
+    assert client.get(f"{QUEUE}{dispute.id}/files/{saved.id}").status_code == 403
+    with client.session_transaction() as cookie:
+        cookie["cpni_purpose"] = {str(dispute.customer_id): "billing"}
     assert "rates.csv" in page(client, f"{QUEUE}{dispute.id}")
+    logged = session.scalar(select(func.count()).select_from(CpniDisclosure))
     with client.get(f"{QUEUE}{dispute.id}/files/{saved.id}") as response:
         assert response.status_code == 200 and response.data == b"seat,18.00\n"
         assert response.headers["Content-Security-Policy"] == "sandbox"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "attachment; filename=rates.csv" in response.headers["Content-Disposition"]
+    disclosed = session.scalars(select(CpniDisclosure).order_by(CpniDisclosure.sequence.desc())
+                                ).first()
+    assert session.scalar(select(func.count()).select_from(CpniDisclosure)) == logged + 1
+    assert (disclosed.purpose, disclosed.subject) == (
+        "billing", f"dispute {dispute.reference} file rates.csv")
     assert client.get(f"{QUEUE}{other.id}/files/{saved.id}").status_code == 404
 
 
