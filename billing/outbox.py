@@ -55,17 +55,20 @@ class Delivery:
 
 
 def deliver_due(session: Session, send: Callable[[str, str, str], None], now: datetime,
-                limit: int = 100) -> Delivery:
-    """Send what is due, each message committed on its own.
+                limit: int = 100, created_since: datetime | None = None) -> Delivery:
+    """Send what is due (of it, what was queued since `created_since`, if given), each
+    message committed on its own.
 
     A message is claimed with a conditional UPDATE (its attempt count must still be
     what was read), so two senders running at once never send it twice.
     """
     result = Delivery()
+    query = select(OutboundMail.id, OutboundMail.attempts).where(
+        OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now)
+    if created_since is not None:
+        query = query.where(OutboundMail.created_at >= created_since)
     due = session.execute(
-        select(OutboundMail.id, OutboundMail.attempts)
-        .where(OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now)
-        .order_by(OutboundMail.next_attempt_at, OutboundMail.id).limit(limit)).all()
+        query.order_by(OutboundMail.next_attempt_at, OutboundMail.id).limit(limit)).all()
     session.commit()
     started = time.monotonic()
     for mail_id, attempts in due:

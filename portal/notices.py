@@ -24,9 +24,11 @@ def queue(*, to: str, locale: str | None, template: str, kind: str,
         text = render_template(template, public_url=current_app.config["PUBLIC_URL"],
                                provider=current_app.config["PROVIDER_NAME"], **context)
     subject, _, body = text.strip().partition("\n")
+    now = utcnow()
     outbox.enqueue(db.session, to=to, subject=subject.strip(), body=body.strip() + "\n",
-                   kind=kind, now=utcnow(), dedup_key=dedup_key)
-    g.mail_queued = True
+                   kind=kind, now=now, dedup_key=dedup_key)
+    g.mail_queued = g.get("mail_queued", 0) + 1
+    g.mail_queued_since = min(g.get("mail_queued_since", now), now)
 
 
 def deliver_now() -> outbox.Delivery:
@@ -38,14 +40,17 @@ def deliver_queued() -> None:
     """Inline delivery: once the change has committed, send what was queued with it.
 
     Whatever is left uncommitted (a request's error answer) is rolled back first, so
-    only notices of changes that were saved go out. The command line calls this after
-    its commit; requests through `deliver_after_request`.
+    only notices of changes that were saved go out. Only this request's own notices are
+    sent here, so a backlog (a mail server that was down) never holds up a user's click;
+    the scheduled sender takes the rest. The command line calls this after its commit;
+    requests through `deliver_after_request`.
     """
-    queued = g.pop("mail_queued", False)
+    queued, since = g.pop("mail_queued", 0), g.pop("mail_queued_since", None)
     if queued and current_app.config["MAIL_DELIVERY"] == "inline":
         db.session.rollback()
         try:
-            deliver_now()
+            outbox.deliver_due(db.session, send_mail, utcnow(), limit=queued,
+                               created_since=since)
         except Exception:  # the outbox keeps it; the scheduled sender retries
             current_app.logger.exception("outbox delivery failed")
             db.session.rollback()

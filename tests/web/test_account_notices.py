@@ -375,3 +375,21 @@ def test_mail_status_counts_and_lists_the_failed_without_their_bodies(runner, se
     assert "SECRET-BODY-MARKER" not in result.output
     assert "sent@customer.test" not in result.output
 
+
+
+def test_a_request_sends_only_its_own_notices_and_leaves_a_backlog_to_the_sender(
+        login_as, world, client, session, mailbox):
+    """A backlog (say the mail server was down) must not hold up a user's click."""
+    from datetime import timedelta
+
+    from billing import outbox
+
+    outbox.enqueue(session, to="backlog@customer.test", subject="Old", body="Old.\n",
+                   kind="test", now=utcnow() - timedelta(hours=1))
+    session.commit()
+    login_as("customer_user")
+    assert _change_password(client, PASSWORD, NEW_PASSWORD).status_code == 302
+    assert [m["To"] for m in mailbox.messages] == [world.users["customer_user"].email]
+    session.expire_all()
+    backlog = session.scalars(select(OutboundMail).filter_by(to_address="backlog@customer.test"))
+    assert backlog.one().status == "pending"
