@@ -37,8 +37,14 @@ def staff_opened_accounts() -> list[int]:
 
 
 def staff_verification(customer_id: int) -> str | None:
-    """How a staff member verified the caller on this customer's call, while it lasts."""
-    return session.get("cpni_call", {}).get(str(customer_id))
+    """How a staff member verified the caller on this customer's call, while it lasts
+    (each use keeps the call open; see portal/staff/calls.py)."""
+    method = session.get("cpni_call", {}).get(str(customer_id))
+    if method is not None:
+        calls = dict(session.get("cpni_call_at", {}))
+        calls[str(customer_id)] = utcnow().timestamp()
+        session["cpni_call_at"] = calls
+    return method
 
 
 def call_verifications(customer_ids, caller_account: int | None = None) -> dict | None:

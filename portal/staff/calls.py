@@ -14,6 +14,8 @@ from portal.extensions import db
 from portal.staff import bp
 from portal.staff.call_forms import CallForm, EndCallForm, NoCallPurposeForm
 
+CALL_MINUTES = 30
+
 
 def _refusals() -> dict:
     return {
@@ -71,18 +73,34 @@ def end_call(customer_id):
 def forget_call(customer_id: int) -> None:
     """Drop the call verification only (the purpose form opens CPNI for other work)."""
     _without(customer_id, "cpni_call")
+    _without(customer_id, "cpni_call_at")
+
+
+@bp.before_request
+def end_calls_that_went_quiet():
+    """A verification lasts for one call: after CALL_MINUTES without a view of that
+    account, CPNI closes again, and a later caller must be verified anew."""
+    now = utcnow().timestamp()
+    for customer_id, seen in dict(session.get("cpni_call_at", {})).items():
+        if now - seen > CALL_MINUTES * 60:
+            _close(int(customer_id))
 
 
 def _open(customer_id: int, method: str) -> None:
-    for key, value in (("cpni_purpose", "support"), ("cpni_call", method)):
-        entries = dict(session.get(key, {}))
-        entries[str(customer_id)] = value
-        session[key] = entries
+    _set("cpni_purpose", customer_id, "support")
+    _set("cpni_call", customer_id, method)
+    _set("cpni_call_at", customer_id, utcnow().timestamp())
+
+
+def _set(key: str, customer_id: int, value) -> None:
+    entries = dict(session.get(key, {}))
+    entries[str(customer_id)] = value
+    session[key] = entries
 
 
 def _close(customer_id: int) -> None:
-    _without(customer_id, "cpni_purpose")
-    _without(customer_id, "cpni_call")
+    for key in ("cpni_purpose", "cpni_call", "cpni_call_at"):
+        _without(customer_id, key)
 
 
 def _without(customer_id: int, key: str) -> None:

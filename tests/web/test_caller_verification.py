@@ -227,3 +227,20 @@ def test_a_new_caller_closes_what_the_last_one_opened(login_as, session, world):
     _verify(client, world, method="call_back")
     assert _verify(client, world, method="passcode", passcode="AAAA-AAAA").status_code == 400
     assert not any(_sees_cpni(client, world).values())
+
+
+def test_a_call_left_quiet_for_half_an_hour_closes_by_itself(login_as, world):
+    """A verification is for one call: a later caller must be verified anew."""
+    from portal.staff.calls import CALL_MINUTES
+
+    client = login_as("staff")
+    _verify(client, world, method="call_back")
+    assert all(_sees_cpni(client, world).values())
+    key = str(world.customers["other"].id)
+    with client.session_transaction() as cookie:
+        stamp = cookie["cpni_call_at"][key]
+        cookie["cpni_call_at"] = {key: stamp - (CALL_MINUTES - 1) * 60}
+    assert all(_sees_cpni(client, world).values())  # still within the call: kept open
+    with client.session_transaction() as cookie:
+        cookie["cpni_call_at"] = {key: cookie["cpni_call_at"][key] - (CALL_MINUTES + 1) * 60}
+    assert not any(_sees_cpni(client, world).values())
