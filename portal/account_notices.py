@@ -57,6 +57,13 @@ def contact_changed(customer: Customer, changes: ContactChanges) -> None:
         _to_account(customer, "mail/contact_email_added.txt", "contact_email_added")
 
 
+def imported_contact_changes(session) -> None:
+    """Notices for the contact details an import changed (billing/imports/kinds.py):
+    call after a successful import, before its commit."""
+    for customer_id, changes in session.info.pop("contact_changes", []):
+        contact_changed(session.get(Customer, customer_id), changes)
+
+
 def approval_changed(customer: Customer, approval: CpniApproval, *, granted: bool,
                      by: User) -> None:
     """Confirms a CPNI approval, or its revocation, to the e-mail of record."""

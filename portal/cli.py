@@ -159,9 +159,11 @@ def import_file(kind, path):
             report = run_import(db.session, KINDS[kind], lambda: open(path, "rb"),
                                 progress=lambda rows: bar.update(1))
         except DomainError as error:
+            db.session.info.pop("contact_changes", None)
             db.session.rollback()
             raise click.ClickException(error.message) from None
     if not report.saved:
+        db.session.info.pop("contact_changes", None)
         db.session.rollback()
         for problem in report.errors:
             click.echo(f"row {problem.row}, column {problem.column or '-'}: {problem.message}",
@@ -171,7 +173,9 @@ def import_file(kind, path):
         problems = len(report.errors) + report.more_errors
         raise click.ClickException(
             f"Nothing was imported: {problems} problems in {report.rows} rows.")
+    account_notices.imported_contact_changes(db.session)
     db.session.commit()
+    notices.deliver_queued()
     click.echo(f"Imported {report.rows} rows: {report.created} new, {report.updated} updated.")
 
 

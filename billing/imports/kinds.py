@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing.account_changes import ContactChanges
 from billing.imports import fields as f
 from billing.imports.core import RowInvalid
 from billing.imports.upserts import copy_upsert, upsert
@@ -139,6 +140,10 @@ class ServiceKind:
         return upsert(session, Service, self.key, rows)
 
 
+POSTAL_COLUMNS = ("address_line1", "address_line2", "city", "region", "postal_code",
+                  "country")
+
+
 class CustomerKind:
     name = "customers"
     columns = ("account_number", "name", "parent_account", "pays_own_charges",
@@ -191,11 +196,23 @@ class CustomerKind:
                 session.add(Customer(**values))
                 created += 1
             else:
+                _note_contact_change(session, found, values)
                 for key, value in values.items():
                     setattr(found, key, value)
                 updated += 1
             session.flush()
         return created, updated
+
+
+def _note_contact_change(session, customer: Customer, values: dict) -> None:
+    """An import that changes an account's e-mail or postal address of record: the
+    account holder is to be told (at the old address); the caller sends the notices
+    from `session.info["contact_changes"]` with the import's commit."""
+    email = values["email_of_record"].lower() != customer.email_of_record.lower()
+    postal = any(values[c] != getattr(customer, c) for c in POSTAL_COLUMNS)
+    if email or postal:
+        session.info.setdefault("contact_changes", []).append(
+            (customer.id, ContactChanges(email, postal, customer.email_of_record)))
 
 
 def _check_wholesale_account(context, values) -> None:

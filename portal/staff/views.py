@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from billing.errors import DomainError, InvalidInput
 from billing.imports import KINDS, run_import
-from portal import access, exports, pages
+from portal import access, account_notices, exports, pages
 from portal.extensions import db
 from portal.redirects import is_local_path
 from portal.staff import bp
@@ -81,7 +81,9 @@ def _import_upload(kind: str, upload):
         spool.flush()
         report = run_import(db.session, KINDS[kind], lambda: open(spool.name, "rb"))
     if report.saved:
+        account_notices.imported_contact_changes(db.session)
         db.session.commit()
     else:
+        db.session.info.pop("contact_changes", None)
         db.session.rollback()
     return report

@@ -63,3 +63,30 @@ def test_an_oversized_upload_is_413_with_a_message(login_as, world):
 
 def test_imports_are_for_staff_only(login_as):
     assert login_as("channel_admin").get("/staff/imports").status_code == 404
+
+
+CUSTOMERS = (b"account_number,name,parent_account,pays_own_charges,partner_code,email,phone,"
+             b"address_line1,address_line2,city,region,postal_code,country,locale,currency,"
+             b"billing_role\n")
+
+
+def test_an_import_that_changes_contact_details_tells_the_old_address(login_as, session,
+                                                                     world, mailbox):
+    """The account holder hears of a changed e-mail or postal address of record however
+    it was changed, here by a staff import, at the address as it was, without the new."""
+    direct = world.customers["direct"]
+    old_email = direct.email_of_record
+    row = (f"{direct.account_number},{direct.name},,no,,new-ap@direct.example,"
+           f"{direct.phone_of_record},9 Other Road,,Boulder,CO,80301,US,en_US,USD,\n")
+    unchanged = (f"{world.customers['other'].account_number},Other Customer,,no,CH2,"
+                 f"{world.customers['other'].email_of_record},+1-303-555-0100,1 Test Street,,"
+                 f"Denver,CO,80202,US,en_US,USD,\n")
+    response = upload(login_as("staff"), CUSTOMERS + row.encode() + unchanged.encode(),
+                      filename="customers.csv", kind="customers")
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    to_old = [m for m in mailbox.messages if m["To"] == old_email]
+    assert len(to_old) == 1
+    raw = to_old[0].as_string()
+    assert "new-ap@direct.example" not in raw and "9 Other Road" not in raw
+    assert [m["To"] for m in mailbox.messages].count("new-ap@direct.example") == 1
+    assert world.customers["other"].email_of_record not in [m["To"] for m in mailbox.messages]
