@@ -54,7 +54,10 @@ CUSTOMER_REF = {"type": "object", "properties": {
 
 
 def _schemas() -> dict:
-    money_fields = ("subtotal", "tax", "credits", "total", "paid", "amount_due")
+    # "disputed": what open disputes hold back; "amount_due_without_disputed": what is
+    # due now, the part chased for payment.
+    money_fields = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "disputed",
+                    "amount_due_without_disputed")
     return {
         "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
             "code": {"type": "string"}, "message": {"type": "string"}}}}},

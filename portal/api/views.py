@@ -1,5 +1,6 @@
 from flask import g, jsonify, request
 
+from billing import disputes
 from billing.clock import utcnow
 from billing.models import Customer, Invoice
 from portal import access, listing
@@ -8,7 +9,7 @@ from portal.api.openapi import document
 from portal.extensions import db
 from portal.pages import invoice_view, pdf_response
 from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
-from portal.presenters import customer_dict, invoice_dict
+from portal.presenters import customer_dict, invoice_dict, money
 
 
 def _page(query, id_column, limit, load):
@@ -57,6 +58,7 @@ def invoices():
     rows, cursor = _page(query, Invoice.id, limit_param(request.args), listing.load_invoices)
     grants = _grants([inv.customer for inv in rows], now)
     data = [invoice_dict(inv, grants[inv.customer_id]) for inv in rows]
+    _add_held(rows, data)
     _log(grants, "invoice list", now)
     return jsonify({"data": data, "next_cursor": cursor})
 
@@ -67,8 +69,21 @@ def invoice(invoice_id):
     found = access.get_invoice(db.session, g.api_user, invoice_id)
     grant = _grants([found.customer], now)[found.customer_id]
     data, grants = invoice_view(g.api_user, found, grant, now)
+    _add_held([found], [data])
     _log(grants, f"invoice {found.number}", now)
     return jsonify({"data": data})
+
+
+def _add_held(invoices, data: list[dict]) -> None:
+    """Beside the amounts the viewer may see: what open disputes hold back, and the
+    amount due without it (one query for the page)."""
+    shown = [(inv, item) for inv, item in zip(invoices, data, strict=True) if "total" in item]
+    held = disputes.held_minor(db.session, [inv.id for inv, _ in shown])
+    for invoice, item in shown:
+        amount = held.get(invoice.id, 0)
+        item["disputed"] = money(amount, invoice.currency)
+        item["amount_due_without_disputed"] = money(
+            disputes.collectible_minor(invoice, amount), invoice.currency)
 
 
 @bp.route("/invoices/<invoice_id>/pdf")

@@ -253,3 +253,23 @@ def test_the_openapi_document_describes_the_dispute_endpoints(client):
     assert "Attachments are not part of the API" in paths["/disputes"]["post"]["description"]
     assert {"Dispute", "DisputeInput", "DisputeEvent"} <= set(served["components"]["schemas"])
     assert served == document()
+
+
+def test_the_invoice_api_shows_what_disputes_hold_back(session, world, invoice, token_for):
+    """A finance system working through the API sees what is chased for payment, where
+    it may see the invoice's amounts at all."""
+    disputes.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
+                          reason="tax", description="Exempt.", amount_minor=10_000,
+                          now=utcnow())
+    session.commit()
+    partner = token_for("channel_admin")
+    withheld = partner("GET", f"/api/v1/invoices/{invoice.id}").get_json()["data"]
+    assert "disputed" not in withheld and "amount_due_without_disputed" not in withheld
+    approve(session, world.customers["channel"], world.partners["channel"])
+    session.commit()
+    data = partner("GET", f"/api/v1/invoices/{invoice.id}").get_json()["data"]
+    assert data["disputed"]["minor"] == 10_000
+    assert (data["amount_due_without_disputed"]["minor"]
+            == data["amount_due"]["minor"] - 10_000)
+    listed = partner("GET", "/api/v1/invoices").get_json()["data"]
+    assert next(i for i in listed if i["id"] == invoice.id)["disputed"]["minor"] == 10_000
