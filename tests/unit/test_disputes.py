@@ -376,3 +376,79 @@ def test_parse_amount_refuses_what_no_column_holds():
     assert parse_amount("21,474,836.47", "USD") == 2**31 - 1
     with pytest.raises(InvalidInput, match="larger than any amount"):
         parse_amount("99999999999999999999999", "USD")
+
+
+# --- the whole step matrix ------------------------------------------------------------------
+
+# Which steps each state allows; every other (state, step) pair must be refused.
+# The filer escalates here after the deadline has passed (AFTER_DEADLINE).
+ALLOWED = {
+    "open": {"take", "staff comment", "filer comment", "ask", "staff escalate",
+             "filer escalate", "settle", "withdraw"},
+    "waiting": {"take", "staff comment", "filer comment", "staff escalate", "settle",
+                "withdraw"},
+    "settled": {"filer reopen", "staff reopen"},
+    "withdrawn": set(),
+}
+STEPS = ["take", "staff comment", "filer comment", "ask", "staff escalate", "filer escalate",
+         "settle", "withdraw", "filer reopen", "staff reopen"]
+AFTER_DEADLINE = FILED + timedelta(days=7)
+EXPECTED_EVENT = {"take": "assigned", "staff comment": "commented", "ask": "info_requested",
+                  "staff escalate": "escalated", "filer escalate": "escalated",
+                  "settle": "settled", "withdraw": "withdrawn", "filer reopen": "reopened",
+                  "staff reopen": "reopened"}
+
+
+def _in_state(session, case, state):
+    specialist = case.staff["billing_specialist"]
+    dispute = file(session, case)
+    if state == "waiting":
+        disputes.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
+    elif state == "settled":
+        disputes.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
+                        now=FILED)
+    elif state == "withdrawn":
+        disputes.withdraw(session, dispute.id, case.filer, FILED)
+    session.commit()
+    return dispute
+
+
+def _take_step(session, case, dispute_id, step):
+    staff, filer, at = case.staff["billing_specialist"], case.filer, AFTER_DEADLINE
+    return {
+        "take": lambda: disputes.take(session, dispute_id, staff, at),
+        "staff comment": lambda: disputes.comment(session, dispute_id, staff, "Note", at),
+        "filer comment": lambda: disputes.comment(session, dispute_id, filer, "Note", at),
+        "ask": lambda: disputes.ask_for_information(session, dispute_id, staff, "?", at),
+        "staff escalate": lambda: disputes.escalate(session, dispute_id, staff, at),
+        "filer escalate": lambda: disputes.escalate(session, dispute_id, filer, at),
+        "settle": lambda: disputes.settle(session, dispute_id, staff, outcome="full", now=at),
+        "withdraw": lambda: disputes.withdraw(session, dispute_id, filer, at),
+        "filer reopen": lambda: disputes.reopen(session, dispute_id, filer, "Again", at),
+        "staff reopen": lambda: disputes.reopen(session, dispute_id, staff, "Again", at),
+    }[step]()
+
+
+@pytest.mark.parametrize("state", sorted(ALLOWED))
+@pytest.mark.parametrize("step", STEPS)
+def test_every_step_in_every_state(session, case, state, step):
+    """Allowed: it works and writes its one timeline event. Otherwise: refused with a
+    message, and the dispute is as it was."""
+    dispute = _in_state(session, case, state)
+    before = (dispute.status, len(dispute.events), dispute.tier_id, dispute.credit_minor)
+    if step in ALLOWED[state]:
+        result = _take_step(session, case, dispute.id, step)
+        session.commit()
+        expected = EXPECTED_EVENT.get(step) or (
+            "info_provided" if state == "waiting" else "commented")
+        assert result.event.kind == expected
+        assert len(result.dispute.events) == before[1] + 1
+        assert result.dispute.events[-1] is result.event
+        return
+    with pytest.raises(StepRefused) as refused:
+        _take_step(session, case, dispute.id, step)
+    assert refused.value.message
+    session.rollback()
+    dispute = session.get(Dispute, dispute.id)
+    assert (dispute.status, len(dispute.events), dispute.tier_id,
+            dispute.credit_minor) == before
