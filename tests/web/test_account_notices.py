@@ -321,6 +321,8 @@ def test_notices_are_written_in_the_account_language(login_as, world, client, se
     _post_contact(client, _contact_form(customer, city="Boulder"))
     notice = only_message_to(mailbox, customer.email_of_record)
     assert re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", readable(notice))  # a German date
+    assert "Kontaktdaten" in readable(notice)  # German words, from the catalog
+    assert "contact details" not in readable(notice)
     assert_never_shows(notice, "Boulder")
 
 

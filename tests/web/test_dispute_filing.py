@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -24,6 +23,7 @@ from tests.factories import (
     make_user,
     recent_invoice,
 )
+from tests.querycount import counted
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
@@ -469,20 +469,6 @@ def test_escalating_at_the_filers_request_tells_the_next_tier(
 
 # --- the list's cost ---------------------------------------------------------------------------
 
-@contextmanager
-def counted(engine):
-    statements = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
 def _file_many(session, world, first: int, how_many: int) -> None:
     invoices = [recent_invoice(session, world.customers[key], number=f"QD-{key}-{first}")
                 for key in ("channel", "location")]
@@ -530,3 +516,17 @@ def test_an_unapproved_partner_reads_staff_replies_on_its_own_dispute_only(case,
     page = client.get(f"/partner/disputes/{theirs.id}").get_data(as_text=True)
     assert "CUSTOMER-WORDS" not in page and f"STAFF-REPLY-{theirs.id}" not in page
     assert "Withheld: the customer's words" in page and "Text withheld" in page
+
+
+def test_notices_are_written_in_the_filers_language(session, world, case, mailbox):
+    filer = world.users["customer_admin"]
+    filer.locale = "de"
+    session.commit()
+    dispute = disputes.file_dispute(session, invoice=case, user=filer, reason="tax",
+                                    description="Steuer", amount_minor=1_000,
+                                    now=utcnow()).dispute
+    session.commit()
+    staff_step(session, disputes.take(session, dispute.id, world.users["staff"], utcnow()))
+    [notice] = mailbox.messages
+    text = text_of(notice)
+    assert "bearbeitet jetzt Ihre Beanstandung" in text and "is now working" not in text
