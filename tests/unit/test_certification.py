@@ -3,11 +3,9 @@ just outside the year on the provider's clock."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from billing import breaches, complaints, cpni
 from billing.certification import certification_report, year_bounds
@@ -15,6 +13,7 @@ from billing.clock import PROVIDER_TZ
 from billing.models import CpniApproval, MarketingExport
 from billing.partners import create_partner
 from tests.factories import make_customer, make_user
+from tests.querycount import counted
 
 
 def mt(year, month, day, hour=12, minute=0) -> datetime:
@@ -157,20 +156,6 @@ def test_complaints_by_category_and_exports(session, year):
     assert [(e.partner_name, e.by, e.customer_count) for e in report.exports] == [
         (None, "Officer", 2), ("Alpha Partners", "Officer", 2)]
     assert report.exported_customers == 3  # customer 2 was in both campaigns
-
-
-@contextmanager
-def counted(engine):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_report_takes_the_same_queries_however_much_happened(session, year, db):

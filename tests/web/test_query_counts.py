@@ -1,29 +1,14 @@
 """List pages issue the same number of queries whatever the size of the data."""
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from billing.models import Invoice
 from tests.factories import approve, make_customer
+from tests.querycount import counted
 
 LISTS = ["/partner/customers", "/partner/invoices", "/api/v1/invoices", "/api/v1/customers"]
-
-
-@contextmanager
-def counted(engine):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _grow(session, world, first: int, customers: int, invoices_each: int):

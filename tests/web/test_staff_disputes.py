@@ -22,7 +22,7 @@ from tests.factories import (
     make_user,
     recent_invoice,
 )
-from tests.web.test_query_counts import counted
+from tests.querycount import counted
 
 QUEUE = "/staff/disputes/"
 _claims = itertools.count(1)
