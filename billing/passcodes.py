@@ -4,7 +4,13 @@ The portal makes the passcode, so it can never be a birthday, a pet's name or th
 digits of a number on file. It is 8 characters drawn at random from 31 letters and
 digits that cannot be mistaken for one another when read aloud or written down (no 0/O,
 1/I/L): about 40 bits, plenty against guessing when five wrong tries lock the checks,
-and easier to spell over the phone than a run of words. Only a slow (Argon2) hash is kept.
+and easier to spell over the phone than a run of words.
+
+Staff checks go against a slow (Argon2) hash. So that the account's admin can look the
+passcode up again (people forget it between calls), a copy is also kept sealed: encrypted
+and authenticated (Fernet) with a key the portal derives from its secret key; showing it
+needs the admin's password. A changed secret key leaves the seal unreadable, and the
+admin then makes a new passcode.
 
 A caller is verified by one of four methods: the passcode, a call back to the telephone
 number of record, sending the information to the e-mail address of record, or mailing it
@@ -16,11 +22,14 @@ address can take (those are always lower case), so no new table is needed.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session
 
 from billing.db import insert_if_missing
@@ -52,15 +61,39 @@ def normalise(passcode: str) -> str:
     return "".join(c for c in (passcode or "").upper() if c not in " -\t")
 
 
-def rotate_passcode(customer: Customer, now: datetime) -> str:
-    """Give the account a new passcode and return it; the old one stops working at once.
+class PasscodeSeal:
+    """Encrypts passcodes for keeping, and opens them again, with one key."""
 
-    The caller shows the result once and discards it: only its hash is stored.
-    """
+    def __init__(self, secret: str):
+        digest = hashlib.sha256(b"cpni-passcode-seal/v1\0" + secret.encode()).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+
+    def seal(self, passcode: str) -> str:
+        return self._fernet.encrypt(passcode.encode()).decode("ascii")
+
+    def open(self, sealed: str) -> str | None:
+        """The passcode, or None if this key did not seal it (or it was altered)."""
+        try:
+            return self._fernet.decrypt(sealed.encode("ascii")).decode()
+        except (InvalidToken, ValueError):
+            return None
+
+
+def rotate_passcode(customer: Customer, now: datetime, seal: PasscodeSeal) -> str:
+    """Give the account a new passcode and return it; the old one stops working at once."""
     passcode = generate_passcode()
     customer.cpni_passcode_hash = hash_password(normalise(passcode))
+    customer.cpni_passcode_sealed = seal.seal(passcode)
     customer.cpni_passcode_set_at = now
     return passcode
+
+
+def reveal_passcode(customer: Customer, seal: PasscodeSeal) -> str | None:
+    """The account's passcode for its admin to see again, or None if there is none or
+    the seal cannot be opened (the secret key changed): then make a new one."""
+    if customer.cpni_passcode_sealed is None:
+        return None
+    return seal.open(customer.cpni_passcode_sealed)
 
 
 def check_passcode(session: Session, customer: Customer, attempt: str, now: datetime) -> None:

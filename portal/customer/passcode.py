@@ -1,7 +1,7 @@
-"""The CPNI passcode page: a customer admin sees when the passcode was set and has the
-portal make a new one, which is shown once (only its hash is kept)."""
+"""The CPNI passcode page: a customer admin sees when the passcode was set, has the
+portal make a new one, and can look it up again after confirming its password."""
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,34 +17,60 @@ from portal.customer import bp
 from portal.customer.account_admin import account_holder, confirm_password
 from portal.extensions import db
 
+NO_STORE = {"Cache-Control": "no-store"}
+
 
 class RotatePasscodeForm(FlaskForm):
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
 
 
+class ShowPasscodeForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
+
+
+def passcode_seal() -> passcodes.PasscodeSeal:
+    return passcodes.PasscodeSeal(current_app.config["SECRET_KEY"])
+
+
 @bp.route("/passcode")
 def passcode():
-    return _page(account_holder(), RotatePasscodeForm())
+    return _page(account_holder())
 
 
 @bp.route("/passcode", methods=["POST"])
 def rotate_passcode():
     """Make a new passcode after the user confirms with their password; the old one
     stops working at once and the account holder is told at the e-mail of record."""
-    customer, form = account_holder(), RotatePasscodeForm()
-    if not form.validate_on_submit():
-        raise InvalidInput(_("Confirm with your password."))
-    confirm_password(form.password.data)
+    customer = account_holder()
+    _confirmed(RotatePasscodeForm())
     now = utcnow()
-    new_passcode = passcodes.rotate_passcode(customer, now)
+    new_passcode = passcodes.rotate_passcode(customer, now, passcode_seal())
     notices.queue(to=customer.email_of_record, locale=customer.locale,
                   template="mail/cpni_passcode_changed.txt", kind="passcode_changed",
                   customer=customer, changed_by=current_user.name, changed_at=now)
     db.session.commit()
-    response = _page(customer, RotatePasscodeForm(formdata=None), new_passcode)
-    return response, 200, {"Cache-Control": "no-store"}
+    return _page(customer, shown=new_passcode, new=True), 200, NO_STORE
 
 
-def _page(customer, form, new_passcode: str | None = None):
-    return render_template("customer/passcode.html", customer=customer, form=form,
-                           new_passcode=new_passcode)
+@bp.route("/passcode/show", methods=["POST"])
+def show_passcode():
+    """The current passcode, shown again after the user confirms with their password."""
+    customer = account_holder()
+    _confirmed(ShowPasscodeForm(prefix="show"))
+    shown = passcodes.reveal_passcode(customer, passcode_seal())
+    if shown is None:
+        raise InvalidInput(_("The passcode cannot be shown: make a new one."))
+    return _page(customer, shown=shown), 200, NO_STORE
+
+
+def _confirmed(form) -> None:
+    if not form.validate_on_submit():
+        raise InvalidInput(_("Confirm with your password."))
+    confirm_password(form.password.data)
+
+
+def _page(customer, shown: str | None = None, new: bool = False):
+    return render_template("customer/passcode.html", customer=customer,
+                           form=RotatePasscodeForm(formdata=None),
+                           show_form=ShowPasscodeForm(formdata=None, prefix="show"),
+                           shown=shown, new=new)

@@ -1,6 +1,6 @@
-"""CPNI passcodes are random, kept only hashed, replaced by rotation, and guarded by a
-per-account lockout; verifying a caller records the method, and the disclosure log
-carries it without breaking the hash chain."""
+"""CPNI passcodes are random, checked against a slow hash, kept otherwise only sealed,
+replaced by rotation, and guarded by a per-account lockout; verifying a caller records
+the method, and the disclosure log carries it without breaking the hash chain."""
 
 from datetime import timedelta
 
@@ -12,6 +12,8 @@ from billing.audit import verify_disclosure_log
 from billing.errors import InvalidInput
 from billing.models import CallerVerification, CpniDisclosure
 from tests.factories import NOW
+
+SEAL = passcodes.PasscodeSeal("test-secret-key-that-is-long-enough-0123456789")
 
 
 def _refusal(session, customer, attempt, now=NOW) -> str:
@@ -29,27 +31,41 @@ def test_passcodes_are_random_and_from_the_unambiguous_alphabet():
     assert not set("01OIL") & set("".join(made))
 
 
-def test_only_a_slow_hash_is_kept(session, world):
+def test_a_slow_hash_and_a_sealed_copy_are_kept_never_the_passcode(session, world):
     customer = world.customers["channel"]
-    passcode = passcodes.rotate_passcode(customer, NOW)
+    passcode = passcodes.rotate_passcode(customer, NOW, SEAL)
     session.commit()
     stored = customer.cpni_passcode_hash
     assert stored.startswith("$argon2")
-    assert passcode.replace("-", "") not in stored and passcode not in stored
+    for kept in (stored, customer.cpni_passcode_sealed):
+        assert passcode.replace("-", "") not in kept and passcode not in kept
     assert customer.cpni_passcode_set_at == NOW
+    assert passcodes.reveal_passcode(customer, SEAL) == passcode
+
+
+def test_a_seal_opens_only_with_its_key_and_unaltered(session, world):
+    customer = world.customers["channel"]
+    passcodes.rotate_passcode(customer, NOW, SEAL)
+    other_key = passcodes.PasscodeSeal("another-secret-key-of-the-same-length-987654")
+    assert passcodes.reveal_passcode(customer, other_key) is None
+    sealed = customer.cpni_passcode_sealed
+    customer.cpni_passcode_sealed = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    assert passcodes.reveal_passcode(customer, SEAL) is None
+    customer.cpni_passcode_sealed = None
+    assert passcodes.reveal_passcode(customer, SEAL) is None
 
 
 def test_the_passcode_is_accepted_however_the_caller_spells_it(session, world):
     customer = world.customers["channel"]
-    passcode = passcodes.rotate_passcode(customer, NOW)
+    passcode = passcodes.rotate_passcode(customer, NOW, SEAL)
     passcodes.check_passcode(session, customer, passcode, NOW)
     passcodes.check_passcode(session, customer, f" {passcode.replace('-', ' ').lower()} ", NOW)
 
 
 def test_rotation_makes_the_old_passcode_stop_working(session, world):
     customer = world.customers["channel"]
-    old = passcodes.rotate_passcode(customer, NOW)
-    new = passcodes.rotate_passcode(customer, NOW + timedelta(minutes=1))
+    old = passcodes.rotate_passcode(customer, NOW, SEAL)
+    new = passcodes.rotate_passcode(customer, NOW + timedelta(minutes=1), SEAL)
     assert new != old
     assert _refusal(session, customer, old) == "wrong_passcode"
     passcodes.check_passcode(session, customer, new, NOW)
@@ -62,7 +78,7 @@ def test_an_account_without_a_passcode_refuses_every_attempt(session, world):
 
 def test_five_wrong_passcodes_lock_the_account_for_fifteen_minutes(session, world):
     customer = world.customers["channel"]
-    passcode = passcodes.rotate_passcode(customer, NOW)
+    passcode = passcodes.rotate_passcode(customer, NOW, SEAL)
     for attempt in range(5):
         assert _refusal(session, customer, f"WRONG-{attempt}") == "wrong_passcode"
         session.commit()  # as the page does: failures count across requests
@@ -73,7 +89,7 @@ def test_five_wrong_passcodes_lock_the_account_for_fifteen_minutes(session, worl
 
 def test_a_correct_passcode_clears_earlier_failures(session, world):
     customer = world.customers["channel"]
-    passcode = passcodes.rotate_passcode(customer, NOW)
+    passcode = passcodes.rotate_passcode(customer, NOW, SEAL)
     for _ in range(4):
         _refusal(session, customer, "NOPE-NOPE")
     passcodes.check_passcode(session, customer, passcode, NOW)
@@ -84,8 +100,8 @@ def test_a_correct_passcode_clears_earlier_failures(session, world):
 
 def test_the_lockout_is_per_account(session, world):
     locked, other = world.customers["channel"], world.customers["other"]
-    passcodes.rotate_passcode(locked, NOW)
-    other_passcode = passcodes.rotate_passcode(other, NOW)
+    passcodes.rotate_passcode(locked, NOW, SEAL)
+    other_passcode = passcodes.rotate_passcode(other, NOW, SEAL)
     for _ in range(5):
         _refusal(session, locked, "NOPE-NOPE")
     passcodes.check_passcode(session, other, other_passcode, NOW)
@@ -107,7 +123,7 @@ def test_verifying_a_caller_records_the_method_and_who(session, world):
 
 def test_a_wrong_passcode_records_no_verification(session, world):
     customer = world.customers["other"]
-    passcodes.rotate_passcode(customer, NOW)
+    passcodes.rotate_passcode(customer, NOW, SEAL)
     with pytest.raises(passcodes.PasscodeRefused):
         passcodes.verify_caller(session, customer=customer, staff=world.users["staff"],
                                 method="passcode", passcode="AAAA-AAAA", now=NOW)
@@ -116,7 +132,7 @@ def test_a_wrong_passcode_records_no_verification(session, world):
 
 def test_a_locations_caller_gives_the_corporate_passcode(session, world):
     corporate, location = world.customers["channel"], world.customers["location"]
-    passcode = passcodes.rotate_passcode(corporate, NOW)
+    passcode = passcodes.rotate_passcode(corporate, NOW, SEAL)
     passcodes.verify_caller(session, customer=location, staff=world.users["staff"],
                             method="passcode", passcode=passcode, now=NOW)
     assert session.scalars(select(CallerVerification)).one().customer_id == location.id

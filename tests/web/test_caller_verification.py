@@ -9,11 +9,14 @@ from sqlalchemy import select
 from billing import passcodes
 from billing.audit import verify_disclosure_log
 from billing.models import CallerVerification, CpniDisclosure
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.factories import NOW, PASSWORD
 from tests.pdf.pdftext import pdf_text
 
 SERVICE, LINE = "ZEBRA-SERVICE-7731", "QUOKKA-LINE-4410"
+
+
+SEAL = passcodes.PasscodeSeal("test-secret-key-that-is-long-enough-0123456789")
 
 
 def _rotate(client, password=PASSWORD):
@@ -21,8 +24,14 @@ def _rotate(client, password=PASSWORD):
     return client.post("/customer/passcode", data={"csrf_token": token, "password": password})
 
 
+def _show(client, password):
+    token = csrf_token(client, "/customer/passcode")
+    return client.post("/customer/passcode/show", data={"show-csrf_token": token,
+                                                        "show-password": password})
+
+
 def _shown_passcode(response) -> str:
-    return re.search(r'id="new-passcode">([^<]+)<', response.get_data(as_text=True)).group(1)
+    return re.search(r'id="passcode">([^<]+)<', response.get_data(as_text=True)).group(1)
 
 
 def _body(message) -> str:
@@ -32,18 +41,40 @@ def _body(message) -> str:
 # The customer's side
 
 
-def test_admin_makes_a_passcode_that_is_shown_once(login_as, session, world, mailbox):
+def test_admin_makes_a_passcode_and_sees_it_again_with_its_password(login_as, session,
+                                                                      world, mailbox):
     client = login_as("customer_admin")
     assert "Not set yet" in client.get("/customer/passcode").get_data(as_text=True)
     response = _rotate(client)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    assert "shown only this once" in response.get_data(as_text=True)
     passcode = _shown_passcode(response)
     customer = world.customers["channel"]
     session.refresh(customer)
     passcodes.check_passcode(session, customer, passcode, NOW)
+    session.commit()  # the check writes the account's throttle row
     again = client.get("/customer/passcode").get_data(as_text=True)
-    assert passcode not in again and "Set on" in again
+    assert passcode not in again and "Set on" in again  # not without the password
+    wrong = _show(client, "not-my-password")
+    assert wrong.status_code == 400 and passcode not in wrong.get_data(as_text=True)
+    shown = _show(client, PASSWORD)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert _shown_passcode(shown) == passcode
+
+
+def test_a_passcode_sealed_under_another_secret_key_cannot_be_shown(login_as, app, world):
+    client = login_as("customer_admin")
+    _rotate(client)
+    key = app.config["SECRET_KEY"]
+    try:
+        app.config["SECRET_KEY"] = key + "-rotated"
+        with client.session_transaction() as cookie:
+            cookie.clear()  # sessions signed with the old key are gone too
+        login(client, world.users["customer_admin"])
+        response = _show(client, PASSWORD)
+    finally:
+        app.config["SECRET_KEY"] = key
+    assert response.status_code == 400
+    assert "make a new one" in response.get_data(as_text=True)
 
 
 def test_rotating_needs_the_password_and_a_wrong_one_changes_nothing(
@@ -132,7 +163,7 @@ def test_cpni_stays_hidden_until_the_caller_is_verified(login_as, session, world
 
 def test_a_wrong_passcode_records_nothing_and_shows_nothing(login_as, session, world):
     customer = world.customers["other"]
-    passcodes.rotate_passcode(customer, NOW)
+    passcodes.rotate_passcode(customer, NOW, SEAL)
     session.commit()
     client = login_as("staff")
     response = _verify(client, world, method="passcode", passcode="AAAA-AAAA")
@@ -146,7 +177,7 @@ def test_a_wrong_passcode_records_nothing_and_shows_nothing(login_as, session, w
 def test_after_the_passcode_cpni_shows_and_every_disclosure_names_it(
         app, login_as, session, world):
     customer = world.customers["other"]
-    passcode = passcodes.rotate_passcode(customer, NOW)
+    passcode = passcodes.rotate_passcode(customer, NOW, SEAL)
     session.commit()
     client = login_as("staff")
     response = _verify(client, world, method="passcode", passcode=passcode.lower())
@@ -174,7 +205,7 @@ def test_the_other_methods_are_recorded_and_logged(login_as, session, world, met
 
 
 def test_passcode_method_needs_the_passcode_typed(login_as, session, world):
-    passcodes.rotate_passcode(world.customers["other"], NOW)
+    passcodes.rotate_passcode(world.customers["other"], NOW, SEAL)
     session.commit()
     client = login_as("staff")
     assert _verify(client, world, method="passcode", passcode="").status_code == 400
@@ -191,7 +222,7 @@ def test_another_customers_verification_does_not_open_this_one(login_as, session
 
 def test_five_wrong_passcodes_lock_the_account_even_for_the_right_one(
         login_as, session, world):
-    passcode = passcodes.rotate_passcode(world.customers["other"], NOW)
+    passcode = passcodes.rotate_passcode(world.customers["other"], NOW, SEAL)
     session.commit()
     client = login_as("staff")
     for _ in range(5):
@@ -221,7 +252,7 @@ def test_work_without_a_caller_is_not_logged_as_the_call(login_as, session, worl
 
 
 def test_a_new_caller_closes_what_the_last_one_opened(login_as, session, world):
-    passcodes.rotate_passcode(world.customers["other"], NOW)
+    passcodes.rotate_passcode(world.customers["other"], NOW, SEAL)
     session.commit()
     client = login_as("staff")
     _verify(client, world, method="call_back")
