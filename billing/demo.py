@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from billing import dispute_tiers, disputes
+from billing import breaches, complaints, dispute_tiers, disputes, marketing
 from billing.clock import PROVIDER_TZ, period_ending_in
 from billing.credit_notes import create_credit_note
 from billing.identity import create_user
@@ -127,6 +127,7 @@ def seed(session: Session, progress=lambda step: None) -> dict:
     _sla(session, partners, customers)
     session.commit()
     _disputes(session, partners, customers)
+    _cpni_program(session, customers)
     session.commit()
     return logins
 
@@ -216,6 +217,28 @@ def _disputes(session, partners, customers):
                     reason="The exemption applies from the date we received the certificate.")
     disputes.settle(session, made[4].id, staff["billing_specialist"], outcome="denied",
                     now=later, reason="The charge is the annual directory listing fee.")
+
+
+def _cpni_program(session, customers):
+    """For the compliance pages: a breach told to law enforcement (its customers not yet
+    told), a complaint, and a customer that opted out of marketing."""
+    officer = session.scalars(select(User).where(User.role == "admin")).first()
+    accounts = [c.account_number for c in customers[5:8]]
+    determined = datetime(2026, 10, 19, 16, 0, tzinfo=UTC)
+    breach = breaches.record_breach(
+        session, discovered_at=determined - timedelta(days=2), determined_at=determined,
+        description="A support agent's laptop holding three customers' call-detail exports "
+                    "was stolen from a car.", account_numbers=accounts, recorded_by=officer,
+        now=SEED_AT)
+    breaches.record_law_enforcement_notice(
+        session, breach.id, notified_at=determined + timedelta(days=3),
+        reference="USSS-2026-4471", now=SEED_AT)
+    complaints.record_complaint(
+        session, account_number=customers[9].account_number,
+        received_at=SEED_AT - timedelta(days=4), category="marketing_use",
+        summary="Received a partner's offer built on our call volumes.", recorded_by=officer,
+        now=SEED_AT)
+    marketing.opt_out(session, customer=customers[9], by=officer, now=SEED_AT)
 
 
 def _payments(session):
