@@ -74,6 +74,7 @@ ELSEWHERE |= {"/staff/disputes/<dispute_id>", "/staff/disputes/<x>/<x>",
 # test_compliance_pages.py, test_account_notices.py
 ELSEWHERE |= {"/staff/customers/<customer_id>/call", "/staff/customers/<customer_id>/call/end",
               "/staff/marketing-exports/<export_id>", "/customer/marketing/opt-out",
+              "/customer/passcode/show",
               "/customer/marketing/withdraw", "/staff/compliance/breaches",
               "/staff/compliance/breaches/<breach_id>",
               "/staff/compliance/breaches/<x>/<x>", "/staff/compliance/complaints",
