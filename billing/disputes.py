@@ -379,12 +379,25 @@ def withdraw(session: Session, dispute_id: int, user: User, now: datetime,
                                 body=(reason or "").strip() or None))
 
 
-def escalate_overdue(session: Session, now: datetime, notify=None) -> list[Step]:
-    """Escalate every open dispute whose deadline has passed, each in its own transaction.
+@dataclass(frozen=True)
+class Escalated:
+    """What the escalation job did to one dispute."""
+
+    dispute_id: int
+    reference: str
+    from_level: int
+    to_level: int
+
+
+def escalate_overdue(session: Session, now: datetime, notify=None) -> list[Escalated]:
+    """Escalate every open dispute whose deadline has passed, each in its own transaction
+    (`notify(step)` runs inside it, so the notices are queued with the escalation).
 
     Safe to run often and from two schedulers at once: a dispute is re-read under its
     row lock, and one escalated already has a deadline in the future. The last tier has
     no one to escalate to; its overdue disputes stay where they are (reports show them).
+    What each escalation loaded leaves the session after its commit, so a long backlog
+    costs the same per dispute from the first to the last.
     """
     last_level = session.scalar(select(func.max(DisputeTier.level)))
     due = session.scalars(
@@ -393,18 +406,29 @@ def escalate_overdue(session: Session, now: datetime, notify=None) -> list[Step]
                DisputeTier.level < last_level)
         .order_by(Dispute.deadline_at, Dispute.id)).all()
     session.rollback()
-    steps = []
+    known = set(session.identity_map.keys())
+    done = []
     for dispute_id in due:
-        dispute = get_locked(session, dispute_id)
-        if dispute.status != "open" or not _overdue(dispute, now):
+        try:  # under the row lock, escalate checks again that it is open and overdue
+            step = escalate(session, dispute_id, None, now)
+        except StepRefused:
             session.rollback()
             continue
-        step = escalate(session, dispute_id, None, now)
         if notify is not None:
             notify(step)
+        done.append(Escalated(dispute_id, step.dispute.reference,
+                              step.event.detail["from_level"], step.event.detail["to_level"]))
         session.commit()
-        steps.append(step)
-    return steps
+        _forget_all_but(session, known)
+    return done
+
+
+def _forget_all_but(session: Session, known: set) -> None:
+    """Let go of the rows a step loaded (every commit expires all the session holds, so
+    a session that only grows makes each commit slower than the last)."""
+    for key, obj in list(session.identity_map.items()):
+        if key not in known:
+            session.expunge(obj)
 
 
 # --- deadlines and events ------------------------------------------------------------------
@@ -444,9 +468,10 @@ def _require_worker(dispute: Dispute, user: User, what: str) -> None:
 
 def _event(session: Session, dispute: Dispute, kind: str, user: User | None, now: datetime,
            body: str | None = None, detail: dict | None = None) -> DisputeEvent:
-    event = DisputeEvent(kind=kind, at=now, actor=user, tier=dispute.tier, body=body,
-                         detail=detail or {})
-    dispute.events.append(event)
+    # Set from the event's side: an unloaded timeline is not read just to add to it.
+    event = DisputeEvent(dispute=dispute, kind=kind, at=now, actor=user, tier=dispute.tier,
+                         body=body, detail=detail or {})
+    session.add(event)
     session.flush()
     return event
 

@@ -23,10 +23,9 @@ def disputes_group():
 @disputes_group.command("escalate", help="Escalate every open dispute whose deadline has "
                                          "passed, and send the notices.")
 def escalate_overdue():
-    steps = disputes.escalate_overdue(db.session, utcnow(), notify=notify)
-    for step in steps:
-        click.echo(f"{step.dispute.reference}: tier {step.event.detail['from_level']} -> "
-                   f"tier {step.event.detail['to_level']}")
-    click.echo(f"{len(steps)} dispute(s) escalated.")
-    if steps and current_app.config["MAIL_DELIVERY"] == "inline":
+    done = disputes.escalate_overdue(db.session, utcnow(), notify=notify)
+    for item in done:
+        click.echo(f"{item.reference}: tier {item.from_level} -> tier {item.to_level}")
+    click.echo(f"{len(done)} dispute(s) escalated.")
+    if done and current_app.config["MAIL_DELIVERY"] == "inline":
         deliver_now()

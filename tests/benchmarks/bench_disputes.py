@@ -109,10 +109,10 @@ def main(argv=None) -> None:
         overdue = db.session.scalar(select(func.count()).select_from(Dispute)
                                     .where(Dispute.deadline_at < now))
         started = time.perf_counter()
-        steps = disputes.escalate_overdue(db.session, now)
+        done = disputes.escalate_overdue(db.session, now)
         job = time.perf_counter() - started
-        print(f"Escalation job: {len(steps):,} of {overdue:,} overdue escalated in {job:.1f} s "
-              f"({len(steps) / job:,.0f}/s, one transaction each).")
+        print(f"Escalation job: {len(done):,} of {overdue:,} overdue escalated in {job:.1f} s "
+              f"({len(done) / job:,.0f}/s, one transaction each).")
         started = time.perf_counter()
         again = disputes.escalate_overdue(db.session, now)
         print(f"Second run: {len(again)} escalated in "

@@ -102,14 +102,16 @@ def test_escalation_starts_the_next_tiers_clock(session, setup):
 
 def test_overdue_disputes_escalate_by_themselves_once(session, setup):
     dispute = file_at(session, setup, mt(2026, 3, 2, 8))  # due Tue 3 Mar 15:00
+    dispute_id, reference = dispute.id, dispute.reference
     assert disputes.escalate_overdue(session, mt(2026, 3, 3, 15)) == []  # not yet passed
-    steps = disputes.escalate_overdue(session, mt(2026, 3, 3, 15, 5))
-    assert [s.dispute.id for s in steps] == [dispute.id]
-    assert steps[0].event.actor is None and steps[0].event.detail["by"] == "deadline"
+    done = disputes.escalate_overdue(session, mt(2026, 3, 3, 15, 5))
+    assert done == [disputes.Escalated(dispute_id, reference, 1, 2)]
     assert disputes.escalate_overdue(session, mt(2026, 3, 3, 15, 10)) == []
-    dispute = session.get(Dispute, dispute.id)
+    dispute = session.get(Dispute, dispute_id)
     assert dispute.tier.level == 2
     assert [e.kind for e in dispute.events] == ["filed", "escalated"]
+    escalation = dispute.events[-1]
+    assert escalation.actor is None and escalation.detail["by"] == "deadline"
 
 
 def test_the_job_skips_waiting_and_closed_disputes_and_the_last_tier(session, setup):
@@ -131,10 +133,10 @@ def test_the_cli_escalates_and_notifies_the_filer_and_the_next_tier(app, session
                                                                     mailbox):
     supervisor = make_billing_staff(session, "billing_supervisor", "boss@staff.test")
     session.commit()
-    dispute = file_at(session, setup, datetime.now(UTC) - timedelta(days=30))
+    reference = file_at(session, setup, datetime.now(UTC) - timedelta(days=30)).reference
     result = app.test_cli_runner().invoke(args=["disputes", "escalate"])
     assert result.exit_code == 0, result.output
-    assert f"{dispute.reference}: tier 1 -> tier 2" in result.output
+    assert f"{reference}: tier 1 -> tier 2" in result.output
     assert "1 dispute(s) escalated." in result.output
     recipients = sorted(m["To"] for m in mailbox.messages)
     assert recipients == sorted([setup[0].email, supervisor.email])
