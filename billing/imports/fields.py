@@ -50,14 +50,23 @@ def instant(row, column) -> datetime:
     return moment
 
 
+# Plain decimals only: Decimal() also reads "1e30", "1_000" and non-ASCII digits.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+LARGEST = Decimal(10) ** 12  # the rate columns are NUMERIC(18, 6)
+
+
 def number(row, column, *, places=6, minimum=Decimal(0)) -> Decimal:
     value = row[column]
+    if not _PLAIN_NUMBER.fullmatch(value or ""):
+        raise RowInvalid(column, f"{value!r} is not a number (write it like 1250.50)")
     try:
         parsed = Decimal(value)
     except InvalidOperation:
         raise RowInvalid(column, f"{value!r} is not a number") from None
-    if not parsed.is_finite() or parsed.as_tuple().exponent < -places:
+    if parsed.as_tuple().exponent < -places:
         raise RowInvalid(column, f"{value!r} has more than {places} decimal places")
+    if abs(parsed) >= LARGEST:
+        raise RowInvalid(column, f"{value!r} is too large")
     if parsed < minimum:
         raise RowInvalid(column, f"{value!r} is below {minimum}")
     return parsed

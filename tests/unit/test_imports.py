@@ -208,3 +208,19 @@ def test_a_large_usage_file_is_saved_and_reimported_by_source_ref(session, catal
     minutes = dict(session.execute(select(UsageRecord.minutes, func.count())
                                    .group_by(UsageRecord.minutes)).all())
     assert minutes == {Decimal(1): 6_000, Decimal(2): 12_000}
+
+
+@pytest.mark.parametrize("value, message", [
+    ("1e30", "is not a number"), ("1_000", "is not a number"), ("١٢", "is not a number"),
+    ("12,50", "is not a number"), ("1000000000000", "is too large"),
+    ("0.1234567", "more than 6 decimal places"), ("-1", "is below 0")])
+def test_numbers_are_plain_decimals_that_fit_their_columns(value, message):
+    """Else a value the database cannot hold would fail the whole import as a database
+    error instead of naming its row."""
+    from billing.imports import fields
+    from billing.imports.core import RowInvalid
+
+    with pytest.raises(RowInvalid, match=message):
+        fields.number({"rate": value}, "rate")
+    assert fields.number({"rate": "999999999999.999999"}, "rate") == Decimal(
+        "999999999999.999999")
