@@ -18,7 +18,7 @@ from billing.models import Customer, Invoice, InvoiceLine, Service
 from billing.models.invoices import INVOICE_STATUSES
 from billing.numbers import whole_number
 from portal import access
-from portal.paging import like_pattern, search_text
+from portal.paging import chosen, like_pattern, search_text
 
 
 def customer_list_query(session, user, args, now):
@@ -49,10 +49,8 @@ def invoice_filters(query, args):
         first = date(end.year, end.month, 1)
         following = date(end.year + end.month // 12, end.month % 12 + 1, 1)
         query = query.where(Invoice.period_end >= first, Invoice.period_end < following)
-    status = args.get("status") or ""
+    status = chosen(args, "status", INVOICE_STATUSES)
     if status:
-        if status not in INVOICE_STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(INVOICE_STATUSES)}.")
         query = query.where(Invoice.status == status)
     customer = args.get("customer_id") or ""
     if customer:

@@ -15,6 +15,14 @@ PAGE_SIZE = 50
 MAX_SEARCH = 100
 
 
+def chosen(args, name: str, allowed) -> str:
+    """A filter's value from the query string: empty (no filter) or one of `allowed`."""
+    value = args.get(name) or ""
+    if value and value not in allowed:
+        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}.")
+    return value
+
+
 def page_number(args) -> int:
     number = whole_number(args.get("page", "1"), high=100_000)
     if number is None:

@@ -25,11 +25,11 @@ from billing.money import parse_amount
 from billing.numbers import whole_number
 from portal import access, dispute_notices
 from portal.api import bp
-from portal.api.views import _page
+from portal.api.views import cursor_page
 from portal.dispute_pages import visible_lines
 from portal.dispute_presenters import dispute_dict, event_dict, shown_events
 from portal.extensions import db
-from portal.paging import limit_param, search_text
+from portal.paging import chosen, search_text
 
 FILING_FIELDS = ("invoice_id", "invoice_number", "reason", "description", "amount",
                  "line_ids")
@@ -55,7 +55,7 @@ def field_errors(error: FieldErrors):
 def list_disputes():
     now = utcnow()
     query = _filtered(access.disputes_query(db.session, g.api_user))
-    rows, cursor = _page(query, Dispute.id, limit_param(request.args), _load)
+    rows, cursor = cursor_page(query, Dispute.id, _load)
     grants = access.cpni_access_many(db.session, g.api_user, [d.customer for d in rows], now)
     data = [dispute_dict(d, grants[d.customer_id], staff_view=g.api_user.is_staff,
                          viewer=g.api_user)
@@ -136,10 +136,8 @@ def _shown(dispute: Dispute, subject: str, now: datetime, grant=None) -> dict:
 
 
 def _filtered(query):
-    status = request.args.get("status") or ""
+    status = chosen(request.args, "status", DISPUTE_STATES)
     if status:
-        if status not in DISPUTE_STATES:
-            raise InvalidInput(f"status must be one of {', '.join(DISPUTE_STATES)}.")
         query = query.where(Dispute.status == status)
     account = search_text(request.args, "account_number")
     if account:

@@ -153,35 +153,20 @@ def document() -> dict:
     }
 
 
-def _with_sla_endpoints(build):
-    """Add the SLA endpoints, described beside their views in portal/api/sla_openapi.py."""
+def _with_endpoints(build, module: str):
+    """Add the endpoints described beside their views in `module` (PATHS, SCHEMAS)."""
 
     def described() -> dict:
-        from portal.api.sla_openapi import PATHS, SCHEMAS
+        from importlib import import_module
 
+        parts = import_module(module)
         doc = build()
-        doc["paths"].update(PATHS)
-        doc["components"]["schemas"].update(SCHEMAS)
+        doc["paths"].update(parts.PATHS)
+        doc["components"]["schemas"].update(parts.SCHEMAS)
         return doc
 
     return described
 
 
-document = _with_sla_endpoints(document)
-
-
-def _with_dispute_endpoints(build):
-    """Add the dispute endpoints, described in portal/api/disputes_openapi.py."""
-
-    def described() -> dict:
-        from portal.api.disputes_openapi import PATHS, SCHEMAS
-
-        doc = build()
-        doc["paths"].update(PATHS)
-        doc["components"]["schemas"].update(SCHEMAS)
-        return doc
-
-    return described
-
-
-document = _with_dispute_endpoints(document)
+document = _with_endpoints(document, "portal.api.sla_openapi")
+document = _with_endpoints(document, "portal.api.disputes_openapi")

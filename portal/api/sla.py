@@ -24,9 +24,9 @@ from billing.numbers import whole_number
 from portal import access
 from portal.access import CpniAccess
 from portal.api import bp
-from portal.api.views import _page
+from portal.api.views import cursor_page
 from portal.extensions import db
-from portal.paging import limit_param
+from portal.paging import chosen
 from portal.presenters import customer_ref, money, withheld
 
 OUTAGE_FIELDS = {"ref", "started_at", "ended_at", "cause", "platform", "service_ids", "summary"}
@@ -70,7 +70,7 @@ def credit_requests():
     query = _credit_filters(
         select(SlaCreditRequest).join(SlaCreditRequest.customer)
         .where(access.customer_scope(db.session, g.api_user)))
-    rows, cursor = _page(query, SlaCreditRequest.id, limit_param(request.args), _load_requests)
+    rows, cursor = cursor_page(query, SlaCreditRequest.id, _load_requests)
     grants = access.cpni_access_many(db.session, g.api_user, [r.customer for r in rows], now)
     data = [credit_request_dict(r, grants[r.customer_id]) for r in rows]
     _log(grants, "credit request list", now)
@@ -128,10 +128,8 @@ def credit_request_dict(found: SlaCreditRequest, grant: CpniAccess, *,
 
 
 def _credit_filters(query):
-    status = request.args.get("status") or ""
+    status = chosen(request.args, "status", REQUEST_STATES)
     if status:
-        if status not in REQUEST_STATES:
-            raise InvalidInput(f"status must be one of {', '.join(REQUEST_STATES)}.")
         query = query.where(SlaCreditRequest.status == status)
     customer = request.args.get("customer_id") or ""
     if customer:

@@ -12,8 +12,10 @@ from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
 from portal.presenters import customer_dict, invoice_dict, money
 
 
-def _page(query, id_column, limit, load):
-    """Newest first by id; the cursor is the last id of the previous page."""
+def cursor_page(query, id_column, load):
+    """Newest first by id, `limit` rows a page; the cursor is the last id of the page
+    before."""
+    limit = limit_param(request.args)
     after = decode_cursor(request.args.get("cursor"))
     if after is not None:
         query = query.where(id_column < after)
@@ -32,7 +34,7 @@ def _grants(customers, now):
 def customers():
     now = utcnow()
     query = listing.customer_list_query(db.session, g.api_user, request.args, now)
-    rows, cursor = _page(query, Customer.id, limit_param(request.args), listing.load_customers)
+    rows, cursor = cursor_page(query, Customer.id, listing.load_customers)
     grants = _grants(rows, now)
     data = [customer_dict(c, grants[c.id], services=None) for c in rows]
     for item in data:
@@ -55,7 +57,7 @@ def customer(customer_id):
 def invoices():
     now = utcnow()
     query = listing.invoice_list_query(db.session, g.api_user, request.args)
-    rows, cursor = _page(query, Invoice.id, limit_param(request.args), listing.load_invoices)
+    rows, cursor = cursor_page(query, Invoice.id, listing.load_invoices)
     grants = _grants([inv.customer for inv in rows], now)
     data = [invoice_dict(inv, grants[inv.customer_id]) for inv in rows]
     _add_held(rows, data)

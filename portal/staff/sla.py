@@ -23,7 +23,7 @@ from billing.numbers import whole_number
 from portal import access, pages
 from portal.extensions import db
 from portal.guards import require
-from portal.paging import page_number, paginate
+from portal.paging import chosen, page_number, paginate
 from portal.sla_forms import DecisionForm
 from portal.sla_labels import REQUEST_STATE_LABELS, calculation_view, month_label
 from portal.staff.forms import PurposeForm
@@ -34,9 +34,7 @@ bp.before_request(require(lambda user: user.is_billing_staff))
 
 @bp.route("")
 def queue():
-    status = request.args.get("status", "")
-    if status and status not in REQUEST_STATES:
-        raise InvalidInput(f"status must be one of {', '.join(REQUEST_STATES)}.")
+    status = chosen(request.args, "status", REQUEST_STATES)
     query = select(SlaCreditRequest).order_by(
         case((SlaCreditRequest.status == "pending", 0), else_=1),
         SlaCreditRequest.requested_at, SlaCreditRequest.id)
