@@ -185,7 +185,7 @@ def detail(dispute_id, *, problem: str | None = None, status: int = 200, **forms
                   for name, form_class in STEP_FORMS.items() if offered[name]}
     html = render_template(
         f"{request.blueprint}/dispute.html", dispute=dispute, access=grant, lines=lines,
-        held_minor=dispute.amount_minor - dispute.credit_minor if dispute.is_active else 0,
+        held_minor=dispute.held_minor,
         overdue=_overdue(dispute, now), labels=labels(), staff_view=False,
         attachment_endpoint=f"{request.blueprint}.dispute_file", problem=problem,
         hidden_files={a.id for a in dispute.attachments

@@ -25,11 +25,6 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def held_minor(dispute: Dispute) -> int:
-    """What the dispute holds back from the invoice's amount due right now."""
-    return dispute.amount_minor - dispute.credit_minor if dispute.is_active else 0
-
-
 def _lines(dispute: Dispute, access: CpniAccess) -> list[dict]:
     """The disputed lines the viewer's access to the invoice's account covers. An end
     customer's section of a rebiller's invoice follows that end customer's approval:
@@ -57,7 +52,7 @@ FIELD_VALUES = {
     "settled_at": lambda d, a: iso(d.settled_at),
     "amount": lambda d, a: money(d.amount_minor, d.currency),
     "credit": lambda d, a: money(d.credit_minor, d.currency),
-    "held": lambda d, a: money(held_minor(d), d.currency),
+    "held": lambda d, a: money(d.held_minor, d.currency),
     "lines": _lines,
     "credit_note": lambda d, a: d.credit_note.number if d.credit_note else None,
 }

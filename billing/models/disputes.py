@@ -144,6 +144,12 @@ class Dispute(Base):
     def is_active(self) -> bool:
         return self.status in ("open", "waiting")
 
+    @property
+    def held_minor(self) -> int:
+        """What it holds back from the invoice's amount due now (billing.disputes.held_minor
+        sums the same per invoice in SQL)."""
+        return self.amount_minor - self.credit_minor if self.is_active else 0
+
 
 class DisputeEvent(Base):
     """One step on a dispute's timeline: who did what, when, at which tier."""

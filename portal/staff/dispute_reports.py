@@ -86,10 +86,6 @@ def _overdue_hours(row: reports.OverdueDispute) -> Decimal:
     return hours.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _major(minor: int, currency: str) -> Decimal:
-    return Money(minor, currency).major
-
-
 # --- charts --------------------------------------------------------------------------------
 
 def _open_chart(cells):
@@ -116,7 +112,7 @@ def _resolution_chart(rows):
 def _credit_charts(rows) -> dict:
     by_currency = defaultdict(list)
     for row in rows:
-        value = _major(row.credit_minor, row.currency)
+        value = Money(row.credit_minor, row.currency).major
         by_currency[row.currency].append(Bar(
             str(REASON_LABELS[row.reason]), value,
             f"{REASON_LABELS[row.reason]}: {format_currency(value, row.currency)}"))
@@ -134,7 +130,7 @@ def _open_csv(now, since):
     return ([_("Tier"), _("Tier name"), _("Age"), _("Currency"), _("Disputes"),
              _("Amount held")],
             [(c.level, c.tier_name, labels[c.band], c.currency, c.count,
-              "" if c.shown_held_minor is None else _major(c.shown_held_minor, c.currency))
+              "" if c.shown_held_minor is None else Money(c.shown_held_minor, c.currency).major)
              for c in reports.open_by_tier_and_age(db.session, now)])
 
 
@@ -156,7 +152,7 @@ def _resolution_csv(now, since):
 def _credits_csv(now, since):
     return ([_("Reason"), _("Currency"), _("Disputes credited"), _("Credit granted")],
             [(REASON_LABELS[r.reason], r.currency, r.credited,
-              _major(r.credit_minor, r.currency))
+              Money(r.credit_minor, r.currency).major)
              for r in reports.credits_by_reason(db.session, since, now)])
 
 
