@@ -48,7 +48,10 @@ def parse_rate(text: str) -> Decimal:
     return rate
 
 
-_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+# ASCII digits only (\d and Decimal() also read other scripts' digits), no exponent,
+# no underscores: what a person types as an amount.
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_PLAIN = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 
 def parse_amount(text: str, currency: str) -> int:
@@ -62,6 +65,8 @@ def parse_amount(text: str, currency: str) -> int:
         if not _GROUPED.fullmatch(text):
             raise InvalidInput(f"{text!r} is not an amount; use a point for decimals.")
         text = text.replace(",", "")
+    if not _PLAIN.fullmatch(text):
+        raise InvalidInput(f"{text!r} is not an amount.")
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -42,7 +42,8 @@ def test_unknown_currency_is_refused():
         Money(1, "XYZ")
 
 
-@pytest.mark.parametrize("text", ["abc", "1.001", "NaN", "Infinity", ""])
+@pytest.mark.parametrize("text", ["abc", "1.001", "NaN", "Infinity", "", "1e3", "1_000", "١٢",
+                                  "12,50", "1,2345.00"])
 def test_parse_amount_rejects_non_amounts(text):
     with pytest.raises(InvalidInput):
         parse_amount(text, "USD")
