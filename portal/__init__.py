@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 
-from billing.errors import InvalidInput
+from billing.core.errors import InvalidInput
 from portal.config import load_settings
 from portal.extensions import csrf, db, login_manager, migrate
 

@@ -19,11 +19,15 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from billing import cpni
-from billing.errors import NotFound
-from billing.models import CpniDisclosure, Customer, Dispute, Invoice, Partner, User
-from billing.numbers import whole_number
-from billing.partners import subtree_ids_clause
+from billing.core.errors import NotFound
+from billing.core.numbers import whole_number
+from billing.cpni import approvals as cpni
+from billing.cpni.models import CpniDisclosure
+from billing.disputes.models import Dispute
+from billing.invoicing.models import Invoice
+from billing.parties.models import Customer, Partner
+from billing.parties.partners import subtree_ids_clause
+from billing.parties.users import User
 
 CUSTOMER_FIELDS = (
     "id", "account_number", "name", "parent_id", "email_of_record", "phone_of_record",

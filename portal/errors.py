@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from billing.errors import DomainError, Forbidden, InvalidInput, NotFound
+from billing.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 STATUS = {NotFound: 404, InvalidInput: 400, Forbidden: 403}
 

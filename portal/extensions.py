@@ -6,7 +6,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from billing.db import Base
+import billing.models  # noqa: F401  (every mapped class and the guards on them, registered once)
+from billing.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -14,7 +14,7 @@ from flask_babel import (
 )
 from flask_login import current_user
 
-from billing.money import Money
+from billing.core.money import Money
 from portal.extensions import babel
 from reports.labels import BOOK_KIND_LABELS, STATUS_LABELS
 from reports.rendering import format_quantity, format_rate

@@ -11,8 +11,8 @@ import threading
 
 from flask import current_app
 
-from billing import runs
-from billing.clock import BillPeriod, utcnow
+from billing.core.clock import BillPeriod, utcnow
+from billing.invoicing import runs
 from portal.extensions import db
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 
-from billing import outbox
-from billing.clock import utcnow
+from billing.core import outbox
+from billing.core.clock import utcnow
 from portal.extensions import db
 from portal.mail import send_mail
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from billing.errors import InvalidInput
-from billing.numbers import whole_number
+from billing.core.errors import InvalidInput
+from billing.core.numbers import whole_number
 
 PAGE_SIZE = 50
 MAX_SEARCH = 100

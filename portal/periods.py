@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from billing.errors import InvalidInput
+from billing.core.errors import InvalidInput
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -12,20 +12,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.identity import hash_password
-from billing.models import (
-    CpniApproval,
-    Customer,
-    Invoice,
-    InvoiceLine,
-    PriceBook,
-    PriceBookEntry,
-    Product,
-    Service,
-    TaxRate,
-    User,
-)
-from billing.partners import create_partner
+from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.cpni.models import CpniApproval
+from billing.invoicing.models import Invoice, InvoiceLine
+from billing.invoicing.tax_models import TaxRate
+from billing.parties.identity import hash_password
+from billing.parties.models import Customer
+from billing.parties.partners import create_partner
+from billing.parties.users import User
 
 PASSWORD = "Quiet-Meadow-Lantern-7"
 _HASH = hash_password(PASSWORD)
@@ -221,8 +215,8 @@ def make_tiers(session, tiers=TEST_TIERS):
     run still sees; the database is emptied after each test)."""
     from sqlalchemy import delete
 
-    from billing.dispute_tiers import TierSettings, save_tier
-    from billing.models import DisputeTier, DisputeTierAuthority
+    from billing.disputes.models import DisputeTier, DisputeTierAuthority
+    from billing.disputes.tiers import TierSettings, save_tier
 
     session.execute(delete(DisputeTierAuthority))
     session.execute(delete(DisputeTier))

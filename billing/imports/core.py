@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from billing.errors import InvalidInput
+from billing.core.errors import InvalidInput
 
 MAX_ERRORS = 500  # past this many, the report says how many more there were
 

@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from billing.core.money import CURRENCIES
 from billing.imports.core import RowInvalid
-from billing.money import CURRENCIES
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

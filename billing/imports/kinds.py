@@ -5,30 +5,28 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.account_changes import ContactChanges
-from billing.imports import fields as f
-from billing.imports.core import RowInvalid
-from billing.imports.upserts import copy_upsert, upsert
-from billing.models import (
-    Customer,
-    Outage,
-    Partner,
+from billing.catalog.models import (
+    BOOK_KINDS,
+    DELIVERY,
+    PRODUCT_KINDS,
+    SLA_FAMILIES,
     PriceBook,
     PriceBookEntry,
     Product,
     Service,
-    TaxRate,
-    TroubleTicket,
-    UsageRecord,
 )
-from billing.models.catalog import BOOK_KINDS, DELIVERY, PRODUCT_KINDS, SLA_FAMILIES
-from billing.models.parties import BILLING_ROLES, LOCALES, PARTNER_KINDS
-from billing.models.taxes import TAX_KINDS
-from billing.models.usage import CALL_TYPES
-from billing.numbers import whole_number
-from billing.partners import create_partner
-from billing.sla import CAUSES
-from billing.sla_credits import record_outage
+from billing.core.numbers import whole_number
+from billing.imports import fields as f
+from billing.imports.core import RowInvalid
+from billing.imports.upserts import copy_upsert, upsert
+from billing.invoicing.tax_models import TAX_KINDS, TaxRate
+from billing.invoicing.usage_models import CALL_TYPES, UsageRecord
+from billing.parties.account_changes import ContactChanges
+from billing.parties.models import BILLING_ROLES, LOCALES, PARTNER_KINDS, Customer, Partner
+from billing.parties.partners import create_partner
+from billing.sla.calculation import CAUSES
+from billing.sla.credits import record_outage
+from billing.sla.models import Outage, TroubleTicket
 
 
 def _accounts(session: Session) -> dict:

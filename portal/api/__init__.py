@@ -2,8 +2,8 @@
 
 from flask import Blueprint, g, request
 
-from billing import identity
-from billing.clock import utcnow
+from billing.core.clock import utcnow
+from billing.parties import identity
 from portal.errors import error_response
 from portal.extensions import db
 

@@ -16,18 +16,20 @@ from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from billing import disputes
-from billing.clock import utcnow
-from billing.errors import InvalidInput, NotFound
-from billing.models import Customer, Dispute, Invoice
-from billing.models.disputes import DISPUTE_REASONS, DISPUTE_STATES
-from billing.money import parse_amount
-from billing.numbers import whole_number
-from portal import access, dispute_notices
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.money import parse_amount
+from billing.core.numbers import whole_number
+from billing.disputes import steps as disputes
+from billing.disputes.models import DISPUTE_REASONS, DISPUTE_STATES, Dispute
+from billing.invoicing.models import Invoice
+from billing.parties.models import Customer
+from portal import access
 from portal.api import bp
 from portal.api.views import cursor_page
-from portal.dispute_pages import visible_lines
-from portal.dispute_presenters import dispute_dict, event_dict, shown_events
+from portal.disputes import notices as dispute_notices
+from portal.disputes.pages import visible_lines
+from portal.disputes.presenters import dispute_dict, event_dict, shown_events
 from portal.extensions import db
 from portal.paging import chosen, search_text
 

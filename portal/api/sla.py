@@ -15,19 +15,20 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from billing import sla_credits, trouble_tickets
-from billing.clock import utcnow
-from billing.errors import InvalidInput, NotFound
-from billing.models import Outage, Service, SlaCreditRequest
-from billing.models.sla import REQUEST_STATES
-from billing.numbers import whole_number
+from billing.catalog.models import Service
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.numbers import whole_number
+from billing.sla import credits as sla_credits
+from billing.sla import trouble_tickets
+from billing.sla.models import REQUEST_STATES, Outage, SlaCreditRequest
 from portal import access
 from portal.access import CpniAccess
 from portal.api import bp
 from portal.api.views import cursor_page
 from portal.extensions import db
+from portal.invoicing.presenters import customer_ref, money, withheld
 from portal.paging import chosen
-from portal.presenters import customer_ref, money, withheld
 
 OUTAGE_FIELDS = {"ref", "started_at", "ended_at", "cause", "platform", "service_ids", "summary"}
 TICKET_FIELDS = {"ref", "account_number", "opened_at", "outage_ref", "summary"}

@@ -1,15 +1,17 @@
 from flask import g, jsonify, request
 
-from billing import disputes
-from billing.clock import utcnow
-from billing.models import Customer, Invoice
-from portal import access, listing
+from billing.core.clock import utcnow
+from billing.disputes import steps as disputes
+from billing.invoicing.models import Invoice
+from billing.parties.models import Customer
+from portal import access
 from portal.api import bp
 from portal.api.openapi import document
 from portal.extensions import db
-from portal.pages import invoice_view, pdf_response
+from portal.invoicing import listing
+from portal.invoicing.pages import invoice_view, pdf_response
+from portal.invoicing.presenters import customer_dict, invoice_dict, money
 from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
-from portal.presenters import customer_dict, invoice_dict, money
 
 
 def cursor_page(query, id_column, load):

@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
-from billing.models import User
-from billing.numbers import whole_number
+from billing.core.numbers import whole_number
+from billing.parties.users import User
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)

@@ -5,11 +5,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from billing import account_changes, identity
-from billing.clock import utcnow
-from billing.errors import InvalidInput
-from billing.models import User
-from portal import account_notices
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.parties import account_changes, identity
+from billing.parties.users import User
 from portal.auth import bp
 from portal.auth.forms import (
     ChangePasswordForm,
@@ -19,6 +18,7 @@ from portal.auth.forms import (
     ResetForm,
     TotpForm,
 )
+from portal.cpni import account_notices
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.redirects import is_local_path

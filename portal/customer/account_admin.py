@@ -7,10 +7,10 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import identity
-from billing.clock import utcnow
-from billing.errors import InvalidInput
-from billing.models import Customer
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.parties import identity
+from billing.parties.models import Customer
 from portal.extensions import db
 
 

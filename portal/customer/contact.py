@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from billing import account_changes
-from billing.account_changes import COUNTRY_CODES, PostalAddress
-from billing.errors import InvalidInput
-from portal import account_notices
+from billing.core.errors import InvalidInput
+from billing.parties import account_changes
+from billing.parties.account_changes import COUNTRY_CODES, PostalAddress
+from portal.cpni import account_notices
 from portal.customer import bp
 from portal.customer.account_admin import account_holder, confirm_password
 from portal.extensions import db
@@ -50,7 +50,7 @@ def _with_countries(form: ContactForm) -> ContactForm:
 
 
 def _page(customer, form, status: int = 200):
-    return render_template("customer/contact.html", customer=customer, form=form), status
+    return render_template("parties/customer_contact.html", customer=customer, form=form), status
 
 
 @bp.route("/contact")

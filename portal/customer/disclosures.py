@@ -4,7 +4,7 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from billing.models import CpniDisclosure
+from billing.cpni.models import CpniDisclosure
 from portal import access
 from portal.customer import bp
 from portal.extensions import db
@@ -22,4 +22,4 @@ def _load(session, ids):
 def disclosures():
     query = access.disclosures_query(db.session, current_user)
     page = paginate(db.session, query, page_number(request.args), _load)
-    return render_template("customer/disclosures.html", page=page)
+    return render_template("cpni/customer_disclosures.html", page=page)

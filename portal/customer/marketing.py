@@ -13,9 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from billing import marketing
-from billing.clock import utcnow
-from billing.errors import InvalidInput
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.cpni import marketing
 from portal.customer import bp
 from portal.customer.account_admin import account_holder, confirm_password
 from portal.extensions import db
@@ -33,7 +33,7 @@ class WithdrawOptOutForm(FlaskForm):
 def marketing_choice():
     customer = account_holder()
     return render_template(
-        "customer/marketing.html", customer=customer,
+        "cpni/customer_marketing.html", customer=customer,
         standing=marketing.standing_opt_out(db.session, customer.id, utcnow()),
         history=marketing.opt_out_history(db.session, customer.id),
         opt_out_form=OptOutForm(), withdraw_form=WithdrawOptOutForm(),

@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from billing import passcodes
-from billing.clock import utcnow
-from billing.errors import InvalidInput
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.cpni import passcodes
 from portal import notices
 from portal.customer import bp
 from portal.customer.account_admin import account_holder, confirm_password
@@ -46,7 +46,7 @@ def rotate_passcode():
     now = utcnow()
     new_passcode = passcodes.rotate_passcode(customer, now, passcode_seal())
     notices.queue(to=customer.email_of_record, locale=customer.locale,
-                  template="mail/cpni_passcode_changed.txt", kind="passcode_changed",
+                  template="cpni/mail_cpni_passcode_changed.txt", kind="passcode_changed",
                   customer=customer, changed_by=current_user.name, changed_at=now)
     db.session.commit()
     return _page(customer, shown=new_passcode, new=True), 200, NO_STORE
@@ -70,7 +70,7 @@ def _confirmed(form) -> None:
 
 
 def _page(customer, shown: str | None = None, new: bool = False):
-    return render_template("customer/passcode.html", customer=customer,
+    return render_template("cpni/customer_passcode.html", customer=customer,
                            form=RotatePasscodeForm(formdata=None),
                            show_form=ShowPasscodeForm(formdata=None, prefix="show"),
                            shown=shown, new=new)

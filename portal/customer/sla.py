@@ -3,8 +3,8 @@ and outage reports."""
 
 from flask_login import current_user
 
-from portal import sla_pages
 from portal.customer import bp
+from portal.sla import pages as sla_pages
 
 
 @bp.route("/sla")

@@ -7,13 +7,14 @@ from flask import render_template, request
 from flask_babel import format_date
 from flask_login import current_user
 
-from billing.clock import provider_date, utcnow
-from billing.errors import InvalidInput
-from billing.models import Customer
-from billing.statements import build_statement
-from portal import access, statements
+from billing.core.clock import provider_date, utcnow
+from billing.core.errors import InvalidInput
+from billing.invoicing.statements import build_statement
+from billing.parties.models import Customer
+from portal import access
 from portal.customer import bp
 from portal.extensions import db
+from portal.invoicing import statements
 from portal.periods import ended_months
 
 OFFERED_MONTHS = 24
@@ -35,7 +36,7 @@ def statements_page():
             summary = build_statement(db.session, chosen, start, end, now)
         except InvalidInput as error:
             problem = error.message
-    return render_template("customer/statements.html", accounts=accounts, months=months,
+    return render_template("invoicing/customer_statements.html", accounts=accounts, months=months,
                            chosen=chosen, summary=summary, problem=problem,
                            args=request.args), 400 if problem else 200
 

@@ -4,29 +4,31 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import cpni
-from billing.clock import PROVIDER_TZ, utcnow
-from billing.errors import InvalidInput
-from portal import access, account_notices, exports, pages
+from billing.core.clock import PROVIDER_TZ, utcnow
+from billing.core.errors import InvalidInput
+from billing.cpni import approvals as cpni
+from portal import access
+from portal.cpni import account_notices
+from portal.cpni.approval_forms import ApprovalForm, RevokeForm
 from portal.customer import bp
 from portal.customer.account_admin import account_holder, confirm_password
-from portal.customer.forms import ApprovalForm, RevokeForm
 from portal.extensions import db
+from portal.invoicing import exports, pages
 
 
 @bp.route("/")
 def overview():
-    return pages.customer_page(current_user.customer_id, "customer/account.html")
+    return pages.customer_page(current_user.customer_id, "parties/customer_account.html")
 
 
 @bp.route("/accounts/<customer_id>")
 def account(customer_id):
-    return pages.customer_page(customer_id, "customer/account.html")
+    return pages.customer_page(customer_id, "parties/customer_account.html")
 
 
 @bp.route("/invoices")
 def invoices():
-    return pages.invoices_page("customer/invoices.html")
+    return pages.invoices_page("invoicing/customer_invoices.html")
 
 
 @bp.route("/invoices.csv")
@@ -36,7 +38,7 @@ def invoices_csv():
 
 @bp.route("/invoices/<invoice_id>")
 def invoice(invoice_id):
-    return pages.invoice_page(invoice_id, "customer/invoice.html")
+    return pages.invoice_page(invoice_id, "invoicing/customer_invoice.html")
 
 
 @bp.route("/invoices/<invoice_id>/pdf")
@@ -51,7 +53,7 @@ def approvals():
     partners = cpni.partners_serving(db.session, customer)
     current = {p.id: cpni.approval_in_force(db.session, customer.id, p.id, now) for p in partners}
     return render_template(
-        "customer/cpni.html", customer=customer, partners=partners, current=current,
+        "cpni/customer_cpni.html", customer=customer, partners=partners, current=current,
         history=cpni.approval_history(db.session, customer.id),
         grant_form=ApprovalForm(), revoke_form=RevokeForm(),
     )

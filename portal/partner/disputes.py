@@ -5,7 +5,7 @@ handlers in portal/dispute_pages.py ask the access policy); the dispute itself, 
 state and timeline, are not.
 """
 
-from portal import dispute_pages
+from portal.disputes import pages as dispute_pages
 from portal.partner import bp
 
 dispute_pages.add_routes(bp)

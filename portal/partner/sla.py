@@ -6,14 +6,16 @@ shared handlers ask the access policy); an outage report does not.
 
 from flask_login import current_user
 
-from portal import access, pages, sla_pages
+from portal import access
 from portal.extensions import db
+from portal.invoicing import pages
 from portal.partner import bp
+from portal.sla import pages as sla_pages
 
 
 @bp.route("/sla")
 def sla_customers():
-    return pages.customers_page("partner/sla_customers.html")
+    return pages.customers_page("sla/partner_sla_customers.html")
 
 
 @bp.route("/customers/<customer_id>/sla")

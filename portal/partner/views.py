@@ -3,31 +3,31 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from billing import identity
-from billing.clock import utcnow
-from billing.errors import NotFound
-from billing.models import ApiToken, User
-from billing.numbers import whole_number
-from portal import exports, pages
+from billing.core.clock import utcnow
+from billing.core.errors import NotFound
+from billing.core.numbers import whole_number
+from billing.parties import identity
+from billing.parties.users import ApiToken, User
+from portal.auth.token_forms import RevokeTokenForm, TokenForm
 from portal.extensions import db
+from portal.invoicing import exports, pages
 from portal.partner import bp
-from portal.partner.forms import RevokeTokenForm, TokenForm
 
 
 @bp.route("/")
 @bp.route("/customers")
 def customers():
-    return pages.customers_page("partner/customers.html")
+    return pages.customers_page("parties/partner_customers.html")
 
 
 @bp.route("/customers/<customer_id>")
 def customer(customer_id):
-    return pages.customer_page(customer_id, "partner/customer.html")
+    return pages.customer_page(customer_id, "parties/partner_customer.html")
 
 
 @bp.route("/invoices")
 def invoices():
-    return pages.invoices_page("partner/invoices.html")
+    return pages.invoices_page("invoicing/partner_invoices.html")
 
 
 @bp.route("/invoices.csv")
@@ -37,7 +37,7 @@ def invoices_csv():
 
 @bp.route("/invoices/<invoice_id>")
 def invoice(invoice_id):
-    return pages.invoice_page(invoice_id, "partner/invoice.html")
+    return pages.invoice_page(invoice_id, "invoicing/partner_invoice.html")
 
 
 @bp.route("/invoices/<invoice_id>/pdf")
@@ -71,7 +71,8 @@ def tokens():
         form = TokenForm(formdata=None)
     rows = db.session.scalars(_partner_tokens()).all()
     return render_template(
-        "partner/tokens.html", form=form, secret=secret, tokens=rows, revoke_form=RevokeTokenForm()
+        "parties/partner_tokens.html",
+        form=form, secret=secret, tokens=rows, revoke_form=RevokeTokenForm()
     )
 
 

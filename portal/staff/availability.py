@@ -10,10 +10,11 @@ from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from billing import availability, sla
-from billing.clock import provider_date, utcnow
-from billing.errors import InvalidInput
-from billing.models.catalog import SLA_FAMILIES
+from billing.catalog.models import SLA_FAMILIES
+from billing.core.clock import provider_date, utcnow
+from billing.core.errors import InvalidInput
+from billing.sla import availability
+from billing.sla import calculation as sla
 from portal.extensions import db
 from portal.periods import parse_month, previous_month
 from portal.staff import bp
@@ -28,7 +29,7 @@ def availability_report():
     month = _chosen_month(request.args.get("month"), now)
     report = availability.month_report(db.session, month)
     charts = {platform: _chart(platform, month) for platform in SLA_FAMILIES}
-    return render_template("staff/availability.html", report=report, charts=charts,
+    return render_template("sla/staff_availability.html", report=report, charts=charts,
                            month=month, platform_labels=PLATFORM_LABELS, percent=_percent,
                            target=availability.TARGET_PERCENT)
 

@@ -6,13 +6,14 @@ from flask import flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import passcodes
-from billing.clock import utcnow
-from billing.numbers import whole_number
-from portal import access, pages
+from billing.core.clock import utcnow
+from billing.core.numbers import whole_number
+from billing.cpni import passcodes
+from portal import access
+from portal.cpni.call_forms import CallForm, EndCallForm, NoCallPurposeForm
 from portal.extensions import db
+from portal.invoicing import pages
 from portal.staff import bp
-from portal.staff.call_forms import CallForm, EndCallForm, NoCallPurposeForm
 
 CALL_MINUTES = 30
 
@@ -31,7 +32,7 @@ def _refusals() -> dict:
 def customer_call_page(customer_id, call_form=None):
     """The staff page of an account, with the call verification panel."""
     return pages.customer_page(
-        customer_id, "staff/customer.html", purpose_form=NoCallPurposeForm(),
+        customer_id, "parties/staff_customer.html", purpose_form=NoCallPurposeForm(),
         call_form=call_form or CallForm(), end_call_form=EndCallForm(),
         call_method=pages.staff_verification(whole_number(customer_id)),
     )

@@ -16,19 +16,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from billing import breaches, complaints
-from billing.breaches import BreachStatus, breach_status
-from billing.certification import certification_report
-from billing.clock import PROVIDER_TZ, provider_date, utcnow
-from billing.errors import InvalidInput, NotFound
-from billing.models import CpniBreach, CpniComplaint, User
-from billing.numbers import whole_number
-from billing.retention import breach_kept_until
-from portal.extensions import db
-from portal.guards import require
-from portal.paging import page_number, paginate
-from portal.staff import bp as staff_bp
-from portal.staff.compliance_forms import (
+from billing.core.clock import PROVIDER_TZ, provider_date, utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.numbers import whole_number
+from billing.cpni import breaches, complaints
+from billing.cpni.breaches import BreachStatus, breach_status
+from billing.cpni.certification import certification_report
+from billing.cpni.compliance_models import CpniBreach, CpniComplaint
+from billing.cpni.retention import breach_kept_until
+from billing.parties.users import User
+from portal.cpni.compliance_forms import (
     CATEGORY_LABELS,
     METHOD_LABELS,
     PURPOSE_LABELS,
@@ -42,6 +39,10 @@ from portal.staff.compliance_forms import (
     LawEnforcementForm,
     OverrideForm,
 )
+from portal.extensions import db
+from portal.guards import require
+from portal.paging import page_number, paginate
+from portal.staff import bp as staff_bp
 from reports.csv_files import csv_sections
 
 bp = Blueprint("compliance", __name__)
@@ -72,7 +73,7 @@ def breach_list():
     page = paginate(db.session, query, page_number(request.args), _load_breaches)
     now = utcnow()
     return render_template(
-        "staff/breaches.html", form=form, problem=problem, page=page,
+        "cpni/staff_breaches.html", form=form, problem=problem, page=page,
         statuses={b.id: breach_status(b, now) for b in page.items}, describe=status_text,
     ), 400 if problem or form.errors else 200
 
@@ -170,7 +171,7 @@ def certification():
     report = certification_report(db.session, year, now)
     this_year = provider_date(now).year
     return render_template(
-        "staff/certification.html", report=report, describe=status_text,
+        "cpni/staff_certification.html", report=report, describe=status_text,
         years=range(this_year, this_year - YEARS_OFFERED, -1), categories=CATEGORY_LABELS,
         surfaces=SURFACE_LABELS, purposes=PURPOSE_LABELS, scopes=SCOPE_LABELS,
         methods=METHOD_LABELS)
@@ -226,7 +227,7 @@ def _breach_page(found: CpniBreach, submitted: dict | None = None, problem: str 
     people = {user.id: user.name for user in db.session.scalars(select(User).where(
         User.id.in_({found.recorded_by_id, found.override_by_id} - {None})))}
     return render_template(
-        "staff/breach.html", breach=found, status=breach_status(found, utcnow()),
+        "cpni/staff_breach.html", breach=found, status=breach_status(found, utcnow()),
         describe=status_text, forms=forms, problem=problem, people=people,
         kept_until=breach_kept_until(found))
 
@@ -236,7 +237,7 @@ def _complaints_page(form: ComplaintForm, problem: str | None):
                                            CpniComplaint.received_at.desc(),
                                            CpniComplaint.id.desc())
     page = paginate(db.session, query, page_number(request.args), _load_complaints)
-    return render_template("staff/complaints.html", form=form, problem=problem, page=page,
+    return render_template("cpni/staff_complaints.html", form=form, problem=problem, page=page,
                            close_form=CloseComplaintForm(formdata=None),
                            categories=CATEGORY_LABELS), 400 if problem or form.errors else 200
 

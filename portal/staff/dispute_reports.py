@@ -17,12 +17,12 @@ from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from billing import dispute_reports as reports
-from billing.clock import provider_date, utcnow
-from billing.dispute_tiers import all_tiers
-from billing.errors import InvalidInput, NotFound
-from billing.money import Money
-from portal.dispute_labels import REASON_LABELS
+from billing.core.clock import provider_date, utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.money import Money
+from billing.disputes import reports
+from billing.disputes.tiers import all_tiers
+from portal.disputes.labels import REASON_LABELS
 from portal.extensions import db
 from portal.guards import require
 from portal.staff import bp as staff_bp
@@ -44,7 +44,8 @@ def index():
     resolution = reports.resolution_times(db.session, since, now)
     credits = reports.credits_by_reason(db.session, since, now)
     return render_template(
-        "staff/dispute_reports.html", days=days, periods=PERIODS, since=provider_date(since),
+        "disputes/staff_dispute_reports.html",
+        days=days, periods=PERIODS, since=provider_date(since),
         smallest=reports.SMALLEST_SUM_SHOWN,
         open_cells=open_cells, overdue=reports.overdue_disputes(db.session, now),
         resolution=resolution, credits=credits, band_labels=band_labels(),

@@ -25,18 +25,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import dispute_tiers as tiers
-from billing import disputes
-from billing.clock import utcnow
-from billing.errors import Forbidden, InvalidInput, NotFound
-from billing.numbers import whole_number
-from portal import access, dispute_notices, dispute_pages, pages
-from portal.dispute_labels import labels
-from portal.extensions import db
-from portal.guards import require
-from portal.paging import page_number, paginate
-from portal.staff import dispute_queue as queue_rules
-from portal.staff.dispute_forms import (
+from billing.core.clock import utcnow
+from billing.core.errors import Forbidden, InvalidInput, NotFound
+from billing.core.numbers import whole_number
+from billing.disputes import steps as disputes
+from billing.disputes import tiers
+from portal import access
+from portal.disputes import notices as dispute_notices
+from portal.disputes import pages as dispute_pages
+from portal.disputes import queue as queue_rules
+from portal.disputes.labels import labels
+from portal.disputes.staff_forms import (
     AskForm,
     SettleForm,
     StaffCommentForm,
@@ -44,6 +43,10 @@ from portal.staff.dispute_forms import (
     StaffReopenForm,
     TakeForm,
 )
+from portal.extensions import db
+from portal.guards import require
+from portal.invoicing import pages
+from portal.paging import page_number, paginate
 from portal.staff.forms import PurposeForm
 
 bp = Blueprint("disputes", __name__)
@@ -74,7 +77,7 @@ def queue():
                               subject="dispute queue", now=now,
                               verification=pages.call_verifications(grants))
     html = render_template(
-        "staff/disputes.html", page=page, grants=grants, filters=filters, now=now,
+        "disputes/staff_disputes.html", page=page, grants=grants, filters=filters, now=now,
         tiers=tiers.all_tiers(db.session),
         counts=queue_rules.tier_counts(db.session, current_user, now),
         partners=queue_rules.partner_choices(db.session), ages=queue_rules.AGES,
@@ -214,7 +217,8 @@ def _detail(dispute, *, failed=None, problem=None, status=200):
              "settle": SettleForm(dispute.currency, formdata=None),
              "reopen": StaffReopenForm(formdata=None), **(failed or {})}
     html = render_template(
-        "staff/dispute.html", dispute=dispute, access=grant, customer_id=dispute.customer_id,
+        "disputes/staff_dispute.html",
+        dispute=dispute, access=grant, customer_id=dispute.customer_id,
         purpose_form=PurposeForm(), forms=forms, problem=problem, now=now,
         labels=labels(), staff_view=True, attachment_endpoint="staff.disputes.attachment",
         hidden_files=set() if grant.visible else {a.id for a in dispute.attachments},

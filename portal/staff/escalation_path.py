@@ -1,6 +1,6 @@
 """The billing escalation path as a page: its tiers in order, with their role, response
 deadline and authority per currency. An admin changes a tier or adds one at the end;
-billing staff read it. billing.dispute_tiers.save_tier checks the path as a whole (no
+billing staff read it. billing.disputes.tiers.save_tier checks the path as a whole (no
 tier below the one before it), so a refused change names the reason and saves nothing.
 """
 
@@ -10,14 +10,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import dispute_tiers as tiers
-from billing.clock import utcnow
-from billing.errors import InvalidInput, NotFound
-from billing.models import DisputeTier
-from billing.money import CURRENCIES
-from billing.numbers import whole_number
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.money import CURRENCIES
+from billing.core.numbers import whole_number
+from billing.disputes import tiers
+from billing.disputes.models import DisputeTier
+from portal.disputes.staff_forms import ROLE_LABELS, TierForm
 from portal.extensions import db
-from portal.staff.dispute_forms import ROLE_LABELS, TierForm
 from portal.staff.disputes import bp
 
 
@@ -58,7 +58,7 @@ def _save(form: TierForm, editing: DisputeTier | None):
 
 def _page(form, editing, *, problem=None, status=200):
     return render_template(
-        "staff/dispute_tiers.html", tiers=tiers.all_tiers(db.session), form=form,
+        "disputes/staff_dispute_tiers.html", tiers=tiers.all_tiers(db.session), form=form,
         editing=editing, problem=problem, currencies=CURRENCIES, role_labels=ROLE_LABELS,
         authority_minor=tiers.authority_minor, may_edit=current_user.role == "admin"), status
 

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, SelectField, ValidationError
 
-from billing.clock import parse_period, recent_periods
-from billing.errors import InvalidInput
+from billing.core.clock import parse_period, recent_periods
+from billing.core.errors import InvalidInput
 
 OFFERED_PERIODS = 13  # the current period and a year of past ones
 

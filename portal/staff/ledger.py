@@ -19,16 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from billing import maintenance, sla, sla_credits, trouble_tickets
-from billing.clock import provider_date, utcnow
-from billing.errors import InvalidInput, NotFound
-from billing.models import MaintenanceWindow, Outage, Service, TroubleTicket
-from billing.numbers import whole_number
+from billing.catalog.models import Service
+from billing.core.clock import provider_date, utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.numbers import whole_number
+from billing.sla import calculation as sla
+from billing.sla import credits as sla_credits
+from billing.sla import maintenance, trouble_tickets
+from billing.sla.models import MaintenanceWindow, Outage, TroubleTicket
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.paging import page_number, paginate
-from portal.staff import bp
-from portal.staff.ledger_forms import (
+from portal.sla.ledger_forms import (
     PLATFORM_LABELS,
     GenerateWindowsForm,
     LinkTicketForm,
@@ -37,6 +39,7 @@ from portal.staff.ledger_forms import (
     WindowForm,
     cause_choices,
 )
+from portal.staff import bp
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -51,7 +54,7 @@ def outages():
         query = query.where(Outage.started_at < end, Outage.ended_at > start)
     page = paginate(db.session, query, page_number(request.args),
                     _loader(Outage, selectinload(Outage.services)))
-    return render_template("staff/ledger_outages.html", page=page, month=month,
+    return render_template("sla/staff_ledger_outages.html", page=page, month=month,
                            causes=_cause_labels(), platforms=PLATFORM_LABELS)
 
 
@@ -70,7 +73,7 @@ def record_outage():
                   else _("Outage %(ref)s updated.", ref=outage.ref))
             return redirect(url_for(".outage", outage_id=outage.id))
     status = 400 if problem or form.errors else 200
-    return render_template("staff/ledger_outage_form.html", form=form, problem=problem), status
+    return render_template("sla/staff_ledger_outage_form.html", form=form, problem=problem), status
 
 
 @bp.route("/outages/<outage_id>")
@@ -118,7 +121,7 @@ def tickets():
     page = paginate(db.session, query, page_number(request.args), _loader(
         TroubleTicket, joinedload(TroubleTicket.customer), joinedload(TroubleTicket.outage)))
     status = 400 if problem or form.errors else 200
-    return render_template("staff/ledger_tickets.html", form=form, page=page,
+    return render_template("sla/staff_ledger_tickets.html", form=form, page=page,
                            problem=problem), status
 
 
@@ -212,7 +215,7 @@ def _outage_page(found: Outage, form: LinkTicketForm, problem: str | None):
         select(TroubleTicket).where(TroubleTicket.outage_id == found.id)
         .options(joinedload(TroubleTicket.customer))
         .order_by(TroubleTicket.opened_at, TroubleTicket.id)).all()
-    return render_template("staff/ledger_outage.html", outage=found, tickets=linked,
+    return render_template("sla/staff_ledger_outage.html", outage=found, tickets=linked,
                            form=form, problem=problem, causes=_cause_labels(),
                            platforms=PLATFORM_LABELS, deadline=found.started_at
                            + sla.TICKET_WINDOW)
@@ -222,7 +225,7 @@ def _maintenance_page(year: int, form: WindowForm, problem: str | None):
     now = utcnow()
     windows = maintenance.windows_of_year(db.session, year)
     return render_template(
-        "staff/ledger_maintenance.html", year=year, windows=windows, form=form,
+        "sla/staff_ledger_maintenance.html", year=year, windows=windows, form=form,
         problem=problem, now=now,
         states={w.id: maintenance.notice_state(w, now) for w in windows},
         notice_by={w.id: w.starts_at - sla.NOTICE_PERIOD for w in windows})

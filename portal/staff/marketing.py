@@ -18,11 +18,12 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from billing import marketing
-from billing.clock import utcnow
-from billing.errors import NotFound
-from billing.models import MarketingExport, Partner
-from billing.numbers import whole_number
+from billing.core.clock import utcnow
+from billing.core.errors import NotFound
+from billing.core.numbers import whole_number
+from billing.cpni import marketing
+from billing.cpni.compliance_models import MarketingExport
+from billing.parties.models import Partner
 from portal import access
 from portal.extensions import db
 from portal.paging import page_number, paginate
@@ -63,7 +64,7 @@ def marketing_export(export_id):
     export = db.session.get(MarketingExport, whole_number(export_id) or 0)
     if export is None:
         raise NotFound(_("No such marketing export."))
-    return render_template("staff/marketing_export.html", export=export)
+    return render_template("cpni/staff_marketing_export.html", export=export)
 
 
 def _export_form() -> ExportForm:
@@ -79,7 +80,7 @@ def _list_page(form: ExportForm):
                                              MarketingExport.id.desc())
     page = paginate(db.session, query, page_number(request.args), _load)
     sizes = marketing.export_sizes(db.session, [e.id for e in page.items])
-    return render_template("staff/marketing_exports.html", form=form, page=page, sizes=sizes)
+    return render_template("cpni/staff_marketing_exports.html", form=form, page=page, sizes=sizes)
 
 
 def _load(session, ids) -> list:

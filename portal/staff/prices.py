@@ -9,9 +9,10 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from billing.errors import NotFound
-from billing.models import Partner, PriceBook, PriceBookEntry
-from billing.numbers import whole_number
+from billing.catalog.models import PriceBook, PriceBookEntry
+from billing.core.errors import NotFound
+from billing.core.numbers import whole_number
+from billing.parties.models import Partner
 from portal.extensions import db
 
 bp = Blueprint("prices", __name__)
@@ -27,7 +28,7 @@ def index():
         .outerjoin(Partner, Partner.id == PriceBook.partner_id)
         .options(selectinload(PriceBook.partner), selectinload(PriceBook.base_book))
         .order_by(func.coalesce(Partner.code, ""), PriceBook.kind, PriceBook.currency)).all()
-    return render_template("staff/price_books.html", rows=rows)
+    return render_template("catalog/staff_price_books.html", rows=rows)
 
 
 @bp.route("/<book_id>")
@@ -39,4 +40,4 @@ def book(book_id):
         select(PriceBookEntry).where(PriceBookEntry.book_id == found.id)
         .options(selectinload(PriceBookEntry.product))
         .order_by(PriceBookEntry.product_id, PriceBookEntry.effective_from)).all()
-    return render_template("staff/price_book.html", book=found, entries=entries)
+    return render_template("catalog/staff_price_book.html", book=found, entries=entries)

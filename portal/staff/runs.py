@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from billing import run_tracking
-from billing.clock import provider_date, utcnow
-from billing.errors import NotFound
-from billing.models import InvoiceRun
+from billing.core.clock import provider_date, utcnow
+from billing.core.errors import NotFound
+from billing.invoicing import run_tracking
+from billing.invoicing.usage_models import InvoiceRun
 from portal import jobs
 from portal.extensions import db
 from portal.guards import require
@@ -38,14 +38,14 @@ def index():
     query = select(InvoiceRun).order_by(InvoiceRun.period_end.desc(), InvoiceRun.id.desc())
     page = paginate(db.session, query, page_number(request.args), _load_runs)
     status = 400 if form.errors else 200
-    return render_template("staff/runs.html", form=form, page=page, state_of=_state,
+    return render_template("invoicing/staff_runs.html", form=form, page=page, state_of=_state,
                            state_labels=STATE_LABELS), status
 
 
 @bp.route("/<int:run_id>")
 def run(run_id):
     run = _get_run(run_id)
-    return render_template("staff/run.html", run=run, progress=_progress(run),
+    return render_template("invoicing/staff_run.html", run=run, progress=_progress(run),
                            drafts=run_tracking.drafts_waiting(db.session, run.period_end),
                            state_label=STATE_LABELS[_state(run)])
 

@@ -14,18 +14,19 @@ from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from billing import sla_credits
-from billing.clock import utcnow
-from billing.errors import InvalidInput, NotFound
-from billing.models import Service, SlaCreditRequest
-from billing.models.sla import REQUEST_STATES
-from billing.numbers import whole_number
-from portal import access, pages
+from billing.catalog.models import Service
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.core.numbers import whole_number
+from billing.sla import credits as sla_credits
+from billing.sla.models import REQUEST_STATES, SlaCreditRequest
+from portal import access
 from portal.extensions import db
 from portal.guards import require
+from portal.invoicing import pages
 from portal.paging import chosen, page_number, paginate
-from portal.sla_forms import DecisionForm
-from portal.sla_labels import REQUEST_STATE_LABELS, calculation_view, month_label
+from portal.sla.forms import DecisionForm
+from portal.sla.labels import REQUEST_STATE_LABELS, calculation_view, month_label
 from portal.staff.forms import PurposeForm
 
 bp = Blueprint("credits", __name__)
@@ -46,7 +47,7 @@ def queue():
                               subject="SLA credit request queue", now=utcnow(),
                               verification=pages.call_verifications(grants))
     db.session.commit()
-    return render_template("staff/credit_requests.html", page=page, grants=grants,
+    return render_template("sla/staff_credit_requests.html", page=page, grants=grants,
                            status=status, state_labels=REQUEST_STATE_LABELS,
                            month_label=month_label, args=request.args)
 
@@ -88,7 +89,7 @@ def _detail(credit_request: SlaCreditRequest, *, form=None, problem=None, status
     db.session.commit()
     calc = calculation_view(credit_request.calculation) if grant.visible else None
     return render_template(
-        "staff/credit_request.html", credit_request=credit_request, access=grant, calc=calc,
+        "sla/staff_credit_request.html", credit_request=credit_request, access=grant, calc=calc,
         customer_id=credit_request.customer_id, purpose_form=PurposeForm(),
         form=form or DecisionForm(formdata=None), problem=problem,
         state_labels=REQUEST_STATE_LABELS, month_label=month_label), status

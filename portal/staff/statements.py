@@ -2,7 +2,7 @@
 
 from flask import request
 
-from portal import statements
+from portal.invoicing import statements
 from portal.staff import bp
 
 

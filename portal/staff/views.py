@@ -3,10 +3,12 @@ import tempfile
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from billing.errors import DomainError, InvalidInput
+from billing.core.errors import DomainError, InvalidInput
 from billing.imports import KINDS, run_import
-from portal import access, account_notices, exports, pages
+from portal import access
+from portal.cpni import account_notices
 from portal.extensions import db
+from portal.invoicing import exports, pages
 from portal.redirects import is_local_path
 from portal.staff import bp
 from portal.staff.calls import customer_call_page, forget_call
@@ -15,7 +17,7 @@ from portal.staff.forms import ImportForm, PurposeForm
 
 @bp.route("/")
 def search():
-    return pages.customers_page("staff/search.html")
+    return pages.customers_page("parties/staff_search.html")
 
 
 @bp.route("/customers/<customer_id>")
@@ -42,7 +44,7 @@ def open_cpni(customer_id):
 
 @bp.route("/invoices")
 def invoices():
-    return pages.invoices_page("staff/invoices.html")
+    return pages.invoices_page("invoicing/staff_invoices.html")
 
 
 @bp.route("/invoices.csv")
@@ -52,7 +54,8 @@ def invoices_csv():
 
 @bp.route("/invoices/<invoice_id>")
 def invoice(invoice_id):
-    return pages.invoice_page(invoice_id, "staff/invoice.html", purpose_form=PurposeForm())
+    return pages.invoice_page(
+        invoice_id, "invoicing/staff_invoice.html", purpose_form=PurposeForm())
 
 
 @bp.route("/invoices/<invoice_id>/pdf")
@@ -70,7 +73,7 @@ def imports():
         except DomainError as error:
             problem = error.message
     status = 400 if problem or (report and not report.saved) or form.errors else 200
-    return render_template("staff/imports.html", form=form, report=report,
+    return render_template("imports/staff_imports.html", form=form, report=report,
                            problem=problem), status
 
 

@@ -49,10 +49,10 @@ import flask_migrate
 import sqlalchemy as sa
 from flask import Flask
 
-from billing.clock import PROVIDER_TZ, parse_period
+from billing.core.clock import PROVIDER_TZ, parse_period
 from billing.imports import KINDS, run_import
-from billing.invoicing import previous_period
-from billing.runs import draft_period, issue_period
+from billing.invoicing.drafting import previous_period
+from billing.invoicing.runs import draft_period, issue_period
 from portal import create_app
 from portal.extensions import db
 from tests.benchmarks import harness

@@ -25,11 +25,11 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from billing.clock import BillPeriod, period_ending_in, utcnow
-from billing.identity import create_api_token, create_user
-from billing.models import User
-from billing.money import line_amount
-from billing.partners import create_partner
+from billing.core.clock import BillPeriod, period_ending_in, utcnow
+from billing.core.money import line_amount
+from billing.parties.identity import create_api_token, create_user
+from billing.parties.partners import create_partner
+from billing.parties.users import User
 
 PARTNER_CODE = "CH-BENCH"
 ADMIN_EMAIL = "bench.admin@partners.example"

@@ -33,14 +33,16 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from billing import demo
-from billing.clock import PROVIDER_TZ, BillPeriod, period_containing
+from billing.catalog.models import Product
+from billing.core.clock import PROVIDER_TZ, BillPeriod, period_containing
+from billing.core.money import line_amount
+from billing.core.numbering import format_number, series_key
 from billing.imports.kinds import UsageKind
-from billing.issuing import PAYMENT_TERMS
-from billing.models import NumberSeries, Product, TaxRate
-from billing.money import line_amount
-from billing.numbering import format_number, series_key
-from billing.partners import create_partner
+from billing.invoicing.issuing import PAYMENT_TERMS
+from billing.invoicing.models import NumberSeries
+from billing.invoicing.tax_models import TaxRate
+from billing.parties.partners import create_partner
+from portal.cli import demo
 from tests.benchmarks.generate import INVOICE_COLUMNS, LINE_COLUMNS, NAMES_A, NAMES_B
 
 SEED = 1226

@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from billing.models import CreditNote, Dispute
+from billing.disputes.models import Dispute
+from billing.invoicing.models import CreditNote
 from tests.browser.test_journeys import log_in, log_in_as_staff
 from tests.factories import approve, make_billing_staff, make_tiers, recent_invoice
 

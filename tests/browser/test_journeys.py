@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from billing.clock import provider_date, recent_periods, utcnow
-from billing.models import InvoiceRun
-from billing.runs import draft_period
+from billing.core.clock import provider_date, recent_periods, utcnow
+from billing.invoicing.runs import draft_period
+from billing.invoicing.usage_models import InvoiceRun
 from tests.factories import CPNI_MARKERS, PASSWORD, approve
 
 WRONG_LOGIN = "The e-mail address or password is not correct."

@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from billing.clock import PROVIDER_TZ
-from billing.models import Product
-from billing.sla_credits import open_ticket, record_outage
+from billing.catalog.models import Product
+from billing.core.clock import PROVIDER_TZ
+from billing.sla.credits import open_ticket, record_outage
 from tests.browser.test_journeys import log_in, log_in_as_staff
 from tests.factories import CPNI_MARKERS
 

@@ -7,9 +7,12 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from billing import identity
-from billing.clock import utcnow
-from billing.models import ApiToken, CpniApproval, Customer, Invoice, InvoiceLine, Partner, User
+from billing.core.clock import utcnow
+from billing.cpni.models import CpniApproval
+from billing.invoicing.models import Invoice, InvoiceLine
+from billing.parties import identity
+from billing.parties.models import Customer, Partner
+from billing.parties.users import ApiToken, User
 from portal.config import ConfigError, load_settings
 
 
@@ -135,7 +138,7 @@ def test_audit_verify_passes_an_intact_log_and_names_a_tampered_entry(runner, se
                                                                         db):
     from sqlalchemy import text
 
-    from billing import cpni
+    from billing.cpni import approvals as cpni
 
     ids = [world.customers[key].id for key in ("channel", "location", "other")]
     cpni.record_disclosures(session, user=world.users["staff"], customer_ids=ids,

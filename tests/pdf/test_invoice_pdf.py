@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from portal.access import CpniAccess
-from portal.presenters import invoice_dict
+from portal.invoicing.presenters import invoice_dict
 from reports.invoice_pdf import render_invoice_pdf
 from tests.pdf.pdftext import pdf_text
 
@@ -68,7 +68,7 @@ def test_documents_cannot_fetch_outside_static(tmp_path):
 def test_a_changed_draft_is_never_served_stale(login_as, session, world):
     from sqlalchemy import select
 
-    from billing.models import Invoice
+    from billing.invoicing.models import Invoice
     from tests.conftest import csrf_token
     from tests.factories import another_period_end, make_invoice
 

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from billing.clock import PROVIDER_TZ
-from billing.models import CpniDisclosure, Service
-from billing.sla_credits import decide_request, open_ticket, record_outage, request_credit
+from billing.catalog.models import Service
+from billing.core.clock import PROVIDER_TZ
+from billing.cpni.models import CpniDisclosure
+from billing.sla.credits import decide_request, open_ticket, record_outage, request_credit
 from tests.conftest import csrf_token
 from tests.factories import CPNI_MARKERS, approve, make_user
 from tests.pdf.pdftext import pdf_text

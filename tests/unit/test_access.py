@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from billing.errors import NotFound
-from billing.models import Customer
+from billing.core.errors import NotFound
+from billing.parties.models import Customer
 from portal import access
 from tests.factories import NOW, another_period_end, approve, make_invoice
 

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from billing import cpni
-from billing.audit import GENESIS, chain_hash, verify_disclosure_log
-from billing.errors import InvalidInput
-from billing.models import CpniDisclosure, User
+from billing.core.errors import InvalidInput
+from billing.cpni import approvals as cpni
+from billing.cpni.audit import GENESIS, chain_hash, verify_disclosure_log
+from billing.cpni.models import CpniDisclosure
+from billing.parties.users import User
 from tests.factories import NOW
 
 KEYS = ("channel", "location", "other", "agency", "direct")

@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from billing.availability import availability_series, credit_tallies, month_report
-from billing.clock import PROVIDER_TZ
-from billing.models import MaintenanceWindow, Service, SlaCreditRequest
-from billing.sla_credits import record_outage
+from billing.catalog.models import Service
+from billing.core.clock import PROVIDER_TZ
+from billing.sla.availability import availability_series, credit_tallies, month_report
+from billing.sla.credits import record_outage
+from billing.sla.models import MaintenanceWindow, SlaCreditRequest
 
 JAN = date(2026, 1, 1)
 

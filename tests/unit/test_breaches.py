@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from billing import breaches
-from billing.clock import PROVIDER_TZ
-from billing.errors import InvalidInput
-from billing.models import CpniBreach
+from billing.core.clock import PROVIDER_TZ
+from billing.core.errors import InvalidInput
+from billing.cpni import breaches
+from billing.cpni.compliance_models import CpniBreach
 from tests.factories import NOW, make_customer, make_user
 
 

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from billing.business_hours import add_business_days, add_business_hours, business_time_between
-from billing.clock import PROVIDER_TZ
+from billing.core.business_hours import add_business_days, add_business_hours, business_time_between
+from billing.core.clock import PROVIDER_TZ
 
 
 def mt(year, month, day, hour, minute=0):

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing import breaches, complaints, cpni
-from billing.certification import certification_report, year_bounds
-from billing.clock import PROVIDER_TZ
-from billing.models import CpniApproval, MarketingExport
-from billing.partners import create_partner
+from billing.core.clock import PROVIDER_TZ
+from billing.cpni import approvals as cpni
+from billing.cpni import breaches, complaints
+from billing.cpni.certification import certification_report, year_bounds
+from billing.cpni.compliance_models import MarketingExport
+from billing.cpni.models import CpniApproval
+from billing.parties.partners import create_partner
 from tests.factories import make_customer, make_user
 from tests.querycount import counted
 

@@ -2,14 +2,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from billing.clock import (
+from billing.core.clock import (
     parse_period,
     period_containing,
     period_ending_in,
     provider_date,
     require_aware,
 )
-from billing.errors import InvalidInput
+from billing.core.errors import InvalidInput
 
 
 def test_period_runs_from_cycle_day_to_the_day_before_next_month():

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from billing import cpni
-from billing.errors import InvalidInput, NotFound
+from billing.core.errors import InvalidInput, NotFound
+from billing.cpni import approvals as cpni
 from tests.factories import NOW, approve
 
 

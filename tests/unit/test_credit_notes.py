@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing.credit_notes import apply_credit_notes, create_credit_note
-from billing.errors import InvalidInput
+from billing.core.errors import InvalidInput
+from billing.invoicing.credit_notes import apply_credit_notes, create_credit_note
 from tests.factories import another_period_end, make_invoice
 
 NOW = datetime(2026, 3, 1, 18, tzinfo=UTC)

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing import disputes
-from billing.clock import PROVIDER_TZ
-from billing.errors import InvalidInput
-from billing.models import CreditNote, Dispute, DisputeEvent
+from billing.core.clock import PROVIDER_TZ
+from billing.core.errors import InvalidInput
+from billing.disputes import steps as disputes
+from billing.disputes.models import Dispute, DisputeEvent
+from billing.invoicing.models import CreditNote
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
 
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing import dispute_reports as reports
-from billing import disputes
+from billing.disputes import reports
+from billing.disputes import steps as disputes
 from tests.factories import make_billing_staff, make_customer, make_tiers, recent_invoice
 
 NOW = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from billing import disputes
-from billing.disputes import AmountTooLarge, StepRefused
-from billing.errors import InvalidInput
-from billing.models import CreditNote, Dispute
+from billing.core.errors import InvalidInput
+from billing.disputes import steps as disputes
+from billing.disputes.models import Dispute
+from billing.disputes.steps import AmountTooLarge, StepRefused
+from billing.invoicing.models import CreditNote
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
 
 # Tuesday 2026-03-10 10:00 MDT (16:00 UTC): inside business hours, after the DST change.
@@ -261,7 +262,7 @@ def test_a_settlement_above_the_tiers_authority_is_refused_until_escalated(sessi
 
 
 def test_a_tier_without_authority_in_a_currency_may_only_deny(session, case):
-    from billing.dispute_tiers import authority_minor
+    from billing.disputes.tiers import authority_minor
 
     assert authority_minor(case.tiers[0], "EUR") == 0
     assert authority_minor(case.tiers[0], "USD") == 50_000
@@ -371,7 +372,7 @@ def test_amounts_beyond_the_database_and_nul_characters_are_refused(session, cas
 
 
 def test_parse_amount_refuses_what_no_column_holds():
-    from billing.money import parse_amount
+    from billing.core.money import parse_amount
 
     assert parse_amount("21,474,836.47", "USD") == 2**31 - 1
     with pytest.raises(InvalidInput, match="larger than any amount"):

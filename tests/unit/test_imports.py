@@ -8,18 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from billing.errors import InvalidInput
+from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.core.errors import InvalidInput
 from billing.imports import KINDS, run_import
-from billing.models import (
-    Customer,
-    Partner,
-    PriceBook,
-    PriceBookEntry,
-    Product,
-    Service,
-    TaxRate,
-    UsageRecord,
-)
+from billing.invoicing.tax_models import TaxRate
+from billing.invoicing.usage_models import UsageRecord
+from billing.parties.models import Customer, Partner
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "billing" / "imports" / "examples"
 ORDER = ["partners", "customers", "products", "price_books", "services", "tax_rates", "usage"]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from billing.catalog.models import Service
 from billing.imports import KINDS, run_import
-from billing.models import Outage, Service, TroubleTicket
-from billing.sla_credits import open_ticket
+from billing.sla.credits import open_ticket
+from billing.sla.models import Outage, TroubleTicket
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "billing" / "imports" / "examples"
 OUTAGE_HEADER = "ref,started_at,ended_at,cause,platform,service_ids,summary\n"

@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.clock import period_ending_in
-from billing.credit_notes import create_credit_note
-from billing.invoicing import draft_invoice, set_totals
-from billing.models import Invoice, InvoiceLine, Product, Service, TaxRate, UsageRecord
-from billing.runs import bill_to_accounts, draft_period, issue_period
+from billing.catalog.models import Product, Service
+from billing.core.clock import period_ending_in
+from billing.invoicing.credit_notes import create_credit_note
+from billing.invoicing.drafting import draft_invoice, set_totals
+from billing.invoicing.models import Invoice, InvoiceLine
+from billing.invoicing.runs import bill_to_accounts, draft_period, issue_period
+from billing.invoicing.tax_models import TaxRate
+from billing.invoicing.usage_models import UsageRecord
 from tests.factories import make_customer
 
 MAY = period_ending_in(2026, 5)  # 26 Apr .. 25 May 2026 (30 days)

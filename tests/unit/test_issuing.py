@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.errors import InvalidInput
-from billing.issuing import issue_invoice
-from billing.models import Invoice, InvoiceLine
-from billing.numbering import take_number
+from billing.core.errors import InvalidInput
+from billing.core.numbering import take_number
+from billing.invoicing.issuing import issue_invoice
+from billing.invoicing.models import Invoice, InvoiceLine
 from tests.factories import another_period_end, make_invoice
 
 NOON = datetime(2026, 3, 26, 19, 0, tzinfo=UTC)  # 13:00 in Denver

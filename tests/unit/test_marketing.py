@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing import marketing
-from billing.errors import Forbidden, InvalidInput
-from billing.models import Customer, MarketingExport, MarketingOptOut, User
+from billing.core.errors import Forbidden, InvalidInput
+from billing.cpni import marketing
+from billing.cpni.compliance_models import MarketingExport, MarketingOptOut
+from billing.parties.models import Customer
+from billing.parties.users import User
 from tests.factories import NOW, add_rebiller_books, approve
 
 LATER = NOW + timedelta(days=400)

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing.errors import InvalidInput
-from billing.money import Money, line_amount, parse_amount, parse_rate, to_minor, total
+from billing.core.errors import InvalidInput
+from billing.core.money import Money, line_amount, parse_amount, parse_rate, to_minor, total
 
 
 @pytest.mark.parametrize("amount, expected", [

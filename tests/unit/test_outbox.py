@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from billing import outbox
-from billing.clock import utcnow
-from billing.models import OutboundMail
+from billing.core import outbox
+from billing.core.clock import utcnow
+from billing.core.models import OutboundMail
 from portal.mail import send_mail
 
 # A batch's clock moves on while it sends; on this machine by far less than this.
@@ -140,7 +140,7 @@ def test_a_dedup_key_queues_the_message_once(session, mailbox):
 
 
 def test_a_message_needs_exactly_one_address(session):
-    from billing.errors import InvalidInput
+    from billing.core.errors import InvalidInput
 
     for to in ("", "no-at-sign", "a@b.test, c@d.test", "a@b.test\r\nBcc: c@d.test"):
         with pytest.raises(InvalidInput):

@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from billing import cpni, passcodes
-from billing.audit import verify_disclosure_log
-from billing.errors import InvalidInput
-from billing.models import CallerVerification, CpniDisclosure
+from billing.core.errors import InvalidInput
+from billing.cpni import approvals as cpni
+from billing.cpni import passcodes
+from billing.cpni.audit import verify_disclosure_log
+from billing.cpni.compliance_models import CallerVerification
+from billing.cpni.models import CpniDisclosure
 from tests.factories import NOW
 
 SEAL = passcodes.PasscodeSeal("test-secret-key-that-is-long-enough-0123456789")

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from billing.errors import InvalidInput
-from billing.pricing import Book, PriceBooks, Pricer
+from billing.catalog.pricing import Book, PriceBooks, Pricer
+from billing.core.errors import InvalidInput
 
 SEAT, PORT = 1, 2
 LIST = Book(1, "LIST-USD", "list", None, "USD", None, Decimal(0))

@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.clock import period_ending_in
-from billing.proration import overlap_days, prorated_minor
+from billing.core.clock import period_ending_in
+from billing.invoicing.proration import overlap_days, prorated_minor
 
 MARCH = period_ending_in(2026, 3)  # 26 Feb .. 25 Mar 2026, 28 days
 

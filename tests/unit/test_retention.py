@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from billing.clock import utcnow
-from billing.errors import InvalidInput
-from billing.models import CpniApproval, CpniBreach, MarketingExport
-from billing.retention import years_before
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.cpni.compliance_models import CpniBreach, MarketingExport
+from billing.cpni.models import CpniApproval
+from billing.cpni.retention import years_before
 from tests.factories import make_customer, make_user
 
 
@@ -38,7 +39,7 @@ def add_breach(session, officer, account, recorded_at):
 
 
 def add_approval(session, account, partner=None, **ends):
-    from billing.partners import create_partner
+    from billing.parties.partners import create_partner
 
     partner = partner or create_partner(session, code="RT", name="Retained", kind="channel")
     approval = CpniApproval(customer=account, partner=partner, scope="billing",

@@ -7,17 +7,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.clock import period_ending_in
-from billing.errors import InvalidInput
-from billing.models import InvoiceRun
-from billing.run_tracking import (
+from billing.core.clock import period_ending_in
+from billing.core.errors import InvalidInput
+from billing.invoicing.run_tracking import (
     STALLED_AFTER,
     RunProgress,
     claim_drafting,
     claim_issuing,
     is_stalled,
 )
-from billing.runs import draft_period, issue_period
+from billing.invoicing.runs import draft_period, issue_period
+from billing.invoicing.usage_models import InvoiceRun
 
 MAY = period_ending_in(2026, 5)  # 26 Apr .. 25 May 2026
 NOW = datetime(2026, 5, 26, 9, tzinfo=UTC)

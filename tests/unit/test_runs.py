@@ -9,21 +9,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing import draft_inputs, runs
-from billing.clock import period_ending_in
-from billing.credit_notes import create_credit_note
-from billing.invoicing import build_draft, draft_invoice
-from billing.models import (
-    Customer,
-    Invoice,
-    Product,
-    Service,
-    TaxExemption,
-    TaxRate,
-    UsageRecord,
-)
-from billing.numbering import take_number, take_numbers
-from billing.runs import bill_to_accounts, draft_period, issue_period
+from billing.catalog.models import Product, Service
+from billing.core.clock import period_ending_in
+from billing.core.numbering import take_number, take_numbers
+from billing.invoicing import draft_inputs, runs
+from billing.invoicing.credit_notes import create_credit_note
+from billing.invoicing.drafting import build_draft, draft_invoice
+from billing.invoicing.models import Invoice
+from billing.invoicing.runs import bill_to_accounts, draft_period, issue_period
+from billing.invoicing.tax_models import TaxExemption, TaxRate
+from billing.invoicing.usage_models import UsageRecord
+from billing.parties.models import Customer
 from tests.factories import add_rebiller_books, make_customer
 
 MAY = period_ending_in(2026, 5)  # 26 Apr .. 25 May 2026; April's usage is billed on it

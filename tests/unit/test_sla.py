@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.clock import PROVIDER_TZ
-from billing.sla import EXCLUSIONS, Outage, Window, calculate_credit, standard_windows
+from billing.core.clock import PROVIDER_TZ
+from billing.sla.calculation import EXCLUSIONS, Outage, Window, calculate_credit, standard_windows
 
 JAN, FEB, MAR, APR, NOV = (date(2026, m, 1) for m in (1, 2, 3, 4, 11))
 CHARGE = {JAN: 31_000, FEB: 28_000, MAR: 31_000, APR: 30_000, NOV: 30_000}

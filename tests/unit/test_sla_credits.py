@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.clock import PROVIDER_TZ, period_ending_in
-from billing.errors import InvalidInput
-from billing.invoicing import draft_invoice
-from billing.models import CreditNote, MaintenanceWindow, Outage, Product, Service, SlaCreditRequest
-from billing.sla_credits import (
+from billing.catalog.models import Product, Service
+from billing.core.clock import PROVIDER_TZ, period_ending_in
+from billing.core.errors import InvalidInput
+from billing.invoicing.drafting import draft_invoice
+from billing.invoicing.models import CreditNote
+from billing.sla.credits import (
     decide_request,
     ensure_standard_windows,
     open_ticket,
@@ -19,6 +20,7 @@ from billing.sla_credits import (
     record_outage,
     request_credit,
 )
+from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest
 
 JAN = date(2026, 1, 1)
 AFTER_JAN = datetime(2026, 2, 3, 12, tzinfo=UTC)

@@ -10,14 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from billing.clock import PROVIDER_TZ, period_ending_in
-from billing.credit_notes import create_credit_note
-from billing.errors import InvalidInput
-from billing.invoicing import draft_invoice
-from billing.issuing import issue_invoice
-from billing.models import Product, Service
-from billing.sla_credits import decide_request, open_ticket, record_outage, request_credit
-from billing.statements import build_statement
+from billing.catalog.models import Product, Service
+from billing.core.clock import PROVIDER_TZ, period_ending_in
+from billing.core.errors import InvalidInput
+from billing.invoicing.credit_notes import create_credit_note
+from billing.invoicing.drafting import draft_invoice
+from billing.invoicing.issuing import issue_invoice
+from billing.invoicing.statements import build_statement
+from billing.sla.credits import decide_request, open_ticket, record_outage, request_credit
 from tests.factories import make_customer, make_invoice, make_user
 
 MAY_10 = datetime(2026, 5, 10, 12, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_impossible_periods_are_refused(session, world, start, end, message):
 def test_an_open_dispute_holds_its_amount_out_of_the_ageing(session, ledger, world):
     """The 33-days-late invoice (8,642.19 open) has 1,000.00 in dispute at the period's
     end: that part leaves the 31-60 bucket for "disputed"; the balance is unchanged."""
-    from billing import disputes
+    from billing.disputes import steps as disputes
     from tests.factories import make_tiers
 
     make_tiers(session)

@@ -7,9 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.errors import InvalidInput
-from billing.models import TaxExemption, TaxRate
-from billing.taxes import Taxable, exempt_tax_types, rates_in_force, tax_lines, without_exempt
+from billing.core.errors import InvalidInput
+from billing.invoicing.tax_models import TaxExemption, TaxRate
+from billing.invoicing.taxes import (
+    Taxable,
+    exempt_tax_types,
+    rates_in_force,
+    tax_lines,
+    without_exempt,
+)
 
 USD = Taxable(charges_minor=123_456, lines=25, numbers=40, currency="USD")  # $1,234.56
 

@@ -9,10 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from billing.clock import period_ending_in
-from billing.invoicing import draft_invoice
-from billing.models import Invoice, Product, Service, TaxExemption, UsageRecord
-from billing.runs import draft_period
+from billing.catalog.models import Product, Service
+from billing.core.clock import period_ending_in
+from billing.invoicing.drafting import draft_invoice
+from billing.invoicing.models import Invoice
+from billing.invoicing.runs import draft_period
+from billing.invoicing.tax_models import TaxExemption
+from billing.invoicing.usage_models import UsageRecord
 from tests.factories import add_rebiller_books, make_customer
 
 MAY = period_ending_in(2026, 5)  # 26 Apr .. 25 May 2026 (30 days)

@@ -11,9 +11,11 @@ import pytest
 from flask import Response
 from sqlalchemy import func, select
 
-from billing import identity
-from billing.clock import utcnow
-from billing.models import CpniApproval, LoginThrottle, OutboundMail
+from billing.core.clock import utcnow
+from billing.core.models import OutboundMail
+from billing.cpni.models import CpniApproval
+from billing.parties import identity
+from billing.parties.users import LoginThrottle
 from portal import notices
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
@@ -298,14 +300,14 @@ def test_a_notice_queued_by_a_request_that_failed_is_never_sent(app, world, sess
     customer = world.customers["channel"]
     with app.test_request_context("/customer/contact", method="POST"):
         notices.queue(to=customer.email_of_record, locale="en_US",
-                      template="mail/login_added.txt", kind="login_added",
+                      template="cpni/mail_login_added.txt", kind="login_added",
                       customer=customer, when=utcnow())
         notices.deliver_after_request(Response(status=400))  # the view did not commit
     assert session.scalar(select(func.count()).select_from(OutboundMail)) == 0
     assert mailbox.messages == []
     with app.test_request_context("/customer/contact", method="POST"):
         notices.queue(to=customer.email_of_record, locale="en_US",
-                      template="mail/login_added.txt", kind="login_added",
+                      template="cpni/mail_login_added.txt", kind="login_added",
                       customer=customer, when=utcnow())
         session.commit()
         notices.deliver_after_request(Response(status=302))
@@ -330,7 +332,7 @@ def test_notices_are_written_in_the_account_language(login_as, world, client, se
 
 
 def _queue(session, to, subject="Notice", body="Body text.\n"):
-    from billing import outbox
+    from billing.core import outbox
 
     outbox.enqueue(session, to=to, subject=subject, body=body, kind="test", now=utcnow())
     session.commit()
@@ -384,7 +386,7 @@ def test_a_request_sends_only_its_own_notices_and_leaves_a_backlog_to_the_sender
     """A backlog (say the mail server was down) must not hold up a user's click."""
     from datetime import timedelta
 
-    from billing import outbox
+    from billing.core import outbox
 
     outbox.enqueue(session, to="backlog@customer.test", subject="Old", body="Old.\n",
                    kind="test", now=utcnow() - timedelta(hours=1))

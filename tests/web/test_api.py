@@ -2,8 +2,8 @@
 
 import pytest
 
-from billing import identity
-from billing.clock import utcnow
+from billing.core.clock import utcnow
+from billing.parties import identity
 from portal.api.openapi import document
 from tests.factories import make_invoice
 
@@ -85,7 +85,7 @@ def test_tampered_token_is_refused(api):
 def test_revoked_token_stops_at_once(api, session, world):
     from sqlalchemy import select
 
-    from billing.models import ApiToken
+    from billing.parties.users import ApiToken
 
     assert api("/api/v1/customers").status_code == 200
     token = session.scalars(select(ApiToken)).one()

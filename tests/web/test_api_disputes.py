@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from billing import disputes, identity
-from billing.clock import utcnow
-from billing.models import CpniDisclosure, Dispute
+from billing.core.clock import utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.disputes import steps as disputes
+from billing.disputes.models import Dispute
+from billing.parties import identity
 from portal.api.openapi import document
 from tests.factories import approve, make_tiers, recent_invoice
 

@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from billing import identity
-from billing.clock import utcnow
-from billing.errors import InvalidInput
-from billing.models import CpniDisclosure, Outage, Product, Service, TroubleTicket
-from billing.sla_credits import request_credit
+from billing.catalog.models import Product, Service
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.cpni.models import CpniDisclosure
+from billing.parties import identity
+from billing.sla.credits import request_credit
+from billing.sla.models import Outage, TroubleTicket
 from tests.factories import approve
 
 OUTAGE = {"ref": "INC-1", "started_at": "2026-01-06T09:00:00-07:00",

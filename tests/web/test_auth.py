@@ -6,9 +6,9 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from billing.clock import utcnow
-from billing.errors import InvalidInput
-from billing.models import LoginThrottle
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput
+from billing.parties.users import LoginThrottle
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
 
@@ -92,7 +92,7 @@ def test_a_second_factor_code_works_once(client, world, app):
 
 
 def test_a_used_reset_link_cancels_the_others(client, world, session):
-    from billing import identity
+    from billing.parties import identity
 
     email = world.users["customer_admin"].email
     _, first = identity.start_password_reset(session, email, utcnow())
@@ -173,7 +173,7 @@ def test_reset_for_an_unknown_email_says_the_same_and_sends_nothing(client, worl
 
 
 def test_reset_refuses_a_weak_password(client, world, session):
-    from billing import identity
+    from billing.parties import identity
 
     _, secret = identity.start_password_reset(session, world.users["customer_admin"].email,
                                               utcnow())
@@ -224,7 +224,7 @@ def test_login_never_redirects_off_site(client, world):
 
 
 def test_a_password_change_ends_other_sessions(client, world, session, app):
-    from billing import identity
+    from billing.parties import identity
 
     user = world.users["customer_admin"]
     login(client, user)

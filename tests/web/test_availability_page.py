@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from billing.clock import PROVIDER_TZ
-from billing.sla_credits import record_outage
+from billing.core.clock import PROVIDER_TZ
+from billing.sla.credits import record_outage
 from tests.conftest import login
 from tests.factories import NOW, make_user
 

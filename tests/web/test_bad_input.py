@@ -49,7 +49,7 @@ def test_junk_ids_are_404(login_as, url):
 
 
 def test_wrong_password_on_approval_changes_nothing(login_as, session, world):
-    from billing.models import CpniApproval
+    from billing.cpni.models import CpniApproval
 
     client = login_as("customer_admin")
     form = {"csrf_token": csrf_token(client, "/customer/cpni"), "scope": "billing",
@@ -61,7 +61,7 @@ def test_wrong_password_on_approval_changes_nothing(login_as, session, world):
 
 
 def test_approval_end_date_in_the_past_is_refused(login_as, session, world):
-    from billing.models import CpniApproval
+    from billing.cpni.models import CpniApproval
 
     client = login_as("customer_admin")
     form = {"csrf_token": csrf_token(client, "/customer/cpni"), "scope": "billing",

@@ -6,9 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from billing import passcodes
-from billing.audit import verify_disclosure_log
-from billing.models import CallerVerification, CpniDisclosure
+from billing.cpni import passcodes
+from billing.cpni.audit import verify_disclosure_log
+from billing.cpni.compliance_models import CallerVerification
+from billing.cpni.models import CpniDisclosure
 from tests.conftest import csrf_token, login
 from tests.factories import NOW, PASSWORD
 from tests.pdf.pdftext import pdf_text

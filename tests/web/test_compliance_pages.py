@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from billing import complaints
-from billing.clock import PROVIDER_TZ, utcnow
-from billing.models import CpniBreach, CpniComplaint, MarketingExport
+from billing.core.clock import PROVIDER_TZ, utcnow
+from billing.cpni import complaints
+from billing.cpni.compliance_models import CpniBreach, CpniComplaint, MarketingExport
 from tests.conftest import csrf_token, login
 from tests.factories import NOW, make_user
 

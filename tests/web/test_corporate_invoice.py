@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
-from billing.clock import period_ending_in
-from billing.invoicing import draft_invoice
-from billing.issuing import issue_invoice
+from billing.core.clock import period_ending_in
+from billing.invoicing.drafting import draft_invoice
+from billing.invoicing.issuing import issue_invoice
 from tests.pdf.pdftext import pdf_text
 
 
@@ -32,8 +32,8 @@ def test_corporate_invoice_pdf_details_each_account(login_as, session, world):
 
 
 def test_api_lists_the_sections(client, session, world):
-    from billing import identity
-    from billing.clock import utcnow
+    from billing.core.clock import utcnow
+    from billing.parties import identity
     from tests.factories import approve
 
     invoice = _issued_corporate_invoice(session, world)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from billing import disputes, identity
-from billing.clock import utcnow
-from billing.models import CpniDisclosure
+from billing.core.clock import utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.disputes import steps as disputes
+from billing.parties import identity
 from tests.factories import CPNI_MARKERS, USAGE_MARKER, approve, make_tiers
 from tests.pdf.pdftext import pdf_text
 

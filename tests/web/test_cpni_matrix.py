@@ -8,9 +8,9 @@ another partner, and active. CPNI_MARKERS appear only in CPNI fields of the test
 import pytest
 from sqlalchemy import func, select
 
-from billing import identity
-from billing.clock import utcnow
-from billing.models import CpniDisclosure
+from billing.core.clock import utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.parties import identity
 from tests.factories import CPNI_MARKERS, USAGE_MARKER, approve
 from tests.pdf.pdftext import pdf_text
 

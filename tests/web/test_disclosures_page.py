@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from billing.models import CpniDisclosure
+from billing.cpni.models import CpniDisclosure
 from tests.conftest import login
 from tests.factories import approve
 

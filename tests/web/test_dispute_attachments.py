@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from billing import dispute_files, disputes
-from billing.clock import utcnow
-from billing.models import Dispute
+from billing.core.clock import utcnow
+from billing.disputes import files as dispute_files
+from billing.disputes import steps as disputes
+from billing.disputes.models import Dispute
 from tests.conftest import csrf_token, login
 from tests.factories import approve, make_tiers, recent_invoice
 

@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from billing import dispute_files, disputes
-from billing.clock import utcnow
-from billing.models import CpniDisclosure, Dispute, DisputeAttachment, DisputeEvent
-from portal import dispute_notices, notices
+from billing.core.clock import utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.disputes import files as dispute_files
+from billing.disputes import steps as disputes
+from billing.disputes.models import Dispute, DisputeAttachment, DisputeEvent
+from portal import notices
+from portal.disputes import notices as dispute_notices
 from tests.conftest import csrf_token, login
 from tests.factories import (
     CPNI_MARKERS,

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from billing import disputes
-from billing.clock import utcnow
+from billing.core.clock import utcnow
+from billing.disputes import steps as disputes
 from tests.conftest import login
 from tests.factories import make_billing_staff, make_customer, make_tiers, recent_invoice
 

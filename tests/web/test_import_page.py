@@ -4,7 +4,7 @@ import io
 
 from sqlalchemy import func, select
 
-from billing.models import Partner
+from billing.parties.models import Partner
 from tests.conftest import csrf_token
 
 HEADER = b"code,name,kind,parent_code,brand_name,brand_color\n"

@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import select
 
-from billing.models import CpniDisclosure
+from billing.cpni.models import CpniDisclosure
 from tests.factories import approve
 
 

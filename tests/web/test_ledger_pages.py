@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from billing.clock import PROVIDER_TZ, provider_date, utcnow
-from billing.models import MaintenanceWindow, Outage, Service, TroubleTicket
-from billing.sla_credits import record_outage
+from billing.catalog.models import Service
+from billing.core.clock import PROVIDER_TZ, provider_date, utcnow
+from billing.sla.credits import record_outage
+from billing.sla.models import MaintenanceWindow, Outage, TroubleTicket
 from tests.conftest import csrf_token
 from tests.factories import make_customer
 

@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from billing.models import MarketingExport, MarketingOptOut
+from billing.cpni.compliance_models import MarketingExport, MarketingOptOut
 from tests.conftest import csrf_token, login
 from tests.factories import CPNI_MARKERS, NOW, PASSWORD, approve, make_user
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from billing.models import PriceBook
+from billing.catalog.models import PriceBook
 from tests.factories import add_rebiller_books
 
 

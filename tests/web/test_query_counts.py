@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from billing.models import Invoice
+from billing.invoicing.models import Invoice
 from tests.factories import approve, make_customer
 from tests.querycount import counted
 
@@ -35,8 +35,8 @@ def _queries(client, db, url, headers):
 
 @pytest.mark.parametrize("url", LISTS)
 def test_list_query_count_is_the_same_for_10_and_1000_rows(login_as, session, world, db, url):
-    from billing import identity
-    from billing.clock import utcnow
+    from billing.core.clock import utcnow
+    from billing.parties import identity
 
     client = login_as("channel_admin")
     _, secret = identity.create_api_token(session, user=world.users["channel_admin"],

@@ -6,8 +6,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from billing.clock import PROVIDER_TZ
-from billing.models import ApiToken, CpniApproval
+from billing.core.clock import PROVIDER_TZ
+from billing.cpni.models import CpniApproval
+from billing.parties.users import ApiToken
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, approve, make_user
 

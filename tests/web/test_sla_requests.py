@@ -6,17 +6,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from billing.clock import PROVIDER_TZ, utcnow
-from billing.models import (
-    CpniDisclosure,
-    CreditNote,
-    Product,
-    Service,
-    SlaCreditRequest,
-    TroubleTicket,
-)
-from billing.sla_credits import open_ticket, preview_credit, record_outage, request_credit
-from portal.sla_pages import ended_months
+from billing.catalog.models import Product, Service
+from billing.core.clock import PROVIDER_TZ, utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.invoicing.models import CreditNote
+from billing.sla.credits import open_ticket, preview_credit, record_outage, request_credit
+from billing.sla.models import SlaCreditRequest, TroubleTicket
+from portal.sla.pages import ended_months
 from tests.conftest import csrf_token, login
 from tests.factories import CPNI_MARKERS, approve, make_user
 

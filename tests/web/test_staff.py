@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from billing.models import CpniDisclosure
+from billing.cpni.models import CpniDisclosure
 from tests.conftest import csrf_token
 
 

@@ -10,9 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from billing import dispute_files, disputes
-from billing.clock import utcnow
-from billing.models import CpniDisclosure, CreditNote, Dispute, DisputeTier
+from billing.core.clock import utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.disputes import files as dispute_files
+from billing.disputes import steps as disputes
+from billing.disputes.models import Dispute, DisputeTier
+from billing.invoicing.models import CreditNote
 from tests.conftest import csrf_token, login
 from tests.factories import (
     approve,
@@ -415,8 +418,8 @@ def test_the_queue_query_count_is_the_same_for_few_and_many_disputes(login_as, c
 
 def test_staff_reopen_a_settled_dispute_within_30_days(app, session, world):
     """Settled by mistake: staff of its tier reopen it, with a reason, back at that tier."""
-    from billing import disputes as domain
-    from billing.clock import utcnow
+    from billing.core.clock import utcnow
+    from billing.disputes import steps as domain
     from tests.conftest import csrf_token, login
     from tests.factories import make_tiers, recent_invoice
 

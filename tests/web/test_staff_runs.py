@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from billing.clock import period_ending_in, provider_date, recent_periods, utcnow
-from billing.models import Invoice, InvoiceRun, Product, Service
-from billing.runs import draft_period
+from billing.catalog.models import Product, Service
+from billing.core.clock import period_ending_in, provider_date, recent_periods, utcnow
+from billing.invoicing.models import Invoice
+from billing.invoicing.runs import draft_period
+from billing.invoicing.usage_models import InvoiceRun
 from tests.conftest import csrf_token, login
 from tests.factories import NOW, make_customer, make_user
 

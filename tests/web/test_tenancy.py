@@ -2,8 +2,8 @@
 
 import pytest
 
-from billing import identity
-from billing.clock import utcnow
+from billing.core.clock import utcnow
+from billing.parties import identity
 
 PAGE_ROUTES = {
     "channel_admin": ["/partner/customers/{customer}", "/partner/invoices/{invoice}",

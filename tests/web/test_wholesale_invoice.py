@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from billing import identity
-from billing.clock import period_ending_in, utcnow
-from billing.invoicing import draft_invoice
-from billing.issuing import issue_invoice
-from billing.models import CpniDisclosure
+from billing.core.clock import period_ending_in, utcnow
+from billing.cpni.models import CpniDisclosure
+from billing.invoicing.drafting import draft_invoice
+from billing.invoicing.issuing import issue_invoice
+from billing.parties import identity
 from tests.factories import REBILLED_MARKER, add_rebiller_books, approve
 from tests.pdf.pdftext import pdf_text
 
@@ -109,7 +109,7 @@ def test_a_dispute_of_the_wholesale_invoice_follows_each_sections_approval(
     """Over the API the rebiller cannot choose, or read back, the lines of an end
     customer who has not approved it; disputing an approved one's line logs that end
     customer's disclosure, and no one else's."""
-    from billing.models import InvoiceLine
+    from billing.invoicing.models import InvoiceLine
     from tests.factories import make_tiers
 
     invoice, rebiller = wholesale_invoice

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 22:05:38.306104
 from alembic import op
 import sqlalchemy as sa
 
-import billing.db
+import billing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -25,8 +25,8 @@ def upgrade():
     sa.Column('period_end', sa.Date(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('started_by', sa.String(length=200), nullable=False),
-    sa.Column('started_at', billing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('drafted', sa.Integer(), nullable=False),
     sa.Column('issued', sa.Integer(), nullable=False),
     sa.CheckConstraint("state IN ('running', 'drafted', 'issued')", name=op.f('ck_invoice_run_state')),
@@ -38,7 +38,7 @@ def upgrade():
     op.create_table('login_throttle',
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('locked_until', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('email', name=op.f('pk_login_throttle'))
     )
     op.create_table('usage_record',
@@ -47,7 +47,7 @@ def upgrade():
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('call_type', sa.String(length=16), nullable=False),
     sa.Column('destination', sa.String(length=64), nullable=False),
-    sa.Column('started_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('minutes', sa.Numeric(precision=18, scale=6), nullable=False),
     sa.Column('rate', sa.Numeric(precision=18, scale=6), nullable=False),
     sa.CheckConstraint("call_type IN ('local', 'long_distance', 'international', 'toll_free')", name=op.f('ck_usage_record_call_type')),
@@ -76,7 +76,7 @@ def downgrade():
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False,
                                       server_default='0'))
-        batch_op.add_column(sa.Column('locked_until', billing.db.UTCDateTime(timezone=True),
+        batch_op.add_column(sa.Column('locked_until', billing.core.db.UTCDateTime(timezone=True),
                                       nullable=True))
         batch_op.drop_column('totp_last_step')
 

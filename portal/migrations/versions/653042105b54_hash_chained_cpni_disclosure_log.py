@@ -8,7 +8,7 @@ Create Date: 2026-11-23 01:28:04.067440
 from alembic import op
 import sqlalchemy as sa
 
-import billing.db
+import billing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -40,11 +40,11 @@ def upgrade():
 def chain_existing_entries():
     """Number and chain the entries logged so far, in id order, as the writer would have."""
     # The live formula: it may never change, or every existing hash would break.
-    from billing.audit import CHAIN, CONTENT, GENESIS, chain_hash
+    from billing.cpni.audit import CHAIN, CONTENT, GENESIS, chain_hash
 
     disclosure = sa.table('cpni_disclosure', sa.column('id', sa.Integer()),
                           *[sa.column(name) for name in CONTENT[1:-1]],
-                          sa.column('occurred_at', billing.db.UTCDateTime()),
+                          sa.column('occurred_at', billing.core.db.UTCDateTime()),
                           sa.column('sequence'), sa.column('previous_hash'),
                           sa.column('entry_hash'))
     connection = op.get_bind()

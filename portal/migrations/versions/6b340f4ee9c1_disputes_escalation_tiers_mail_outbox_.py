@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from alembic import op
 import sqlalchemy as sa
 
-import billing.db
+import billing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -28,7 +28,7 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('response_hours', sa.Integer(), nullable=False),
-    sa.Column('updated_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('billing_specialist', 'billing_supervisor', 'billing_manager', 'billing_director')", name=op.f('ck_dispute_tier_role')),
     sa.CheckConstraint('level > 0', name=op.f('ck_dispute_tier_positive_level')),
     sa.CheckConstraint('response_hours > 0', name=op.f('ck_dispute_tier_positive_hours')),
@@ -44,9 +44,9 @@ def upgrade():
     sa.Column('dedup_key', sa.String(length=120), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', billing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_attempt_at', billing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name=op.f('ck_outbound_mail_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_mail')),
@@ -68,7 +68,7 @@ def upgrade():
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=16), nullable=False),
-    sa.Column('verified_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('verified_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('note', sa.String(length=300), nullable=True),
     sa.CheckConstraint("method IN ('passcode', 'call_back', 'email_of_record', 'postal_mail')", name=op.f('ck_caller_verification_method')),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_caller_verification_customer_id_customer')),
@@ -80,17 +80,17 @@ def upgrade():
 
     op.create_table('cpni_breach',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('discovered_at', billing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('determined_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('discovered_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('determined_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', billing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('law_enforcement_notified_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('recorded_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('law_enforcement_notified_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('law_enforcement_reference', sa.String(length=100), nullable=True),
     sa.Column('override_reason', sa.String(length=1000), nullable=True),
     sa.Column('override_by_id', sa.Integer(), nullable=True),
-    sa.Column('override_at', billing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('customers_notified_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('override_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('customers_notified_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['override_by_id'], ['user_account.id'], name=op.f('fk_cpni_breach_override_by_id_user_account')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_cpni_breach_recorded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cpni_breach'))
@@ -98,13 +98,13 @@ def upgrade():
     op.create_table('cpni_complaint',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('received_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('category', sa.String(length=64), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('resolution', sa.Text(), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('closed_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('open', 'closed')", name=op.f('ck_cpni_complaint_status')),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_cpni_complaint_customer_id_customer')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_cpni_complaint_recorded_by_id_user_account')),
@@ -119,23 +119,23 @@ def upgrade():
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('filed_by_id', sa.Integer(), nullable=False),
-    sa.Column('filed_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('filed_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reason', sa.String(length=32), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('amount_minor', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('tier_id', sa.Integer(), nullable=False),
-    sa.Column('tier_started_at', billing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('deadline_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('tier_started_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deadline_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('assigned_to_id', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('outcome_reason', sa.String(length=1000), nullable=True),
     sa.Column('credit_minor', sa.Integer(), nullable=False),
     sa.Column('credit_note_id', sa.Integer(), nullable=True),
-    sa.Column('settled_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('settled_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('settled_by_id', sa.Integer(), nullable=True),
-    sa.Column('closed_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("outcome IS NULL OR outcome IN ('full', 'partial', 'denied')", name=op.f('ck_dispute_outcome')),
     sa.CheckConstraint("reason IN ('wrong_rate', 'duplicate_charge', 'service_not_received', 'tax', 'missing_sla_credit', 'other')", name=op.f('ck_dispute_reason')),
     sa.CheckConstraint("status IN ('open', 'waiting', 'settled', 'withdrawn')", name=op.f('ck_dispute_status')),
@@ -163,7 +163,7 @@ def upgrade():
     sa.Column('campaign', sa.String(length=200), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('exported_by_id', sa.Integer(), nullable=False),
-    sa.Column('exported_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('exported_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['exported_by_id'], ['user_account.id'], name=op.f('fk_marketing_export_exported_by_id_user_account')),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_marketing_export_partner_id_partner')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_marketing_export'))
@@ -174,9 +174,9 @@ def upgrade():
     op.create_table('marketing_opt_out',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('opted_out_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opted_out_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('opted_out_by_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', billing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_marketing_opt_out_customer_id_customer')),
     sa.ForeignKeyConstraint(['opted_out_by_id'], ['user_account.id'], name=op.f('fk_marketing_opt_out_opted_out_by_id_user_account')),
@@ -200,7 +200,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dispute_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('tier_id', sa.Integer(), nullable=False),
     sa.Column('body', sa.Text(), nullable=True),
@@ -244,7 +244,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('storage_key', sa.String(length=64), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', billing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg', 'text/csv')", name=op.f('ck_dispute_attachment_content_type')),
     sa.ForeignKeyConstraint(['dispute_id'], ['dispute.id'], name=op.f('fk_dispute_attachment_dispute_id_dispute')),
     sa.ForeignKeyConstraint(['event_id'], ['dispute_event.id'], name=op.f('fk_dispute_attachment_event_id_dispute_event')),
@@ -262,7 +262,7 @@ def upgrade():
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cpni_passcode_hash', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('cpni_passcode_sealed', sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column('cpni_passcode_set_at', billing.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('cpni_passcode_set_at', billing.core.db.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
     _seed_escalation_path()
@@ -282,7 +282,7 @@ def _seed_escalation_path():
     tier = sa.table("dispute_tier", sa.column("id", sa.Integer), sa.column("level", sa.Integer),
                     sa.column("name", sa.String), sa.column("role", sa.String),
                     sa.column("response_hours", sa.Integer),
-                    sa.column("updated_at", billing.db.UTCDateTime(timezone=True)))
+                    sa.column("updated_at", billing.core.db.UTCDateTime(timezone=True)))
     authority = sa.table("dispute_tier_authority", sa.column("tier_id", sa.Integer),
                          sa.column("currency", sa.String),
                          sa.column("max_credit_minor", sa.Integer))

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 00:01:25.610729
 from alembic import op
 import sqlalchemy as sa
 
-import billing.db
+import billing.core.db
 
 
 # revision identifiers, used by Alembic.

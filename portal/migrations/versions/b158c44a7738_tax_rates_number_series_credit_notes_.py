@@ -8,7 +8,7 @@ Create Date: 2026-11-22 21:58:07.913155
 from alembic import op
 import sqlalchemy as sa
 
-import billing.db
+import billing.core.db
 
 
 # revision identifiers, used by Alembic.

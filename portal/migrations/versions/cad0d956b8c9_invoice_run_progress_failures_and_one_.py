@@ -8,7 +8,7 @@ Create Date: 2026-11-23 00:06:19.538983
 from alembic import op
 import sqlalchemy as sa
 
-import billing.db
+import billing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -26,7 +26,7 @@ def upgrade():
         batch_op.add_column(sa.Column('total', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('done', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('failures', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('progress_at', billing.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('progress_at', billing.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.drop_constraint(op.f('ck_invoice_run_state'), type_='check')
         batch_op.create_check_constraint(
             op.f('ck_invoice_run_state'), "state IN ('running', 'drafted', 'issuing', 'issued')")

@@ -1,0 +1,1 @@
+"""Products, services customers subscribe to, and the price books they are billed from."""

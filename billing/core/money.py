@@ -1,0 +1,119 @@
+"""Money as integer minor units plus an ISO 4217 currency; all rounding lives here.
+
+Unit rates may carry up to six decimal places (per-minute usage); an invoice line is
+rounded half-up to minor units exactly once, and totals are sums of rounded lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from billing.core.errors import InvalidInput
+
+MINOR_DIGITS = {"USD": 2, "CAD": 2, "GBP": 2, "EUR": 2}
+CURRENCIES = tuple(MINOR_DIGITS)
+RATE_PLACES = Decimal("0.000001")
+MAX_MINOR = 2**31 - 1  # amounts are INTEGER columns: 21,474,836.47 in a 2-digit currency
+
+
+def check_currency(code: str) -> str:
+    if code not in MINOR_DIGITS:
+        raise InvalidInput(f"Unsupported currency {code!r}.")
+    return code
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Round a decimal amount in major units half-up to integer minor units."""
+    if isinstance(amount, float):
+        raise TypeError("money is never a float")
+    scale = Decimal(10) ** MINOR_DIGITS[check_currency(currency)]
+    return int((Decimal(amount) * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> int:
+    """The amount of one invoice line: quantity times unit rate, rounded once."""
+    return to_minor(Decimal(quantity) * Decimal(unit_price), currency)
+
+
+def parse_rate(text: str) -> Decimal:
+    """Parse a unit rate of at most six decimal places."""
+    try:
+        rate = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{text!r} is not a number.") from None
+    if not rate.is_finite() or rate.as_tuple().exponent < -6:
+        raise InvalidInput(f"{text!r} has more than six decimal places.")
+    return rate
+
+
+# ASCII digits only (\d and Decimal() also read other scripts' digits), no exponent,
+# no underscores: what a person types as an amount.
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_PLAIN = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """Parse a user-entered amount in major units ("12.50", "1,250.50") into minor units.
+
+    A comma is accepted only as a thousands separator; "12,50" is refused rather than
+    read as 1,250.
+    """
+    text = str(text).strip()
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise InvalidInput(f"{text!r} is not an amount; use a point for decimals.")
+        text = text.replace(",", "")
+    if not _PLAIN.fullmatch(text):
+        raise InvalidInput(f"{text!r} is not an amount.")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"{text!r} is not an amount.") from None
+    places = MINOR_DIGITS[check_currency(currency)]
+    if not value.is_finite() or value.as_tuple().exponent < -places:
+        raise InvalidInput(f"{text!r} is not an amount in {currency}.")
+    minor = to_minor(value, currency)
+    if abs(minor) > MAX_MINOR:
+        raise InvalidInput(f"{text!r} is larger than any amount the portal handles.")
+    return minor
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    minor: int
+    currency: str
+
+    def __post_init__(self):
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money.minor must be an int")
+        check_currency(self.currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    @property
+    def major(self) -> Decimal:
+        """The amount in major units, for display and formatting only."""
+        return Decimal(self.minor).scaleb(-MINOR_DIGITS[self.currency])
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise InvalidInput(f"Cannot combine {self.currency} with {other.currency}.")
+
+
+def total(amounts, currency: str) -> Money:
+    """Sum minor-unit amounts (ints or Money) of one currency."""
+    result = Money(0, currency)
+    for amount in amounts:
+        result = result + (amount if isinstance(amount, Money) else Money(amount, currency))
+    return result

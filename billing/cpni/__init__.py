@@ -1,0 +1,3 @@
+"""The CPNI program: approvals, the disclosure log, passcodes, marketing opt-outs, breaches,
+complaints, retention.
+"""

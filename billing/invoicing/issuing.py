@@ -1,0 +1,74 @@
+"""Issuing an invoice: a gapless number, dates, and a snapshot of the bill-to details.
+
+An issued invoice never changes again; corrections are credit notes or new charges.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from billing.core.clock import provider_date
+from billing.core.errors import InvalidInput
+from billing.core.numbering import format_number, series_key, take_numbers
+from billing.invoicing.models import Invoice
+
+PAYMENT_TERMS = timedelta(days=30)
+
+
+def bill_to_snapshot(customer) -> dict:
+    """The customer's billing details as they are now, kept on the invoice for good."""
+    return {
+        "name": customer.name,
+        "account_number": customer.account_number,
+        "address": customer.postal_address,
+        "email": customer.email_of_record,
+    }
+
+
+def issue_invoice(session: Session, invoice_id: int, now: datetime) -> Invoice:
+    """Number and issue one draft invoice, in the caller's transaction.
+
+    The invoice row is locked first, so two staff pressing "issue" at once issue it once.
+    """
+    [invoice] = _locked(session, [invoice_id])
+    if invoice.status != "draft":
+        raise InvalidInput(f"Invoice {invoice.number} is already issued.")
+    _issue(session, [invoice], now)
+    return invoice
+
+
+def issue_drafts(session: Session, invoice_ids: list[int], now: datetime) -> int:
+    """Number and issue these invoices in the order given, in the caller's transaction;
+    those another issuer got to first are left alone. Returns how many it issued."""
+    by_id = {invoice.id: invoice for invoice in _locked(session, invoice_ids)}
+    drafts = [by_id[i] for i in invoice_ids if i in by_id and by_id[i].status == "draft"]
+    _issue(session, drafts, now)
+    return len(drafts)
+
+
+def _locked(session: Session, invoice_ids: list[int]) -> list[Invoice]:
+    """The invoices, locked in id order (so that issuers never wait on each other in a
+    circle), as they are now, with their customers."""
+    return list(session.scalars(
+        select(Invoice).where(Invoice.id.in_(invoice_ids)).order_by(Invoice.id)
+        .with_for_update(of=Invoice).options(selectinload(Invoice.customer))
+        .execution_options(populate_existing=True)))
+
+
+def _issue(session: Session, drafts: list[Invoice], now: datetime) -> None:
+    issue_date: date = provider_date(now)
+    series = defaultdict(list)
+    for invoice in drafts:
+        series[series_key("INV", invoice.currency, issue_date.year)].append(invoice)
+    for key in sorted(series):  # series rows too are locked in one order
+        first = take_numbers(session, key, len(series[key]))
+        for value, invoice in enumerate(series[key], first):
+            invoice.bill_to = bill_to_snapshot(invoice.customer)
+            invoice.number, invoice.status, invoice.issued_at = (
+                format_number(key, value), "issued", now)
+            invoice.issue_date, invoice.due_date = issue_date, issue_date + PAYMENT_TERMS
+    session.flush()

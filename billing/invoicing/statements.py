@@ -1,0 +1,226 @@
+"""Account statements: what a customer owed, was billed, paid and credited over a period.
+
+The balance follows one rule: an invoice adds its charges (subtotal plus taxes, before
+any credit) on its issue date, a payment takes away what was paid, and a credit note
+takes away its amount on the day it was issued. Credits reach invoices later as credit
+lines; those lines only spend a credit already counted, so the statement shows them
+beside each invoice but never subtracts them a second time.
+
+Payments: the portal keeps no payment records yet, only `Invoice.paid_minor` (how much
+of each invoice has been paid so far, with no date). Until the payments issue brings
+dated records, each invoice's paid amount is counted as paid in the period in which the
+invoice was issued; `Statement.payments_recorded` is False to say so on the document.
+
+One statement covers one account in its own currency (an account bills in one), for
+whole provider-calendar days from `period_start` to `period_end` inclusive.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from billing.core.clock import PROVIDER_TZ, provider_date
+from billing.core.errors import InvalidInput
+from billing.disputes.models import Dispute
+from billing.invoicing.models import CreditNote, Invoice, InvoiceLine
+from billing.parties.models import Customer
+from billing.sla.models import SlaCreditRequest
+
+# "disputed": what open disputes hold back; it is not chased, so it ages in no bucket.
+AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+", "disputed")
+BILLED_STATUSES = ("issued", "partially_paid", "paid")
+
+
+@dataclass(frozen=True)
+class StatementInvoice:
+    number: str
+    issue_date: date
+    due_date: date
+    charges_minor: int  # subtotal and taxes, before credits
+    credit_applied_minor: int  # credit notes spent on this invoice
+    total_minor: int  # what the invoice asked for: charges less credits applied
+    paid_minor: int
+
+
+@dataclass(frozen=True)
+class StatementPayment:
+    invoice_number: str
+    paid_on: date | None  # None: no payment record says when
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class StatementCredit:
+    number: str
+    issued_on: date
+    reason: str
+    reference: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class StatementSlaCredit:
+    month: date  # the first day of the month the credit was earned in
+    service: str
+    hours: int
+    amount_minor: int
+    credit_note: str
+
+
+@dataclass(frozen=True)
+class Ageing:
+    """What is open at the end of the period, by days past the due date.
+
+    Credits not yet spent on an invoice lower the balance but belong to no bucket:
+    buckets summed, less `unapplied_credit_minor`, give the closing balance.
+    """
+
+    buckets: dict[str, int]
+    unapplied_credit_minor: int
+
+    @property
+    def total_minor(self) -> int:
+        return sum(self.buckets.values()) - self.unapplied_credit_minor
+
+
+@dataclass(frozen=True)
+class Statement:
+    customer_id: int
+    account_number: str
+    name: str
+    currency: str
+    period_start: date
+    period_end: date
+    opening_minor: int
+    invoices: list[StatementInvoice]
+    payments: list[StatementPayment]
+    credits: list[StatementCredit]
+    sla_credits: list[StatementSlaCredit]
+    closing_minor: int
+    ageing: Ageing
+    payments_recorded: bool = False
+
+
+def build_statement(session: Session, customer: Customer, period_start: date,
+                    period_end: date, now: datetime) -> Statement:
+    """The statement of one account for a period that has begun and is not in the future."""
+    if period_start > period_end:
+        raise InvalidInput("A statement period must start before it ends.")
+    if period_end > provider_date(now):
+        raise InvalidInput("A statement can only cover days that have passed.")
+    invoices = _invoices(session, customer, period_end)
+    notes = _credit_notes(session, customer, period_end)
+    earlier = [i for i in invoices if i.issue_date < period_start]
+    current = [i for i in invoices if i.issue_date >= period_start]
+    notes_before = [n for n in notes if n.issued_on < period_start]
+    opening = _owed(earlier) - sum(n.amount_minor for n in notes_before)
+    credits = [n for n in notes if n.issued_on >= period_start]
+    payments = [StatementPayment(i.number, None, i.paid_minor) for i in current if i.paid_minor]
+    closing = (opening + sum(i.charges_minor for i in current)
+               - sum(p.amount_minor for p in payments) - sum(n.amount_minor for n in credits))
+    return Statement(
+        customer_id=customer.id, account_number=customer.account_number, name=customer.name,
+        currency=customer.currency, period_start=period_start, period_end=period_end,
+        opening_minor=opening, invoices=current, payments=payments, credits=credits,
+        sla_credits=_sla_credits(session, customer, period_start, period_end),
+        closing_minor=closing,
+        ageing=_ageing(invoices, notes, period_end, _disputed(session, customer, period_end)))
+
+
+def _owed(invoices: list[StatementInvoice]) -> int:
+    return sum(i.charges_minor - i.paid_minor for i in invoices)
+
+
+def _invoices(session: Session, customer: Customer, until: date) -> list[StatementInvoice]:
+    """The account's invoices issued up to `until`, oldest first, with credit applied."""
+    rows = session.scalars(
+        select(Invoice).where(Invoice.customer_id == customer.id,
+                              Invoice.currency == customer.currency,
+                              Invoice.status.in_(BILLED_STATUSES), Invoice.issue_date <= until)
+        .order_by(Invoice.issue_date, Invoice.number)).all()
+    applied = dict(session.execute(
+        select(InvoiceLine.invoice_id, func.sum(InvoiceLine.amount_minor))
+        .where(InvoiceLine.invoice_id.in_([i.id for i in rows]),
+               InvoiceLine.credit_note_id.is_not(None))
+        .group_by(InvoiceLine.invoice_id)).all())
+    return [StatementInvoice(
+        number=i.number, issue_date=i.issue_date, due_date=i.due_date,
+        charges_minor=i.total_minor - (applied.get(i.id) or 0),
+        credit_applied_minor=-(applied.get(i.id) or 0), total_minor=i.total_minor,
+        paid_minor=i.paid_minor) for i in rows]
+
+
+def _credit_notes(session: Session, customer: Customer, until: date) -> list[StatementCredit]:
+    end = _start_of(until + timedelta(days=1))
+    rows = session.scalars(
+        select(CreditNote).where(CreditNote.customer_id == customer.id,
+                                 CreditNote.currency == customer.currency,
+                                 CreditNote.issued_at < end)
+        .order_by(CreditNote.issued_at, CreditNote.id)).all()
+    return [StatementCredit(n.number, provider_date(n.issued_at), n.reason, n.reference,
+                            n.amount_minor) for n in rows]
+
+
+def _sla_credits(session: Session, customer: Customer, start: date,
+                 end: date) -> list[StatementSlaCredit]:
+    """Approved SLA credits whose credit note was issued in the period."""
+    rows = session.scalars(
+        select(SlaCreditRequest).join(SlaCreditRequest.credit_note)
+        .where(SlaCreditRequest.customer_id == customer.id,
+               SlaCreditRequest.status == "approved",
+               CreditNote.currency == customer.currency,
+               CreditNote.issued_at >= _start_of(start),
+               CreditNote.issued_at < _start_of(end + timedelta(days=1)))
+        .options(joinedload(SlaCreditRequest.credit_note))
+        .order_by(SlaCreditRequest.month, SlaCreditRequest.id)).all()
+    return [StatementSlaCredit(r.month, r.service.product.name, r.hours,
+                               r.credit_note.amount_minor, r.credit_note.number)
+            for r in rows]
+
+
+def _disputed(session: Session, customer: Customer, on: date) -> dict[str, int]:
+    """Per invoice number, what disputes still open at the end of `on` held back of it
+    (less any credit an earlier settlement of a reopened dispute already granted)."""
+    end = _start_of(on + timedelta(days=1))
+    rows = session.execute(
+        select(Invoice.number, Dispute.amount_minor, Dispute.credit_minor, Dispute.settled_at)
+        .join(Dispute.invoice)
+        .where(Invoice.customer_id == customer.id, Dispute.filed_at < end,
+               or_(Dispute.closed_at.is_(None), Dispute.closed_at >= end)))
+    held = defaultdict(int)
+    for number, amount, credit, settled_at in rows:
+        held[number] += amount - (credit if settled_at is not None and settled_at < end else 0)
+    return held
+
+
+def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
+            on: date, disputed: dict[str, int]) -> Ageing:
+    buckets = defaultdict(int, dict.fromkeys(AGEING_BUCKETS, 0))
+    for invoice in invoices:
+        open_minor = invoice.total_minor - invoice.paid_minor
+        held = min(disputed.get(invoice.number, 0), max(open_minor, 0))
+        buckets["disputed"] += held
+        if open_minor - held:
+            buckets[_bucket((on - invoice.due_date).days)] += open_minor - held
+    applied = sum(i.credit_applied_minor for i in invoices)
+    unapplied = sum(n.amount_minor for n in notes) - applied
+    return Ageing(dict(buckets), unapplied)
+
+
+def _bucket(days_past_due: int) -> str:
+    if days_past_due <= 0:
+        return "current"
+    for bucket, limit in (("1-30", 30), ("31-60", 60), ("61-90", 90)):
+        if days_past_due <= limit:
+            return bucket
+    return "90+"
+
+
+def _start_of(day: date) -> datetime:
+    """The first instant of a day on the provider's calendar."""
+    return datetime.combine(day, time.min, PROVIDER_TZ)

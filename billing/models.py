@@ -1,0 +1,72 @@
+"""The schema in one list: importing this registers every mapped class and the guards on them.
+
+The app imports it once (portal/extensions.py) so that relationships resolve and Alembic sees
+every table. Code imports a class from its capability (billing.disputes.models, ...), not here.
+"""
+
+import billing.cpni.retention  # noqa: F401  (importing registers the guard)
+from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.core.db import Base
+from billing.core.models import OutboundMail
+from billing.cpni.compliance_models import (
+    CallerVerification,
+    CpniBreach,
+    CpniComplaint,
+    MarketingExport,
+    MarketingOptOut,
+)
+from billing.cpni.models import AuditChainHead, CpniApproval, CpniDisclosure
+from billing.disputes.models import (
+    Dispute,
+    DisputeAttachment,
+    DisputeEvent,
+    DisputeTier,
+    DisputeTierAuthority,
+)
+from billing.invoicing import immutability  # noqa: F401  (importing registers the guard)
+from billing.invoicing.models import CreditNote, Invoice, InvoiceLine, NumberSeries
+from billing.invoicing.tax_models import TaxExemption, TaxRate
+from billing.invoicing.usage_models import InvoiceRun, UsageRecord
+from billing.parties.models import Customer, Partner
+from billing.parties.users import ApiToken, LoginThrottle, PasswordReset, User
+from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
+
+__all__ = [
+    "ApiToken",
+    "AuditChainHead",
+    "Base",
+    "CallerVerification",
+    "CpniApproval",
+    "CpniBreach",
+    "CpniComplaint",
+    "CpniDisclosure",
+    "CreditNote",
+    "Customer",
+    "Dispute",
+    "DisputeAttachment",
+    "DisputeEvent",
+    "DisputeTier",
+    "DisputeTierAuthority",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceRun",
+    "LoginThrottle",
+    "MaintenanceWindow",
+    "MarketingExport",
+    "MarketingOptOut",
+    "NumberSeries",
+    "Outage",
+    "OutboundMail",
+    "Partner",
+    "PasswordReset",
+    "PriceBook",
+    "PriceBookEntry",
+    "Product",
+    "Service",
+    "SlaCreditRequest",
+    "TaxExemption",
+    "TaxRate",
+    "TroubleTicket",
+    "UsageRecord",
+    "User",
+]

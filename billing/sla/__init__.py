@@ -1,0 +1,3 @@
+"""The SLA: the outage ledger, trouble tickets, maintenance windows, the credit calculation and
+credit requests.
+"""

@@ -1,0 +1,3 @@
+"""Dispute pages, forms, presenters, labels and notices, shared by the audiences that file and
+settle them.
+"""

@@ -1,0 +1,192 @@
+"""Page handlers shared by the partner, customer and staff blueprints.
+
+Each asks the access policy for the objects (404 outside the user's reach) and for
+what of them the user may see, logs CPNI disclosures, and renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Response, current_app, render_template, request, session
+from flask_login import current_user
+
+from billing.core.clock import utcnow
+from billing.cpni.approvals import approval_states
+from billing.invoicing.models import Invoice
+from portal import access
+from portal.disputes import pages as dispute_pages
+from portal.extensions import db
+from portal.i18n import select_locale
+from portal.invoicing import listing
+from portal.invoicing.presenters import customer_dict, invoice_dict
+from portal.paging import page_number, paginate
+from reports.invoice_pdf import cached, render_invoice_pdf
+from reports.labels import STATUS_LABELS
+
+
+def staff_purpose(customer_id: int) -> str | None:
+    """The purpose a staff member stated for opening this customer's CPNI this session."""
+    return session.get("cpni_purpose", {}).get(str(customer_id))
+
+
+def staff_opened_accounts() -> list[int]:
+    """The accounts whose CPNI the staff member opened with a purpose this session."""
+    return [int(key) for key, purpose in session.get("cpni_purpose", {}).items()
+            if purpose in access.STAFF_PURPOSES and key.isdigit()]
+
+
+def staff_verification(customer_id: int) -> str | None:
+    """How a staff member verified the caller on this customer's call, while it lasts
+    (each use keeps the call open; see portal/staff/calls.py)."""
+    method = session.get("cpni_call", {}).get(str(customer_id))
+    if method is not None:
+        calls = dict(session.get("cpni_call_at", {}))
+        calls[str(customer_id)] = utcnow().timestamp()
+        session["cpni_call_at"] = calls
+    return method
+
+
+def call_verifications(customer_ids, caller_account: int | None = None) -> dict | None:
+    """For staff, each account's caller verification, logged with its disclosures. On an
+    invoice, the call on the invoice's account covers its end customers' sections too."""
+    if not current_user.is_staff:
+        return None
+    return {cid: staff_verification(caller_account or cid) for cid in customer_ids}
+
+
+def _accesses(customers, now):
+    customers = {c.id: c for c in customers}.values()
+    purposes = {c.id: staff_purpose(c.id) for c in customers} if current_user.is_staff else None
+    return access.cpni_access_many(db.session, current_user, customers, now, purposes)
+
+
+def customers_page(template: str, **extra):
+    now = utcnow()
+    query = listing.customer_list_query(db.session, current_user, request.args, now)
+    page = paginate(db.session, query, page_number(request.args), listing.load_customers)
+    states = {}
+    if current_user.is_partner:
+        holders = {c.id: access.consent_holder_id(c) for c in page.items}
+        by_holder = approval_states(db.session, current_user.partner_id, holders.values(), now)
+        states = {cid: by_holder[holder] for cid, holder in holders.items()}
+    return render_template(template, page=page, states=states, args=request.args, **extra)
+
+
+def customer_page(customer_id, template: str, **extra):
+    now = utcnow()
+    customer = access.get_customer(db.session, current_user, customer_id)
+    grant = _accesses([customer], now)[customer.id]
+    services = listing.services_of(db.session, customer) if grant.visible else []
+    data = customer_dict(customer, grant, services)
+    related = access.related_accounts(db.session, current_user, customer)
+    _log(grant, customer.id, "page", f"account {customer.account_number}", now)
+    return render_template(
+        template, customer=customer, data=data, access=grant, **related, **extra
+    )
+
+
+def invoices_page(template: str, **extra):
+    now = utcnow()
+    query = listing.invoice_list_query(db.session, current_user, request.args)
+    page = paginate(db.session, query, page_number(request.args), listing.load_invoices)
+    grants = _accesses([inv.customer for inv in page.items], now)
+    rows = [invoice_dict(inv, grants[inv.customer_id]) for inv in page.items]
+    access.record_disclosures(
+        db.session, current_user, grants, surface="page", subject="invoice list", now=now,
+        verification=call_verifications(grants),
+    )
+    db.session.commit()
+    return render_template(
+        template, page=page, rows=rows, args=request.args, statuses=STATUS_LABELS, **extra
+    )
+
+
+def invoice_page(invoice_id, template: str, **extra):
+    now = utcnow()
+    invoice = access.get_invoice(db.session, current_user, invoice_id)
+    grant = _accesses([invoice.customer], now)[invoice.customer_id]
+    data, grants = invoice_view(current_user, invoice, grant, now)
+    _log_all(grants, "page", f"invoice {invoice.number}", now, invoice.customer_id)
+    return render_template(
+        template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice),
+        dispute_summary=dispute_pages.invoice_summary(invoice, grant, now), **extra
+    )
+
+
+def invoice_pdf(invoice_id):
+    now = utcnow()
+    invoice = access.get_invoice(db.session, current_user, invoice_id)
+    grant = _accesses([invoice.customer], now)[invoice.customer_id]
+    data, grants = invoice_view(current_user, invoice, grant, now)
+    _log_all(grants, "pdf", f"invoice {invoice.number} PDF", now, invoice.customer_id)
+    return pdf_response(invoice, data, select_locale())
+
+
+def invoice_view(user, invoice: Invoice, grant, now) -> tuple[dict, dict]:
+    """The invoice with its lines as this user may see it, and every access it used
+    (the invoice's account and, on a wholesale invoice, each end customer's)."""
+    accounts = listing.invoice_accounts(db.session, invoice)
+    purpose = staff_purpose(invoice.customer_id) if user.is_staff else None
+    sections = access.end_customer_access(db.session, user, invoice, accounts, now, purpose)
+    data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
+                        section_access=sections)
+    return data, {**sections, invoice.customer_id: grant}
+
+
+def pdf_response(invoice: Invoice, data: dict, locale: str) -> Response:
+    """Render the invoice PDF for this viewer, reusing an earlier rendering of the same text.
+
+    The cache key is a digest of everything the document shows (the policy-filtered
+    invoice, brand, provider and locale), so a file can only ever be served to someone
+    entitled to exactly that content. Drafts can still change and are never kept.
+    """
+    config = current_app.config
+    provider = {"name": config["PROVIDER_NAME"], "address": config["PROVIDER_ADDRESS"]}
+    document = {"invoice": data,
+                "brand": brand_for(invoice), "provider": provider, "locale": locale}
+
+    def render():
+        return render_invoice_pdf(document["invoice"], provider=provider,
+                                  brand=document["brand"], locale=locale)
+
+    if invoice.status == "draft":
+        body = render()
+    else:
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        body = cached(Path(config["PDF_CACHE_DIR"]) / f"invoice-{digest}.pdf", render)
+    filename = f"invoice-{invoice.number}.pdf"
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+def brand_for(invoice: Invoice) -> dict | None:
+    """A wholesale rebiller's end customers see the rebiller's brand; the rebiller's own
+    wholesale invoice comes from the provider."""
+    return account_brand(invoice.customer)
+
+
+def account_brand(customer) -> dict | None:
+    """The brand on an account's documents: its rebiller's for a rebiller's end customer."""
+    partner = customer.partner
+    if partner is None or partner.kind != "wholesale" or customer.is_wholesale:
+        return None
+    return {"name": partner.display_brand, "color": partner.brand_color}
+
+
+def _log(grant, customer_id: int, surface: str, subject: str, now) -> None:
+    _log_all({customer_id: grant}, surface, subject, now)
+
+
+def _log_all(grants: dict, surface: str, subject: str, now, caller_account=None) -> None:
+    access.record_disclosures(
+        db.session, current_user, grants, surface=surface, subject=subject, now=now,
+        verification=call_verifications(grants, caller_account),
+    )
+    db.session.commit()

@@ -1,0 +1,161 @@
+"""Customers and invoices as plain dicts holding only the fields the access policy allows.
+
+Pages, the API and the PDFs all render from these, so a field the policy withholds
+never reaches any template or JSON encoder.
+"""
+
+from __future__ import annotations
+
+from billing.core.money import Money
+from portal.access import CpniAccess, visible_fields
+
+WITHHELD_MESSAGE = (
+    "Charges, services and usage are CPNI. The customer has not approved your access, so "
+    "they are withheld. A customer administrator can grant access under CPNI approvals "
+    "in the customer portal."
+)
+
+
+USAGE_WITHHELD_MESSAGE = (
+    "Usage and call detail are left out: the customer approved billing detail only. "
+    "Totals include usage charges."
+)
+
+
+def withheld_usage() -> dict:
+    return {"reason": "scope_billing_only", "message": USAGE_WITHHELD_MESSAGE}
+
+
+def money(minor: int, currency: str) -> dict:
+    return {"minor": minor, "currency": currency, "amount": str(Money(minor, currency).major)}
+
+
+def withheld(access: CpniAccess) -> dict:
+    return {"reason": access.reason, "message": WITHHELD_MESSAGE}
+
+
+def customer_ref(customer) -> dict:
+    return {"id": customer.id, "account_number": customer.account_number, "name": customer.name}
+
+
+def customer_dict(customer, access: CpniAccess, services=None) -> dict:
+    fields = visible_fields("customer", access)
+    data = {
+        **customer_ref(customer),
+        "parent_id": customer.parent_id,
+        "email_of_record": customer.email_of_record,
+        "phone_of_record": customer.phone_of_record,
+        "postal_address": customer.postal_address,
+        "locale": customer.locale,
+        "currency": customer.currency,
+        "partner": customer.partner.name if customer.partner else None,
+    }
+    if "services" in fields:
+        data["services"] = [service_dict(s) for s in services or []]
+    else:
+        data["cpni_withheld"] = withheld(access)
+    return data
+
+
+def service_dict(service) -> dict:
+    return {
+        "id": service.id,
+        "product": service.product.name,
+        "description": service.description,
+        "quantity": str(service.quantity.normalize()),
+        # None: no contract price, the account's price book prices it on each invoice.
+        "unit_price": None if service.unit_price is None else str(service.unit_price),
+        "currency": service.currency,
+        "delivery": service.delivery,
+        "started_on": service.started_on.isoformat(),
+        "ended_on": service.ended_on.isoformat() if service.ended_on else None,
+    }
+
+
+def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
+                 accounts: dict | None = None, section_access: dict | None = None) -> dict:
+    """The invoice as the viewer may see it. `accounts` maps the ids of the accounts
+    whose sections the invoice has (a corporate's locations, a rebiller's end customers)
+    to their customers; `section_access` says what of each end customer's section the
+    viewer may see (access.end_customer_access)."""
+    data = {
+        "id": invoice.id,
+        "number": invoice.number,
+        "customer": customer_ref(invoice.customer),
+        "period": invoice.period_key,
+        "period_start": invoice.period_start.isoformat(),
+        "period_end": invoice.period_end.isoformat(),
+        "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
+        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "bill_to": {
+            "name": invoice.bill_to.get("name", invoice.customer.name),
+            "address": invoice.bill_to.get("address", []),
+        },
+    }
+    if "total" not in visible_fields("invoice", access):
+        data["cpni_withheld"] = withheld(access)
+        return data
+    cur = invoice.currency
+    data.update(
+        subtotal=money(invoice.subtotal_minor, cur),
+        tax=money(invoice.tax_minor, cur),
+        credits=money(invoice.credit_minor, cur),
+        total=money(invoice.total_minor, cur),
+        paid=money(invoice.paid_minor, cur),
+        amount_due=money(invoice.amount_due_minor, cur),
+    )
+    if with_lines:
+        section_access = section_access or {}
+
+        def grant_for(line) -> CpniAccess:
+            return section_access.get(line.sub_account_id, access)
+
+        shown = [line for line in invoice.lines if grant_for(line).visible
+                 and (grant_for(line).usage or line.kind != "usage")]
+        data["lines"] = [line_dict(line, cur, grant_for(line)) for line in shown]
+        data["sections"] = sections(invoice, data["lines"], accounts or {}, section_access)
+        if not access.usage:
+            data["usage_withheld"] = withheld_usage()
+    return data
+
+
+def sections(invoice, lines: list[dict], accounts: dict, section_access: dict) -> list[dict]:
+    """The lines grouped by account: the invoice's own account first, then each location
+    or end customer with its subtotal (charges, taxes and credits of that account).
+    An end customer whose CPNI the viewer may not see keeps only its name."""
+    ids = {line["sub_account_id"] for line in lines} | set(section_access)
+    order = [None] + sorted(ids - {None},
+                            key=lambda i: accounts[i].account_number if i in accounts else "")
+    result = []
+    for account_id in order:
+        own = [line for line in lines if line["sub_account_id"] == account_id]
+        grant = section_access.get(account_id)
+        if not own and grant is None:
+            continue
+        customer = invoice.customer if account_id is None else accounts.get(account_id)
+        section = {"account": customer_ref(customer) if customer else {"id": account_id},
+                   "lines": own}
+        if grant is not None and not grant.visible:
+            section["cpni_withheld"] = withheld(grant)
+        else:
+            section["subtotal"] = money(sum(line["amount"]["minor"] for line in own),
+                                        invoice.currency)
+        if grant is not None and grant.visible and not grant.usage:
+            section["usage_withheld"] = withheld_usage()
+        result.append(section)
+    return result
+
+
+def line_dict(line, currency: str, access: CpniAccess) -> dict:
+    return {
+        "kind": line.kind,
+        "description": line.description,
+        "call_type": line.call_type if access.usage else None,
+        "jurisdiction": line.jurisdiction,
+        "sub_account_id": line.sub_account_id,
+        "quantity": str(line.quantity.normalize()),
+        "unit_price": str(line.unit_price),
+        "amount": money(line.amount_minor, currency),
+    }

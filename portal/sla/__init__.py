@@ -1,0 +1,1 @@
+"""SLA credit pages, forms and labels, shared by customers, partners and staff."""
