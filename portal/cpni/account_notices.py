@@ -60,7 +60,7 @@ def contact_changed(customer: Customer, changes: ContactChanges) -> None:
 
 
 def imported_contact_changes(session) -> None:
-    """Notices for the contact details an import changed (billing/imports/kinds.py):
+    """Notices for the contact details an import changed (billing/imports/party_kinds.py):
     call after a successful import, before its commit."""
     for customer_id, changes in session.info.pop("contact_changes", []):
         contact_changed(session.get(Customer, customer_id), changes)

@@ -37,7 +37,7 @@ from billing.catalog.models import Product
 from billing.core.clock import PROVIDER_TZ, BillPeriod, period_containing
 from billing.core.money import line_amount
 from billing.core.numbering import format_number, series_key
-from billing.imports.kinds import UsageKind
+from billing.imports.invoicing_kinds import UsageKind
 from billing.invoicing.issuing import PAYMENT_TERMS
 from billing.invoicing.models import NumberSeries
 from billing.invoicing.tax_models import TaxRate

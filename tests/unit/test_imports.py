@@ -218,3 +218,13 @@ def test_numbers_are_plain_decimals_that_fit_their_columns(value, message):
         fields.number({"rate": value}, "rate")
     assert fields.number({"rate": "999999999999.999999"}, "rate") == Decimal(
         "999999999999.999999")
+
+
+def test_every_registered_kind_is_documented_with_an_example_of_its_columns():
+    formats = (EXAMPLES.parent / "formats.md").read_text()
+    documented = {line.split()[1] for line in formats.splitlines() if line.startswith("## ")}
+    examples = {path.stem for path in EXAMPLES.glob("*.csv")}
+    assert set(KINDS) == documented == examples
+    for name, kind in KINDS.items():
+        header = (EXAMPLES / f"{name}.csv").read_text().splitlines()[0]
+        assert tuple(header.split(",")) == kind.columns, name
