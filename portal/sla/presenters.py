@@ -50,6 +50,13 @@ def ticket_dict(ticket: TroubleTicket) -> dict:
             "summary": ticket.summary}
 
 
+def ledger_ticket_dict(ticket: TroubleTicket, deadline: datetime | None = None) -> dict:
+    """A ticket for the staff ledger's tables: also its outage's id, to link, and whether
+    it was opened by `deadline`, the last moment that makes the outage count."""
+    in_time = deadline is not None and ticket.opened_at <= deadline
+    return {**ticket_dict(ticket), "outage_id": ticket.outage_id, "in_time": in_time}
+
+
 def outage_dict(outage: Outage) -> dict:
     return {"id": outage.id, "ref": outage.ref, "started_at": instant(outage.started_at),
             "ended_at": instant(outage.ended_at), "cause": outage.cause,

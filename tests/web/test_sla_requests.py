@@ -14,7 +14,7 @@ from billing.core.clock import PROVIDER_TZ, utcnow
 from billing.cpni.models import CpniDisclosure
 from billing.invoicing.models import CreditNote
 from billing.sla.credits import open_ticket, preview_credit, record_outage, request_credit
-from billing.sla.models import SlaCreditRequest, TroubleTicket
+from billing.sla.models import Outage, SlaCreditRequest, TroubleTicket
 from portal.paging import Page
 from portal.sla.pages import ended_months
 from tests.conftest import csrf_token, login
@@ -367,10 +367,17 @@ def test_sla_templates_receive_dicts_never_orm_objects(app, login_as, session, w
         assert dollars(credit_request.credit_minor) in staff.get(staff_page).get_data(
             as_text=True)
         staff.get("/staff/credit-requests")
+        outage = session.scalars(select(Outage).filter_by(ref="INC-WEB-1")).one()
+        outage_page = staff.get(f"/staff/outages/{outage.id}").get_data(as_text=True)
+        assert "<td>Yes</td>" in outage_page and "opened after 72 hours" not in outage_page
+        assert "INC-WEB-1" in staff.get("/staff/tickets").get_data(as_text=True)
+        staff.get("/staff/outages")
     sla_pages = [(name, found) for name, found in seen if name.startswith("sla/")]
     assert {name for name, _ in sla_pages} >= {
         "sla/partner_sla.html", "sla/partner_sla_preview.html",
-        "sla/staff_credit_request.html", "sla/staff_credit_requests.html"}
+        "sla/staff_credit_request.html", "sla/staff_credit_requests.html",
+        "sla/staff_ledger_outage.html", "sla/staff_ledger_outages.html",
+        "sla/staff_ledger_tickets.html"}
     for name, found in sla_pages:
         assert found == [], name
 
