@@ -47,6 +47,12 @@ DISPUTE_FIELDS = (
 )
 DISPUTE_CPNI_FIELDS = ("amount", "credit", "held", "lines", "credit_note")
 INVOICE_CPNI_FIELDS = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "lines")
+# Which service an SLA credit is for, its hours and amount, and the calculation (the
+# service's monthly charge) say what the customer buys and pays: CPNI.
+SLA_CREDIT_REQUEST_FIELDS = ("id", "customer", "month", "status", "currency", "requested_at",
+                             "decided_at")
+SLA_CREDIT_REQUEST_CPNI_FIELDS = ("service", "hours", "credit", "decision_reason",
+                                  "credit_note", "calculation")
 STAFF_PURPOSES = ("billing", "support")
 
 
@@ -250,11 +256,13 @@ def approval_filter(user: User, state: str, now: datetime):
 
 
 def visible_fields(kind: str, access: CpniAccess) -> tuple[str, ...]:
-    """The fields of a customer or invoice this access lets through."""
+    """The fields of a customer, invoice, dispute or SLA credit request this access lets
+    through."""
     base, extra = {
         "customer": (CUSTOMER_FIELDS, CUSTOMER_CPNI_FIELDS),
         "invoice": (INVOICE_FIELDS, INVOICE_CPNI_FIELDS),
         "dispute": (DISPUTE_FIELDS, DISPUTE_CPNI_FIELDS),
+        "sla_credit_request": (SLA_CREDIT_REQUEST_FIELDS, SLA_CREDIT_REQUEST_CPNI_FIELDS),
     }[kind]
     return base + extra if access.visible else base
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import request, session
 from flask_babel import (
@@ -44,6 +44,14 @@ def local_date(value) -> str:
     return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "medium")
 
 
+def local_datetime(value) -> str:
+    """An instant (or ISO 8601 string, as the presenters give) in the user's locale."""
+    if not value:
+        return ""
+    return format_datetime(datetime.fromisoformat(value) if isinstance(value, str) else value,
+                           "medium")
+
+
 def _locale() -> str:
     return str(get_locale() or "en_US")
 
@@ -55,9 +63,7 @@ def register(app) -> None:
     app.jinja_env.filters["number"] = lambda value: format_quantity(value, _locale())
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["percent"] = lambda value: format_percent(value, "#,##0.##%")
-    app.jinja_env.filters["datetime"] = (
-        lambda value: format_datetime(value, "medium") if value else ""
-    )
+    app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

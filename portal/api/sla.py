@@ -3,8 +3,8 @@
 Staff systems (monitoring, the support desk) write the outage ledger and trouble
 tickets; to anyone else those endpoints do not exist (404, as for objects out of reach).
 Partners and customers read SLA credit requests within the access policy: services,
-hours and amounts are CPNI, withheld from a partner without the customer's approval,
-and every disclosure is logged.
+hours and amounts are CPNI, withheld from a partner without the customer's approval
+(portal/sla/presenters.py builds every dict), and every disclosure is logged.
 """
 
 from __future__ import annotations
@@ -23,12 +23,16 @@ from billing.sla import credits as sla_credits
 from billing.sla import trouble_tickets
 from billing.sla.models import REQUEST_STATES, Outage, SlaCreditRequest
 from portal import access
-from portal.access import CpniAccess
 from portal.api import bp
 from portal.api.views import cursor_page
 from portal.extensions import db
-from portal.invoicing.presenters import customer_ref, money, withheld
 from portal.paging import chosen
+from portal.sla.presenters import (
+    credit_request_dict,
+    credit_request_dicts,
+    outage_dict,
+    ticket_dict,
+)
 
 OUTAGE_FIELDS = {"ref", "started_at", "ended_at", "cause", "platform", "service_ids", "summary"}
 TICKET_FIELDS = {"ref", "account_number", "opened_at", "outage_ref", "summary"}
@@ -73,7 +77,7 @@ def credit_requests():
         .where(access.customer_scope(db.session, g.api_user)))
     rows, cursor = cursor_page(query, SlaCreditRequest.id, _load_requests)
     grants = access.cpni_access_many(db.session, g.api_user, [r.customer for r in rows], now)
-    data = [credit_request_dict(r, grants[r.customer_id]) for r in rows]
+    data = credit_request_dicts(rows, grants)
     _log(grants, "credit request list", now)
     return jsonify({"data": data, "next_cursor": cursor})
 
@@ -92,40 +96,6 @@ def credit_request(request_id):
     data = credit_request_dict(found, grant[found.customer_id], with_calculation=True)
     _log(grant, f"credit request {found.id}", now)
     return jsonify({"data": data})
-
-
-def outage_dict(outage: Outage) -> dict:
-    return {"id": outage.id, "ref": outage.ref, "started_at": _iso(outage.started_at),
-            "ended_at": _iso(outage.ended_at), "cause": outage.cause,
-            "platform": outage.platform, "service_ids": sorted(s.id for s in outage.services),
-            "summary": outage.summary}
-
-
-def ticket_dict(ticket) -> dict:
-    return {"id": ticket.id, "ref": ticket.ref, "customer": customer_ref(ticket.customer),
-            "opened_at": _iso(ticket.opened_at), "source": ticket.source,
-            "outage_ref": ticket.outage.ref if ticket.outage else None,
-            "summary": ticket.summary}
-
-
-def credit_request_dict(found: SlaCreditRequest, grant: CpniAccess, *,
-                        with_calculation: bool = False) -> dict:
-    """The request as the viewer may see it: which service, how many hours and how much
-    are CPNI, so without access only its account, month and state are shown."""
-    data = {"id": found.id, "customer": customer_ref(found.customer),
-            "month": f"{found.month:%Y-%m}", "status": found.status,
-            "currency": found.currency, "requested_at": _iso(found.requested_at),
-            "decided_at": _iso(found.decided_at) if found.decided_at else None}
-    if not grant.visible:
-        return {**data, "cpni_withheld": withheld(grant)}
-    data.update(
-        service={"id": found.service_id, "product": found.service.product.name},
-        hours=found.hours, credit=money(found.credit_minor, found.currency),
-        decision_reason=found.decision_reason,
-        credit_note=found.credit_note.number if found.credit_note else None)
-    if with_calculation:
-        data["calculation"] = found.calculation
-    return data
 
 
 def _credit_filters(query):
@@ -197,10 +167,6 @@ def _services(value) -> list[Service]:
     if missing:
         raise InvalidInput(f"There is no service {', '.join(map(str, missing))}.")
     return list(services)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _log(grants: dict, subject: str, now: datetime) -> None:

@@ -66,7 +66,8 @@ SCHEMAS = {
         "currency": {"type": "string"}, "requested_at": INSTANT,
         "decided_at": {**INSTANT, "nullable": True},
         "service": {"type": "object", "description": "CPNI.", "properties": {
-            "id": {"type": "integer"}, "product": {"type": "string"}}},
+            "id": {"type": "integer"}, "product": {"type": "string"},
+            "description": {"type": "string", "nullable": True}}},
         "hours": {"type": "integer", "description": "CPNI: started hours beyond the allowance."},
         "credit": _ref("Money"),
         "decision_reason": {"type": "string", "nullable": True},

@@ -9,9 +9,11 @@ from portal.api import bp
 from portal.api.openapi import document
 from portal.extensions import db
 from portal.invoicing import listing
-from portal.invoicing.pages import invoice_view, pdf_response
+from portal.invoicing.pages import document_settings, invoice_view, pdf_response
 from portal.invoicing.presenters import customer_dict, invoice_dict, money
+from portal.invoicing.viewer import Viewer
 from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
+from reports import documents
 
 
 def cursor_page(query, id_column, load):
@@ -94,10 +96,11 @@ def _add_held(invoices, data: list[dict]) -> None:
 def invoice_pdf(invoice_id):
     now = utcnow()
     found = access.get_invoice(db.session, g.api_user, invoice_id)
-    grant = _grants([found.customer], now)[found.customer_id]
-    data, grants = invoice_view(g.api_user, found, grant, now)
-    _log(grants, f"invoice {found.number} PDF", now)
-    return pdf_response(found, data, g.api_user.locale or "en_US")
+    body = documents.invoice_document(
+        db.session, Viewer(g.api_user), found, locale=g.api_user.locale or "en_US", now=now,
+        settings=document_settings(), surface="api")
+    db.session.commit()
+    return pdf_response(body, documents.invoice_filename(found))
 
 
 @bp.route("/openapi.json")

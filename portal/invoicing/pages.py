@@ -6,24 +6,21 @@ what of them the user may see, logs CPNI disclosures, and renders.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
-
 from flask import Response, current_app, render_template, request, session
 from flask_login import current_user
 
 from billing.core.clock import utcnow
 from billing.cpni.approvals import approval_states
 from billing.invoicing.models import Invoice
+from billing.parties.branding import document_brand
 from portal import access
 from portal.disputes import pages as dispute_pages
 from portal.extensions import db
 from portal.i18n import select_locale
-from portal.invoicing import listing
+from portal.invoicing import listing, viewer
 from portal.invoicing.presenters import customer_dict, invoice_dict
 from portal.paging import page_number, paginate
-from reports.invoice_pdf import cached, render_invoice_pdf
+from reports import documents
 from reports.labels import STATUS_LABELS
 
 
@@ -117,67 +114,41 @@ def invoice_page(invoice_id, template: str, **extra):
 
 
 def invoice_pdf(invoice_id):
-    now = utcnow()
     invoice = access.get_invoice(db.session, current_user, invoice_id)
-    grant = _accesses([invoice.customer], now)[invoice.customer_id]
-    data, grants = invoice_view(current_user, invoice, grant, now)
-    _log_all(grants, "pdf", f"invoice {invoice.number} PDF", now, invoice.customer_id)
-    return pdf_response(invoice, data, select_locale())
+    body = documents.invoice_document(
+        db.session, viewer_of(current_user, invoice.customer_id), invoice,
+        locale=select_locale(), now=utcnow(), settings=document_settings())
+    db.session.commit()
+    return pdf_response(body, documents.invoice_filename(invoice))
+
+
+def viewer_of(user, customer_id: int) -> viewer.Viewer:
+    """The user with what staff stated this session about the account in question."""
+    if not user.is_staff:
+        return viewer.Viewer(user)
+    return viewer.Viewer(user, purposes={customer_id: staff_purpose(customer_id)},
+                         calls={customer_id: staff_verification(customer_id)})
 
 
 def invoice_view(user, invoice: Invoice, grant, now) -> tuple[dict, dict]:
-    """The invoice with its lines as this user may see it, and every access it used
-    (the invoice's account and, on a wholesale invoice, each end customer's)."""
-    accounts = listing.invoice_accounts(db.session, invoice)
-    purpose = staff_purpose(invoice.customer_id) if user.is_staff else None
-    sections = access.end_customer_access(db.session, user, invoice, accounts, now, purpose)
-    data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
-                        section_access=sections)
-    return data, {**sections, invoice.customer_id: grant}
+    """The invoice with its lines as this user may see it, and every access it used."""
+    purposes = {invoice.customer_id: staff_purpose(invoice.customer_id)} if user.is_staff else {}
+    return viewer.invoice_view(db.session, viewer.Viewer(user, purposes), invoice, grant, now)
 
 
-def pdf_response(invoice: Invoice, data: dict, locale: str) -> Response:
-    """Render the invoice PDF for this viewer, reusing an earlier rendering of the same text.
+def document_settings() -> documents.DocumentSettings:
+    return documents.DocumentSettings.from_config(current_app.config)
 
-    The cache key is a digest of everything the document shows (the policy-filtered
-    invoice, brand, provider and locale), so a file can only ever be served to someone
-    entitled to exactly that content. Drafts can still change and are never kept.
-    """
-    config = current_app.config
-    provider = {"name": config["PROVIDER_NAME"], "address": config["PROVIDER_ADDRESS"]}
-    document = {"invoice": data,
-                "brand": brand_for(invoice), "provider": provider, "locale": locale}
 
-    def render():
-        return render_invoice_pdf(document["invoice"], provider=provider,
-                                  brand=document["brand"], locale=locale)
-
-    if invoice.status == "draft":
-        body = render()
-    else:
-        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-        body = cached(Path(config["PDF_CACHE_DIR"]) / f"invoice-{digest}.pdf", render)
-    filename = f"invoice-{invoice.number}.pdf"
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 "Cache-Control": "private, no-store"},
-    )
+def pdf_response(body: bytes, filename: str) -> Response:
+    """A rendered document as a download that no shared cache keeps."""
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})
 
 
 def brand_for(invoice: Invoice) -> dict | None:
-    """A wholesale rebiller's end customers see the rebiller's brand; the rebiller's own
-    wholesale invoice comes from the provider."""
-    return account_brand(invoice.customer)
-
-
-def account_brand(customer) -> dict | None:
-    """The brand on an account's documents: its rebiller's for a rebiller's end customer."""
-    partner = customer.partner
-    if partner is None or partner.kind != "wholesale" or customer.is_wholesale:
-        return None
-    return {"name": partner.display_brand, "color": partner.brand_color}
+    return document_brand(invoice.customer)
 
 
 def _log(grant, customer_id: int, surface: str, subject: str, now) -> None:

@@ -32,7 +32,10 @@ REASON_LABELS = {
 }
 
 
-def month_label(month: date) -> str:
+def month_label(month: date | str) -> str:
+    """The month in words; a presenter's "YYYY-MM" is read as that month's first day."""
+    if isinstance(month, str):
+        month = date.fromisoformat(f"{month}-01")
     return format_date(month, "LLLL y")
 
 

@@ -4,12 +4,14 @@ The page is about one account and its locations within the user's reach. Service
 their charges and credit amounts are CPNI: a partner sees them, and requests on the
 customer's behalf, only while the customer's approval is in force, and each view is
 logged. Outage reports (trouble tickets) hold no CPNI and are open to every user in reach.
+Templates get the presenters' dicts (portal/sla/presenters.py), never the ORM objects.
 Templates and endpoints are named after the blueprint: `<blueprint>/sla.html`,
 `<blueprint>.sla`, and so on.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
@@ -27,9 +29,11 @@ from billing.sla import trouble_tickets
 from billing.sla.models import SlaCreditRequest, TroubleTicket
 from portal import access
 from portal.extensions import db
+from portal.invoicing.presenters import customer_ref
 from portal.paging import page_number, paginate
 from portal.sla.forms import ConfirmForm, CreditForm, TicketForm, parse_month
 from portal.sla.labels import REQUEST_STATE_LABELS, calculation_view, month_label
+from portal.sla.presenters import credit_request_dict, ticket_dict
 
 OFFERED_MONTHS = 12
 RECENT_TICKETS = 20
@@ -85,7 +89,7 @@ def preview(customer: Customer):
     _log(grant, customer, f"SLA credit calculation {form.month.data}", now)
     confirm = ConfirmForm(formdata=None, service_id=service.id, month=form.month.data)
     return render_template(
-        f"sla/{request.blueprint}_sla_preview.html", customer=customer, service=service,
+        f"sla/{request.blueprint}_sla_preview.html", customer=customer_ref(customer),
         service_label=service_label(service), confirm_form=confirm,
         calc=calculation_view(sla_credits.snapshot(calculation)), currency=service.currency,
         links=_links(customer))
@@ -143,11 +147,14 @@ def _render_page(customer: Customer, now: datetime, *, credit_form=None, ticket_
     grant = access.cpni_access(db.session, current_user, customer, now)
     accounts = reachable_accounts(customer)
     services = guaranteed_services(accounts) if grant.visible else []
-    requests = _requests_page(accounts) if grant.visible else None
+    requests = None
     if grant.visible:
+        found = _requests_page(accounts)
+        # The page's access covers its locations: their approval is the account's.
+        requests = replace(found, items=[credit_request_dict(r, grant) for r in found.items])
         _log(grant, customer, "SLA credit requests", now)
     return render_template(
-        f"sla/{request.blueprint}_sla.html", customer=customer, access=grant,
+        f"sla/{request.blueprint}_sla.html", customer=customer_ref(customer), access=grant,
         credit_form=credit_form or _credit_form(services, now, formdata=None),
         ticket_form=ticket_form or _ticket_form(accounts, formdata=None),
         has_services=bool(services), page=requests, tickets=_recent_tickets(accounts),
@@ -200,12 +207,12 @@ def _load_requests(session, ids) -> list:
     return [by_id[i] for i in ids]
 
 
-def _recent_tickets(accounts) -> list[TroubleTicket]:
-    return list(db.session.scalars(
+def _recent_tickets(accounts) -> list[dict]:
+    return [ticket_dict(t) for t in db.session.scalars(
         select(TroubleTicket).where(TroubleTicket.customer_id.in_([a.id for a in accounts]))
-        .options(joinedload(TroubleTicket.customer))
+        .options(joinedload(TroubleTicket.customer), joinedload(TroubleTicket.outage))
         .order_by(TroubleTicket.opened_at.desc(), TroubleTicket.id.desc())
-        .limit(RECENT_TICKETS)))
+        .limit(RECENT_TICKETS))]
 
 
 def _links(customer: Customer) -> dict:

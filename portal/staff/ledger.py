@@ -3,12 +3,14 @@
 Every staff role may keep the ledger (the staff blueprint already refuses everyone
 else). The ledger is the source of truth the SLA credit calculation reads; the rules
 live in billing/ (sla_credits, trouble_tickets, maintenance), these views only translate.
+Outages and tickets reach the templates as the SLA presenters' dicts.
 """
 
 from __future__ import annotations
 
 import re
 import smtplib
+from dataclasses import replace
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
@@ -39,6 +41,7 @@ from portal.sla.ledger_forms import (
     WindowForm,
     cause_choices,
 )
+from portal.sla.presenters import instant, ledger_ticket_dict, outage_dict
 from portal.staff import bp
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -54,6 +57,7 @@ def outages():
         query = query.where(Outage.started_at < end, Outage.ended_at > start)
     page = paginate(db.session, query, page_number(request.args),
                     _loader(Outage, selectinload(Outage.services)))
+    page = replace(page, items=[outage_dict(o) for o in page.items])
     return render_template("sla/staff_ledger_outages.html", page=page, month=month,
                            causes=_cause_labels(), platforms=PLATFORM_LABELS)
 
@@ -120,6 +124,7 @@ def tickets():
                                            TroubleTicket.id.desc())
     page = paginate(db.session, query, page_number(request.args), _loader(
         TroubleTicket, joinedload(TroubleTicket.customer), joinedload(TroubleTicket.outage)))
+    page = replace(page, items=[ledger_ticket_dict(t) for t in page.items])
     status = 400 if problem or form.errors else 200
     return render_template("sla/staff_ledger_tickets.html", form=form, page=page,
                            problem=problem), status
@@ -211,14 +216,16 @@ def _save_ticket(form: TicketForm):
 
 
 def _outage_page(found: Outage, form: LinkTicketForm, problem: str | None):
+    deadline = found.started_at + sla.TICKET_WINDOW
     linked = db.session.scalars(
         select(TroubleTicket).where(TroubleTicket.outage_id == found.id)
-        .options(joinedload(TroubleTicket.customer))
+        .options(joinedload(TroubleTicket.customer), joinedload(TroubleTicket.outage))
         .order_by(TroubleTicket.opened_at, TroubleTicket.id)).all()
-    return render_template("sla/staff_ledger_outage.html", outage=found, tickets=linked,
-                           form=form, problem=problem, causes=_cause_labels(),
-                           platforms=PLATFORM_LABELS, deadline=found.started_at
-                           + sla.TICKET_WINDOW)
+    outage = {**outage_dict(found), "recorded_at": instant(found.recorded_at)}
+    return render_template("sla/staff_ledger_outage.html", outage=outage,
+                           tickets=[ledger_ticket_dict(t, deadline) for t in linked], form=form,
+                           problem=problem, causes=_cause_labels(), platforms=PLATFORM_LABELS,
+                           deadline=deadline)
 
 
 def _maintenance_page(year: int, form: WindowForm, problem: str | None):

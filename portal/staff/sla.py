@@ -3,10 +3,13 @@ approve (issuing the credit note) or reject with a reason.
 
 A nested blueprint of the staff pages that guards itself: only billing roles decide
 credits. Service names and amounts are CPNI, shown once a purpose is stated for the
-customer (the same gate as the staff invoice page) and logged with it.
+customer (the same gate as the staff invoice page) and logged with it; the templates get
+the SLA presenters' dicts, which leave them out until then.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +30,7 @@ from portal.invoicing import pages
 from portal.paging import chosen, page_number, paginate
 from portal.sla.forms import DecisionForm
 from portal.sla.labels import REQUEST_STATE_LABELS, calculation_view, month_label
+from portal.sla.presenters import credit_request_dict, credit_request_dicts
 from portal.staff.forms import PurposeForm
 
 bp = Blueprint("credits", __name__)
@@ -47,7 +51,8 @@ def queue():
                               subject="SLA credit request queue", now=utcnow(),
                               verification=pages.call_verifications(grants))
     db.session.commit()
-    return render_template("sla/staff_credit_requests.html", page=page, grants=grants,
+    rows = replace(page, items=credit_request_dicts(page.items, grants))
+    return render_template("sla/staff_credit_requests.html", page=rows,
                            status=status, state_labels=REQUEST_STATE_LABELS,
                            month_label=month_label, args=request.args)
 
@@ -87,9 +92,10 @@ def _detail(credit_request: SlaCreditRequest, *, form=None, problem=None, status
         subject=f"SLA credit request {credit_request.id}", now=now,
         verification=pages.call_verifications([credit_request.customer_id]))
     db.session.commit()
-    calc = calculation_view(credit_request.calculation) if grant.visible else None
+    data = credit_request_dict(credit_request, grant, with_calculation=True)
+    calc = calculation_view(data["calculation"]) if "calculation" in data else None
     return render_template(
-        "sla/staff_credit_request.html", credit_request=credit_request, access=grant, calc=calc,
+        "sla/staff_credit_request.html", credit_request=data, access=grant, calc=calc,
         customer_id=credit_request.customer_id, purpose_form=PurposeForm(),
         form=form or DecisionForm(formdata=None), problem=problem,
         state_labels=REQUEST_STATE_LABELS, month_label=month_label), status

@@ -1,17 +1,21 @@
 """SLA credit requests through the pages: customer and partner request, staff decide."""
 
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 
 from billing.catalog.models import Product, Service
 from billing.core.clock import PROVIDER_TZ, utcnow
 from billing.cpni.models import CpniDisclosure
 from billing.invoicing.models import CreditNote
 from billing.sla.credits import open_ticket, preview_credit, record_outage, request_credit
-from billing.sla.models import SlaCreditRequest, TroubleTicket
+from billing.sla.models import Outage, SlaCreditRequest, TroubleTicket
+from portal.paging import Page
 from portal.sla.pages import ended_months
 from tests.conftest import csrf_token, login
 from tests.factories import CPNI_MARKERS, approve, make_user
@@ -308,3 +312,82 @@ def test_an_outage_report_needs_a_summary(login_as, session, world, seats):
     assert response.status_code == 400
     assert "Describe what is failing." in response.get_data(as_text=True)
     assert count(session, TroubleTicket) == before
+
+
+@contextmanager
+def orm_in_templates(app):
+    """Every template rendered meanwhile, with the ORM objects its view passed it
+    (looked for while the request lasts)."""
+    seen = []
+
+    def record(sender, template, context, **extra):
+        seen.append((template.name, orm_objects(view_context(context))))
+
+    template_rendered.connect(record, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def orm_objects(value, path="context"):
+    """Mapped instances anywhere in a template's context (dicts, lists, pages)."""
+    if sa_inspect(value, raiseerr=False) is not None and hasattr(value, "__mapper__"):
+        return [path]
+    if isinstance(value, dict):
+        return [hit for key, item in value.items() for hit in orm_objects(item, f"{path}.{key}")]
+    if isinstance(value, (list, tuple)):
+        return [hit for number, item in enumerate(value)
+                for hit in orm_objects(item, f"{path}[{number}]")]
+    if isinstance(value, Page):
+        return orm_objects(value.items, f"{path}.page")
+    return []
+
+
+def view_context(context: dict) -> dict:
+    """What the view passed: Flask's and Flask-Login's own globals left out."""
+    return {k: v for k, v in context.items()
+            if k not in {"current_user", "request", "session", "g", "config"}}
+
+
+def test_sla_templates_receive_dicts_never_orm_objects(app, login_as, session, world,
+                                                       seats):
+    credit_request = a_request(session, seats, world)
+    approve(session, world.customers["channel"], world.partners["channel"])
+    session.commit()
+    partner_url = f"/partner/customers/{world.customers['channel'].id}/sla"
+    staff_page = f"/staff/credit-requests/{credit_request.id}"
+    with orm_in_templates(app) as seen:
+        partner = login_as("channel_admin")
+        assert dollars(credit_request.credit_minor) in partner.get(partner_url).get_data(
+            as_text=True)
+        partner.post(f"{partner_url}/preview", data=form(partner, partner_url, **choice(seats)))
+        staff = staff_client(app, session)
+        state_purpose(staff, credit_request)
+        assert dollars(credit_request.credit_minor) in staff.get(staff_page).get_data(
+            as_text=True)
+        staff.get("/staff/credit-requests")
+        outage = session.scalars(select(Outage).filter_by(ref="INC-WEB-1")).one()
+        outage_page = staff.get(f"/staff/outages/{outage.id}").get_data(as_text=True)
+        assert "<td>Yes</td>" in outage_page and "opened after 72 hours" not in outage_page
+        assert "INC-WEB-1" in staff.get("/staff/tickets").get_data(as_text=True)
+        staff.get("/staff/outages")
+    sla_pages = [(name, found) for name, found in seen if name.startswith("sla/")]
+    assert {name for name, _ in sla_pages} >= {
+        "sla/partner_sla.html", "sla/partner_sla_preview.html",
+        "sla/staff_credit_request.html", "sla/staff_credit_requests.html",
+        "sla/staff_ledger_outage.html", "sla/staff_ledger_outages.html",
+        "sla/staff_ledger_tickets.html"}
+    for name, found in sla_pages:
+        assert found == [], name
+
+
+def test_staff_see_no_decision_reason_before_stating_a_purpose(app, session, world, seats):
+    credit_request = a_request(session, seats, world)
+    credit_request.status, credit_request.decision_reason = "rejected", "Quoted $54.00 seats"
+    session.commit()
+    staff = staff_client(app, session)
+    page = f"/staff/credit-requests/{credit_request.id}"
+    assert "Quoted $54.00 seats" not in staff.get(page).get_data(as_text=True)
+    state_purpose(staff, credit_request)
+    assert "Quoted $54.00 seats" in staff.get(page).get_data(as_text=True)
