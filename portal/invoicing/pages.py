@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from billing.core.clock import utcnow
 from billing.cpni.approvals import approval_states
+from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from portal import access
 from portal.disputes import pages as dispute_pages
@@ -126,13 +127,15 @@ def invoice_pdf(invoice_id):
 
 
 def invoice_view(user, invoice: Invoice, grant, now) -> tuple[dict, dict]:
-    """The invoice with its lines as this user may see it, and every access it used
-    (the invoice's account and, on a wholesale invoice, each end customer's)."""
+    """The invoice with its lines and its balance at `now` as this user may see it, and
+    every access it used (the invoice's account and, on a wholesale invoice, each end
+    customer's)."""
     accounts = listing.invoice_accounts(db.session, invoice)
     purpose = staff_purpose(invoice.customer_id) if user.is_staff else None
     sections = access.end_customer_access(db.session, user, invoice, accounts, now, purpose)
+    owed = balance.invoice_balance(db.session, invoice, now) if grant.visible else None
     data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
-                        section_access=sections)
+                        section_access=sections, balance=owed)
     return data, {**sections, invoice.customer_id: grant}
 
 
