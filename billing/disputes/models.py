@@ -152,7 +152,9 @@ class Dispute(Base):
     def held_at(self, at: datetime) -> int:
         """What it held back from the invoice's amount due at the instant `at`: from its
         filing until it closed, what it disputes less what an earlier settlement had
-        already granted (a reopened dispute). `billing.invoicing.balance` sums these."""
+        already granted (a reopened dispute). `billing.invoicing.balance` sums these.
+        The row keeps only its latest closing: once reopened, the time it spent settled
+        reads as held."""
         not_yet = self.filed_at is not None and at < self.filed_at
         if not_yet or (self.closed_at is not None and self.closed_at <= at):
             return 0
