@@ -107,6 +107,14 @@ def test_a_negative_disputed_amount_holds_nothing():
     assert owed(disputed_minor=-5_00).held_minor == 0
 
 
+def test_a_loaded_invoice_has_billed_its_total_before_credits():
+    invoice = Invoice(currency="EUR", total_minor=75_00, credit_minor=25_00, paid_minor=5_00,
+                      due_date=DUE, status="partially_paid")
+    b = balance.of_invoice(invoice, 10_00, DUE + timedelta(days=1))
+    assert figures(b) == (100_00, 25_00, 5_00, 70_00, 10_00, 60_00, 60_00, 60_00)
+    assert b.currency == "EUR" and b.total_minor == 75_00
+
+
 # --- an account ----------------------------------------------------------------------------
 
 def test_an_account_sums_its_invoices_of_one_currency():
@@ -123,7 +131,7 @@ def test_an_account_sums_its_invoices_of_one_currency():
 def test_an_account_with_two_currencies_has_one_balance_per_currency():
     usd = owed(paid_minor=10_00)
     cad = owed(currency="CAD", billed_minor=50_00, on=DUE + timedelta(days=1))
-    sums = by_currency([cad, usd, usd])
+    sums = by_currency([usd, cad, usd])
     assert list(sums) == ["CAD", "USD"]
     assert (sums["CAD"].open_minor, sums["CAD"].overdue_minor) == (50_00, 50_00)
     assert (sums["USD"].open_minor, sums["USD"].overdue_minor) == (180_00, 0)
@@ -179,10 +187,11 @@ def test_what_disputes_held_is_read_as_of_an_instant(session, case):
 
 
 def test_an_invoice_balance_reads_its_open_disputes(session, case):
-    file(session, case, 125_050)
+    file(session, case, 100_000)
+    file(session, case, 25_050, now=FILED + timedelta(minutes=1))
     case.invoice.paid_minor = 100_000
     session.commit()
-    b = balance.invoice_balance(session, case.invoice, FILED)
+    b = balance.invoice_balance(session, case.invoice, FILED + timedelta(minutes=1))
     assert (b.open_minor, b.held_minor, b.due_minor) == (764_219, 125_050, 639_169)
     assert not b.is_overdue
     late = balance.invoice_balance(session, case.invoice, datetime(2026, 4, 3, 7, tzinfo=UTC))
@@ -217,3 +226,6 @@ def test_an_account_balance_counts_billed_invoices_issued_by_then(session, world
     before_recent = balance.account_balances(session, account.id,
                                              datetime(2026, 3, 1, 12, tzinfo=UTC))
     assert before_recent["USD"].billed_minor == 864_219
+    issue_day = balance.account_balances(session, account.id,
+                                         datetime(2026, 3, 3, 19, tzinfo=UTC))  # noon MST
+    assert issue_day["USD"].billed_minor == 2 * 864_219
