@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -146,9 +146,21 @@ class Dispute(Base):
 
     @property
     def held_minor(self) -> int:
-        """What it holds back from the invoice's amount due now (billing.disputes.steps.held_minor
-        sums the same per invoice in SQL)."""
-        return self.amount_minor - self.credit_minor if self.is_active else 0
+        """What it holds back from the invoice's amount due now, after every step so far."""
+        return self.held_at(datetime.max.replace(tzinfo=UTC))
+
+    def held_at(self, at: datetime) -> int:
+        """What it held back from the invoice's amount due at the instant `at`: from its
+        filing until it closed, what it disputes less what an earlier settlement had
+        already granted (a reopened dispute). `billing.invoicing.balance` sums these.
+        The row keeps only its latest closing: once reopened, the time it spent settled
+        reads as held."""
+        not_yet = self.filed_at is not None and at < self.filed_at
+        if not_yet or (self.closed_at is not None and self.closed_at <= at):
+            return 0
+        settled_before = self.settled_at is not None and self.settled_at <= at
+        granted = self.credit_minor if settled_before else 0
+        return self.amount_minor - granted
 
 
 class DisputeEvent(Base):

@@ -32,13 +32,15 @@ from billing.core.business_hours import add_business_hours
 from billing.core.clock import provider_date
 from billing.core.db import begin_writing
 from billing.core.errors import InvalidInput, NotFound
+from billing.core.locks import lock_account, lock_invoices
 from billing.core.money import MAX_MINOR, Money
 from billing.disputes import tiers
 from billing.disputes.models import DISPUTE_REASONS, OUTCOMES, Dispute, DisputeEvent, DisputeTier
 from billing.invoicing.credit_notes import create_credit_note
 from billing.invoicing.models import Invoice, InvoiceLine
+from billing.parties.bill_to import bill_to
+from billing.parties.models import Customer
 from billing.parties.users import User
-from billing.sla.credits import bill_to
 
 DEFAULT_WINDOW_DAYS = 180
 REOPEN_DAYS = 30
@@ -70,7 +72,7 @@ class Step:
     event: DisputeEvent
 
 
-# --- what is open, what is held --------------------------------------------------------
+# --- what is still open to dispute (what is held and due: billing.invoicing.balance) ----
 
 def _claims_on(session: Session, invoice_id: int, exclude_id: int | None = None):
     """Disputes of the invoice that take part of it: active ones (held) and settled
@@ -99,23 +101,6 @@ def open_amount_minor(session: Session, invoice: Invoice, line_ids=(),
         if not chosen or not claimed_lines or claimed_lines & chosen:
             base -= taken
     return max(0, min(base, whole))
-
-
-def held_minor(session: Session, invoice_ids) -> dict[int, int]:
-    """Per invoice, the amount its active disputes hold back from what is due."""
-    ids = list(invoice_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Dispute.invoice_id, func.sum(Dispute.amount_minor - Dispute.credit_minor))
-        .where(Dispute.invoice_id.in_(ids), Dispute.status.in_(("open", "waiting")))
-        .group_by(Dispute.invoice_id))
-    return {invoice_id: int(amount) for invoice_id, amount in rows}
-
-
-def collectible_minor(invoice: Invoice, held: int) -> int:
-    """The part of the amount due that may be chased or charged late fees."""
-    return max(0, invoice.amount_due_minor - held)
 
 
 # --- filing ------------------------------------------------------------------------------
@@ -150,9 +135,11 @@ def file_dispute(session: Session, *, invoice: Invoice, user: User, reason: str,
 
 
 def _lock_invoice(session: Session, invoice_id: int) -> None:
-    """Filings and reopenings of one invoice take turns: each checks what is open."""
-    begin_writing(session)
-    session.scalars(select(Invoice.id).where(Invoice.id == invoice_id).with_for_update()).all()
+    """Filings and reopenings of one invoice take turns: each checks what is open. They
+    change what the account owes now, so they take its lock first (billing.core.locks)."""
+    customer_id = session.scalar(select(Invoice.customer_id).where(Invoice.id == invoice_id))
+    lock_account(session, customer_id)
+    lock_invoices(session, [invoice_id])
 
 
 def _check_filing(invoice, reason, description, amount_minor, now, window_days, user):
@@ -295,6 +282,7 @@ def settle(session: Session, dispute_id: int, user: User, *, outcome: str, now: 
     the account that pays for the disputed one. After a reopen, the note is for what
     the new settlement adds to what was granted before.
     """
+    _lock_paying_account(session, dispute_id)
     dispute = get_locked(session, dispute_id)
     _require_worker(dispute, user, "settle")
     if not dispute.is_active:
@@ -324,6 +312,15 @@ def settle(session: Session, dispute_id: int, user: User, *, outcome: str, now: 
               "credit_note": dispute.credit_note.number if added else None}
     return Step(dispute, _event(session, dispute, "settled", user, now,
                                 body=dispute.outcome_reason, detail=detail))
+
+
+def _lock_paying_account(session: Session, dispute_id: int) -> None:
+    """A settlement's credit note changes what the account that pays the invoice owes:
+    its lock comes before the dispute's row (billing.core.locks)."""
+    customer_id = session.scalar(select(Dispute.customer_id).where(Dispute.id == dispute_id))
+    if customer_id is None:
+        raise NotFound("No such dispute.")
+    lock_account(session, bill_to(session.get(Customer, customer_id)).id)
 
 
 def _settled_credit(dispute: Dispute, outcome: str, credit_minor, reason) -> int:

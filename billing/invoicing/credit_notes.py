@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from billing.core.clock import provider_date
 from billing.core.errors import InvalidInput
+from billing.core.locks import lock_account
 from billing.core.money import Money, check_currency
 from billing.core.numbering import format_number, series_key, take_number
 from billing.invoicing.models import CREDIT_REASONS, CreditNote, Invoice, InvoiceLine
@@ -26,7 +27,11 @@ def create_credit_note(
     session: Session, *, customer: Customer, amount_minor: int, currency: str, reason: str,
     reference: str, now: datetime,
 ) -> CreditNote:
-    """A numbered credit note; it waits for the customer's next invoice in that currency."""
+    """A numbered credit note; it waits for the customer's next invoice in that currency.
+
+    It changes what the account owes, so it takes the account's lock (a caller that
+    locks other rows first takes it before them: billing.core.locks).
+    """
     check_currency(currency)
     if reason not in CREDIT_REASONS:
         raise InvalidInput(f"A credit note's reason is one of {', '.join(CREDIT_REASONS)}.")
@@ -34,6 +39,7 @@ def create_credit_note(
         raise InvalidInput("A credit note is for a positive amount.")
     if not (reference or "").strip():
         raise InvalidInput("A credit note says what it refers to.")
+    lock_account(session, customer.id)
     key = series_key("CN", currency, provider_date(now).year)
     note = CreditNote(
         number=format_number(key, take_number(session, key)), customer_id=customer.id,

@@ -23,6 +23,7 @@ from billing.invoicing.models import CreditNote, Invoice, InvoiceLine
 from billing.invoicing.tax_models import TaxRate
 from billing.invoicing.taxes import candidate_rates, exemptions
 from billing.invoicing.usage_models import UsageRecord
+from billing.parties.bill_to import billed_on_parent
 from billing.parties.models import Customer
 
 IDS_PER_QUERY = 1000  # a rebiller's wholesale account may have many thousands of members
@@ -76,7 +77,7 @@ def members_of(session: Session, accounts: list[Customer]) -> dict[int, list[Cus
     own = [a.id for a in accounts if not a.is_wholesale]
     for part in _parts(own):
         for sub in session.scalars(select(Customer).where(
-                Customer.parent_id.in_(part), Customer.pays_own_charges.is_(False))
+                Customer.parent_id.in_(part), billed_on_parent())
                 .order_by(Customer.account_number)):
             found[sub.parent_id].append(sub)
     rebillers = {(a.partner_id, a.currency): a.id for a in accounts if a.is_wholesale}

@@ -19,7 +19,11 @@ CREDIT_REASONS = ("sla", "dispute", "goodwill")
 
 
 class Invoice(Base):
-    """One customer's bill for one period. Once issued it never changes."""
+    """One customer's bill for one period. Once issued it never changes.
+
+    What it still owes (open, held by disputes, due, overdue) is not a column: ask
+    `billing.invoicing.balance`.
+    """
 
     __tablename__ = "invoice"
     __table_args__ = (
@@ -63,10 +67,6 @@ class Invoice(Base):
     @property
     def period_key(self) -> str:
         return f"{self.period_end.year:04d}-{self.period_end.month:02d}"
-
-    @property
-    def amount_due_minor(self) -> int:
-        return self.total_minor - self.paid_minor
 
 
 class InvoiceLine(Base):

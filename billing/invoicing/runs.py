@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -29,6 +29,7 @@ from billing.invoicing.issuing import issue_drafts
 from billing.invoicing.models import Invoice
 from billing.invoicing.run_tracking import RunProgress, latest_run
 from billing.invoicing.usage_models import InvoiceRun
+from billing.parties.bill_to import receives_own_invoice
 from billing.parties.models import Customer
 
 CHUNK = 500  # accounts (or drafts) per transaction: fewer round trips, bounded memory
@@ -46,7 +47,7 @@ def bill_to_accounts(session: Session, period: BillPeriod) -> list[int]:
     """Accounts that receive their own invoice and have none for this period yet."""
     invoiced = select(Invoice.customer_id).where(Invoice.period_end == period.end)
     query = select(Customer.id).where(
-        or_(Customer.parent_id.is_(None), Customer.pays_own_charges.is_(True)),
+        receives_own_invoice(),
         Customer.id.not_in(invoiced),
     ).order_by(Customer.account_number)
     return list(session.scalars(query))

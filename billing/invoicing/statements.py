@@ -21,12 +21,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.core.clock import PROVIDER_TZ, provider_date
 from billing.core.errors import InvalidInput
-from billing.disputes.models import Dispute
+from billing.invoicing import balance
 from billing.invoicing.models import CreditNote, Invoice, InvoiceLine
 from billing.parties.models import Customer
 from billing.sla.models import SlaCreditRequest
@@ -129,7 +129,8 @@ def build_statement(session: Session, customer: Customer, period_start: date,
         opening_minor=opening, invoices=current, payments=payments, credits=credits,
         sla_credits=_sla_credits(session, customer, period_start, period_end),
         closing_minor=closing,
-        ageing=_ageing(invoices, notes, period_end, _disputed(session, customer, period_end)))
+        ageing=_ageing(invoices, notes, period_end, _disputed(session, customer, period_end),
+                       customer.currency))
 
 
 def _owed(invoices: list[StatementInvoice]) -> int:
@@ -184,29 +185,25 @@ def _sla_credits(session: Session, customer: Customer, start: date,
 
 
 def _disputed(session: Session, customer: Customer, on: date) -> dict[str, int]:
-    """Per invoice number, what disputes still open at the end of `on` held back of it
-    (less any credit an earlier settlement of a reopened dispute already granted)."""
-    end = _start_of(on + timedelta(days=1))
-    rows = session.execute(
-        select(Invoice.number, Dispute.amount_minor, Dispute.credit_minor, Dispute.settled_at)
-        .join(Dispute.invoice)
-        .where(Invoice.customer_id == customer.id, Dispute.filed_at < end,
-               or_(Dispute.closed_at.is_(None), Dispute.closed_at >= end)))
-    held = defaultdict(int)
-    for number, amount, credit, settled_at in rows:
-        held[number] += amount - (credit if settled_at is not None and settled_at < end else 0)
-    return held
+    """Per invoice number, what its disputes held back at the end of the day `on`."""
+    numbers = dict(session.execute(
+        select(Invoice.id, Invoice.number).where(Invoice.customer_id == customer.id)).all())
+    last_instant = _start_of(on + timedelta(days=1)) - timedelta(microseconds=1)
+    held = balance.disputed_at(session, numbers, last_instant)
+    return {numbers[invoice_id]: amount for invoice_id, amount in held.items()}
 
 
 def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
-            on: date, disputed: dict[str, int]) -> Ageing:
+            on: date, disputed: dict[str, int], currency: str) -> Ageing:
     buckets = defaultdict(int, dict.fromkeys(AGEING_BUCKETS, 0))
     for invoice in invoices:
-        open_minor = invoice.total_minor - invoice.paid_minor
-        held = min(disputed.get(invoice.number, 0), max(open_minor, 0))
-        buckets["disputed"] += held
-        if open_minor - held:
-            buckets[_bucket((on - invoice.due_date).days)] += open_minor - held
+        owed = balance.compute(
+            currency=currency, billed_minor=invoice.charges_minor,
+            credited_minor=invoice.credit_applied_minor, paid_minor=invoice.paid_minor,
+            disputed_minor=disputed.get(invoice.number, 0), due_date=invoice.due_date, on=on)
+        buckets["disputed"] += owed.held_minor
+        if owed.collectible_minor:
+            buckets[_bucket((on - invoice.due_date).days)] += owed.collectible_minor
     applied = sum(i.credit_applied_minor for i in invoices)
     unapplied = sum(n.amount_minor for n in notes) - applied
     return Ageing(dict(buckets), unapplied)

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from billing.catalog.models import SLA_FAMILIES, Service
 from billing.catalog.pricing import PriceBooks, pricer_for
 from billing.core.errors import InvalidInput
+from billing.core.locks import lock_account
 from billing.core.money import line_amount
 from billing.core.numbering import take_number
 from billing.invoicing.credit_notes import create_credit_note
+from billing.parties.bill_to import bill_to
 from billing.parties.models import Customer
 from billing.parties.users import User
 from billing.sla import calculation as sla
@@ -156,6 +158,7 @@ def decide_request(session: Session, request_id: int, *, approve: bool, reason: 
 
     The row is locked, so two staff deciding at once give one decision and one note.
     """
+    _lock_paying_account(session, request_id)
     request = session.scalars(
         select(SlaCreditRequest).where(SlaCreditRequest.id == request_id).with_for_update()
         .execution_options(populate_existing=True)).first()
@@ -178,11 +181,14 @@ def decide_request(session: Session, request_id: int, *, approve: bool, reason: 
     return request
 
 
-def bill_to(customer: Customer) -> Customer:
-    """The account whose invoice carries this account's charges, hence its credits."""
-    if customer.parent is not None and not customer.pays_own_charges:
-        return customer.parent
-    return customer
+def _lock_paying_account(session: Session, request_id: int) -> None:
+    """An approval's credit note changes what the paying account owes: its lock comes
+    before the request's row (billing.core.locks)."""
+    customer_id = session.scalar(select(SlaCreditRequest.customer_id)
+                                 .where(SlaCreditRequest.id == request_id))
+    if customer_id is None:
+        raise InvalidInput("No such credit request.")
+    lock_account(session, bill_to(session.get(Customer, customer_id)).id)
 
 
 def snapshot(calculation: sla.CreditCalculation) -> dict:

@@ -1,7 +1,7 @@
 from flask import g, jsonify, request
 
 from billing.core.clock import utcnow
-from billing.disputes import steps as disputes
+from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from billing.parties.models import Customer
 from portal import access
@@ -10,7 +10,7 @@ from portal.api.openapi import document
 from portal.extensions import db
 from portal.invoicing import listing
 from portal.invoicing.pages import document_settings, invoice_view, pdf_response
-from portal.invoicing.presenters import customer_dict, invoice_dict, money
+from portal.invoicing.presenters import customer_dict, invoice_dict
 from portal.invoicing.viewer import Viewer
 from portal.paging import decode_cursor, encode_cursor, limit_param, page_ids
 from reports import documents
@@ -63,8 +63,10 @@ def invoices():
     query = listing.invoice_list_query(db.session, g.api_user, request.args)
     rows, cursor = cursor_page(query, Invoice.id, listing.load_invoices)
     grants = _grants([inv.customer for inv in rows], now)
-    data = [invoice_dict(inv, grants[inv.customer_id]) for inv in rows]
-    _add_held(rows, data)
+    owed = balance.invoice_balances(
+        db.session, [inv for inv in rows if grants[inv.customer_id].visible], now)
+    data = [invoice_dict(inv, grants[inv.customer_id], balance=owed.get(inv.id))
+            for inv in rows]
     _log(grants, "invoice list", now)
     return jsonify({"data": data, "next_cursor": cursor})
 
@@ -75,21 +77,8 @@ def invoice(invoice_id):
     found = access.get_invoice(db.session, g.api_user, invoice_id)
     grant = _grants([found.customer], now)[found.customer_id]
     data, grants = invoice_view(g.api_user, found, grant, now)
-    _add_held([found], [data])
     _log(grants, f"invoice {found.number}", now)
     return jsonify({"data": data})
-
-
-def _add_held(invoices, data: list[dict]) -> None:
-    """Beside the amounts the viewer may see: what open disputes hold back, and the
-    amount due without it (one query for the page)."""
-    shown = [(inv, item) for inv, item in zip(invoices, data, strict=True) if "total" in item]
-    held = disputes.held_minor(db.session, [inv.id for inv, _ in shown])
-    for invoice, item in shown:
-        amount = held.get(invoice.id, 0)
-        item["disputed"] = money(amount, invoice.currency)
-        item["amount_due_without_disputed"] = money(
-            disputes.collectible_minor(invoice, amount), invoice.currency)
 
 
 @bp.route("/invoices/<invoice_id>/pdf")

@@ -52,13 +52,9 @@ def may_file(invoice: Invoice, now: datetime) -> bool:
 
 
 def invoice_summary(invoice: Invoice, grant, now: datetime) -> dict:
-    """What the invoice page says about disputes: the link to file one, and, to users who
-    see the amounts, what disputes hold back and what stays due."""
-    summary = {"may_file": may_file(invoice, now)}
-    if grant.visible:
-        held = disputes.held_minor(db.session, [invoice.id]).get(invoice.id, 0)
-        summary.update(held=held, collectible=disputes.collectible_minor(invoice, held))
-    return summary
+    """What the invoice page says about disputes: the link to file one (what they hold
+    is in the invoice's balance)."""
+    return {"may_file": may_file(invoice, now)}
 
 
 # --- the list ----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from sqlalchemy.orm import joinedload
 from billing.core.clock import provider_date, utcnow
 from billing.core.errors import InvalidInput
 from billing.core.money import Money
-from billing.disputes import steps as disputes
+from billing.invoicing import balance
+from billing.invoicing.balance import Balance
 from billing.invoicing.models import Invoice
 from portal import access
 from portal.extensions import db
@@ -39,10 +40,9 @@ def invoice_csv() -> Response:
     purposes = ({c.id: pages.staff_purpose(c.id) for c in customers}
                 if current_user.is_staff else None)
     grants = access.cpni_access_many(db.session, current_user, customers, now, purposes)
-    shown = [i.id for i in invoices if grants[i.customer_id].visible]
-    held = disputes.held_minor(db.session, shown)
-    rows = [_row(invoice, grants[invoice.customer_id].visible, held.get(invoice.id, 0))
-            for invoice in invoices]
+    owed = balance.invoice_balances(
+        db.session, [i for i in invoices if grants[i.customer_id].visible], now)
+    rows = [_row(invoice, owed.get(invoice.id)) for invoice in invoices]
     access.record_disclosures(db.session, current_user, grants, surface="export",
                               subject="invoice list CSV", now=now,
                               verification=pages.call_verifications(grants))
@@ -52,13 +52,15 @@ def invoice_csv() -> Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def _row(invoice: Invoice, visible: bool, held: int) -> list:
+def _row(invoice: Invoice, owed: Balance | None) -> list:
+    """One invoice; its amounts only with its balance, which only a viewer who may see
+    them is given."""
     row = [invoice.number, invoice.customer.account_number, invoice.customer.name,
            invoice.period_key, invoice.issue_date, invoice.due_date, invoice.status,
            invoice.currency]
-    if not visible:
+    if owed is None:
         return row + ["withheld"] + [""] * 8
     amounts = (invoice.subtotal_minor, invoice.tax_minor, invoice.credit_minor,
-               invoice.total_minor, invoice.paid_minor, invoice.amount_due_minor, held,
-               disputes.collectible_minor(invoice, held))
+               invoice.total_minor, invoice.paid_minor, owed.open_minor, owed.held_minor,
+               owed.due_minor)
     return row + ["shown"] + [Money(a, invoice.currency).major for a in amounts]

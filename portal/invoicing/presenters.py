@@ -7,6 +7,7 @@ never reaches any template or JSON encoder.
 from __future__ import annotations
 
 from billing.core.money import Money
+from billing.invoicing.balance import Balance, of_invoice
 from portal.access import CpniAccess, visible_fields
 
 WITHHELD_MESSAGE = (
@@ -73,11 +74,15 @@ def service_dict(service) -> dict:
 
 
 def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
-                 accounts: dict | None = None, section_access: dict | None = None) -> dict:
+                 accounts: dict | None = None, section_access: dict | None = None,
+                 balance: Balance | None = None) -> dict:
     """The invoice as the viewer may see it. `accounts` maps the ids of the accounts
     whose sections the invoice has (a corporate's locations, a rebiller's end customers)
     to their customers; `section_access` says what of each end customer's section the
-    viewer may see (access.end_customer_access)."""
+    viewer may see (access.end_customer_access). Given its `balance`
+    (billing.invoicing.balance), it also says what open disputes hold ("disputed") and
+    the amount due without it ("amount_due_without_disputed"); "amount_due" is what is
+    unpaid, disputed or not."""
     data = {
         "id": invoice.id,
         "number": invoice.number,
@@ -104,8 +109,11 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
         credits=money(invoice.credit_minor, cur),
         total=money(invoice.total_minor, cur),
         paid=money(invoice.paid_minor, cur),
-        amount_due=money(invoice.amount_due_minor, cur),
+        amount_due=money(of_invoice(invoice).open_minor, cur),
     )
+    if balance is not None:
+        data.update(disputed=money(balance.held_minor, cur),
+                    amount_due_without_disputed=money(balance.due_minor, cur))
     if with_lines:
         section_access = section_access or {}
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from billing.parties.users import User
 from portal import access
@@ -51,11 +52,13 @@ def grants(session: Session, viewer: Viewer, customers, now: datetime) -> dict[i
 
 def invoice_view(session: Session, viewer: Viewer, invoice: Invoice, grant: CpniAccess,
                  now: datetime) -> tuple[dict, dict]:
-    """The invoice with its lines as the viewer may see it, and every access it used
-    (the invoice's account and, on a wholesale invoice, each end customer's)."""
+    """The invoice with its lines and its balance at `now` as the viewer may see it, and
+    every access it used (the invoice's account and, on a wholesale invoice, each end
+    customer's)."""
     accounts = invoice_accounts(session, invoice)
     sections = access.end_customer_access(session, viewer.user, invoice, accounts, now,
                                           viewer.purpose(invoice.customer_id))
+    owed = balance.invoice_balance(session, invoice, now) if grant.visible else None
     data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
-                        section_access=sections)
+                        section_access=sections, balance=owed)
     return data, {**sections, invoice.customer_id: grant}

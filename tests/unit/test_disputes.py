@@ -11,6 +11,7 @@ from billing.core.errors import InvalidInput
 from billing.disputes import steps as disputes
 from billing.disputes.models import Dispute
 from billing.disputes.steps import AmountTooLarge, StepRefused
+from billing.invoicing import balance
 from billing.invoicing.models import CreditNote
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
 
@@ -321,13 +322,14 @@ def test_denied_and_withdrawn_disputes_give_the_amount_back(session, case):
 def test_the_held_amount_leaves_the_rest_of_the_invoice_due(session, case):
     invoice = case.invoice
     dispute = file(session, case, amount=20_000)
-    held = disputes.held_minor(session, [invoice.id])
+    held = balance.disputed_at(session, [invoice.id], FILED)
     assert held == {invoice.id: 20_000}
-    assert disputes.collectible_minor(invoice, held[invoice.id]) == invoice.total_minor - 20_000
+    owed = balance.invoice_balance(session, invoice, FILED)
+    assert owed.collectible_minor == invoice.total_minor - 20_000
     disputes.settle(session, dispute.id, case.staff["billing_specialist"], outcome="partial",
                     credit_minor=5_000, reason="Part.", now=FILED)
     session.commit()
-    assert disputes.held_minor(session, [invoice.id]) == {}
+    assert balance.disputed_at(session, [invoice.id], FILED) == {}
 
 
 def test_a_double_submit_gives_back_the_first_dispute(session, case):

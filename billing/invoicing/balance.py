@@ -1,0 +1,154 @@
+"""What an invoice, or an account, owes as of a date: the balance rule, in one place.
+
+For one invoice, in its currency and in minor units:
+
+    billed       its charges: subtotal plus taxes and fees, before credits
+    credited     the credit notes applied on it as credit lines
+    paid         what payments paid of it
+    open         billed - credited - paid: what is still unpaid
+    held         the part of the open amount that open disputes hold back (never more
+                 than is open, never less than zero)
+    collectible  open - held: what may be chased, charged by autopay or bear a late fee;
+                 it is the invoice's amount due ("due"), since a disputed amount is not due
+                 while the dispute is open
+    overdue      the collectible amount once the due date has passed (on the provider's
+                 calendar), else zero; an invoice is overdue when this is above zero
+
+Overdue is derived, never stored. A void invoice asks for nothing: nothing is open on it.
+An invoice paid more than its total (payments will leave the surplus as unapplied
+credit, but the column allows it) has a negative open and collectible amount, so that
+an account's sums still add up to what the statement says.
+
+An account's balance is the sum of its billed invoices' balances, one per currency:
+amounts of different currencies are never added.
+
+`compute` is the rule over plain values, to be tested without a database; the loaders
+read what it needs for one invoice, for many (one query for all their disputes, however
+many invoices), and for an account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billing.core.clock import provider_date
+from billing.disputes.models import Dispute
+from billing.invoicing.models import Invoice
+
+BILLED_STATUSES = ("issued", "partially_paid", "paid")
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The figures of one invoice, or the sum of an account's invoices in one currency."""
+
+    currency: str
+    billed_minor: int
+    credited_minor: int
+    paid_minor: int
+    open_minor: int
+    held_minor: int
+    collectible_minor: int
+    overdue_minor: int
+
+    @property
+    def total_minor(self) -> int:
+        """What the invoice asked for: its charges less the credits applied on it."""
+        return self.billed_minor - self.credited_minor
+
+    @property
+    def due_minor(self) -> int:
+        """The amount due: the collectible amount (a disputed amount is not due)."""
+        return self.collectible_minor
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_minor > 0
+
+    def __add__(self, other: Balance) -> Balance:
+        if other.currency != self.currency:
+            raise ValueError(f"Balances in {self.currency} and {other.currency} are "
+                             f"never added.")
+        sums = {f.name: getattr(self, f.name) + getattr(other, f.name)
+                for f in fields(self) if f.name != "currency"}
+        return Balance(self.currency, **sums)
+
+
+def compute(*, currency: str, billed_minor: int, credited_minor: int, paid_minor: int,
+            disputed_minor: int, due_date: date | None, on: date | None,
+            status: str = "issued") -> Balance:
+    """One invoice's balance on the day `on`, from its figures and what its open
+    disputes claim (`disputed_minor`, before the cap to what is open). With no day
+    (`on` None) nothing is overdue."""
+    if status == "void":
+        return Balance(currency, billed_minor, credited_minor, paid_minor, 0, 0, 0, 0)
+    open_minor = billed_minor - credited_minor - paid_minor
+    held = min(max(disputed_minor, 0), max(open_minor, 0))
+    collectible = open_minor - held
+    past_due = due_date is not None and on is not None and on > due_date
+    overdue = collectible if past_due and collectible > 0 else 0
+    return Balance(currency, billed_minor, credited_minor, paid_minor, open_minor, held,
+                   collectible, overdue)
+
+
+def of_invoice(invoice: Invoice, disputed_minor: int = 0, on: date | None = None) -> Balance:
+    """The balance of a loaded invoice, given what its open disputes claim (the open
+    amount needs neither the disputes nor the day)."""
+    return compute(currency=invoice.currency,
+                   billed_minor=invoice.total_minor + invoice.credit_minor,
+                   credited_minor=invoice.credit_minor, paid_minor=invoice.paid_minor,
+                   disputed_minor=disputed_minor, due_date=invoice.due_date, on=on,
+                   status=invoice.status)
+
+
+def by_currency(balances: Iterable[Balance]) -> dict[str, Balance]:
+    """Balances summed per currency, currencies in alphabetical order."""
+    sums: dict[str, Balance] = {}
+    for balance in balances:
+        sums[balance.currency] = (sums[balance.currency] + balance
+                                  if balance.currency in sums else balance)
+    return dict(sorted(sums.items()))
+
+
+# --- loaders -------------------------------------------------------------------------------
+
+def disputed_at(session: Session, invoice_ids: Iterable[int], at: datetime) -> dict[int, int]:
+    """Per invoice, what its disputes held back at the instant `at` (one query; invoices
+    without a dispute are left out). Each dispute says what it held (`Dispute.held_at`)."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return {}
+    held: dict[int, int] = {}
+    for dispute in session.scalars(select(Dispute).where(Dispute.invoice_id.in_(ids))):
+        amount = dispute.held_at(at)
+        if amount:
+            held[dispute.invoice_id] = held.get(dispute.invoice_id, 0) + amount
+    return held
+
+
+def invoice_balances(session: Session, invoices: Sequence[Invoice],
+                     now: datetime) -> dict[int, Balance]:
+    """Per invoice id, its balance at `now`, for a page of invoices in one query."""
+    disputed = disputed_at(session, [invoice.id for invoice in invoices], now)
+    today = provider_date(now)
+    return {invoice.id: of_invoice(invoice, disputed.get(invoice.id, 0), today)
+            for invoice in invoices}
+
+
+def invoice_balance(session: Session, invoice: Invoice, now: datetime) -> Balance:
+    """One invoice's balance at `now`."""
+    return invoice_balances(session, [invoice], now)[invoice.id]
+
+
+def account_balances(session: Session, customer_id: int, now: datetime) -> dict[str, Balance]:
+    """An account's balance at `now`, one per currency, over the invoices billed to it
+    by then (issued, partly or fully paid; drafts are not yet billed). Two queries."""
+    invoices = session.scalars(select(Invoice).where(
+        Invoice.customer_id == customer_id, Invoice.status.in_(BILLED_STATUSES),
+        Invoice.issue_date <= provider_date(now))).all()
+    return by_currency(invoice_balances(session, invoices, now).values())

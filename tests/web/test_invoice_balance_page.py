@@ -1,0 +1,76 @@
+"""The invoice page shows one coherent set of figures, all from the balance module:
+total, credits, paid, what disputes hold, and one amount due."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from babel.numbers import format_currency
+
+from billing.core.clock import utcnow
+from billing.disputes import steps as disputes
+from billing.invoicing import balance
+from tests.factories import approve, make_tiers, recent_invoice
+
+DUE_ROW = re.compile(r'<tr class="grand due">.*?<td class="num">([^<]+)</td></tr>', re.S)
+
+
+def dollars(minor: int) -> str:
+    return format_currency(Decimal(minor) / 100, "USD", locale="en_US")
+
+
+@pytest.fixture
+def disputed(world, session):
+    """A recent invoice of $8,642.19 of the channel customer, $2,000.00 of it paid and
+    $1,250.50 of it in an open dispute."""
+    make_tiers(session)
+    invoice = recent_invoice(session, world.customers["channel"])
+    invoice.paid_minor, invoice.status = 200_000, "partially_paid"
+    disputes.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
+                          reason="wrong_rate", description="Seats at the old rate",
+                          amount_minor=125_050, now=utcnow())
+    session.commit()
+    return invoice
+
+
+def test_the_customer_invoice_page_shows_one_amount_due_from_the_balance(
+        login_as, session, disputed):
+    html = login_as("customer_admin").get(f"/customer/invoices/{disputed.id}").get_data(
+        as_text=True)
+    owed = balance.invoice_balance(session, disputed, utcnow())
+    assert (owed.held_minor, owed.due_minor) == (125_050, 864_219 - 200_000 - 125_050)
+    assert html.count("Amount due") == 1
+    assert DUE_ROW.findall(html) == [dollars(owed.due_minor)]
+    assert dollars(owed.open_minor) not in html  # the amount due before disputes is not shown
+    for label, minor in [("Total", owed.total_minor), ("Paid", owed.paid_minor),
+                         ("Disputed (held)", owed.held_minor)]:
+        assert re.search(rf">{re.escape(label)}</td><td class=\"num\">"
+                         rf"{re.escape(dollars(minor))}<", html), label
+
+
+def test_without_a_dispute_the_amount_due_is_what_is_unpaid(login_as, session, world):
+    invoice = recent_invoice(session, world.customers["channel"])
+    session.commit()
+    html = login_as("customer_admin").get(f"/customer/invoices/{invoice.id}").get_data(
+        as_text=True)
+    assert "Disputed (held)" not in html and html.count("Amount due") == 1
+    assert DUE_ROW.findall(html) == [dollars(864_219)]
+
+
+def test_a_partner_with_approval_sees_the_same_amount_due(login_as, session, world, disputed):
+    approve(session, world.customers["channel"], world.partners["channel"])
+    session.commit()
+    html = login_as("channel_admin").get(f"/partner/invoices/{disputed.id}").get_data(
+        as_text=True)
+    assert DUE_ROW.findall(html) == [dollars(864_219 - 200_000 - 125_050)]
+
+
+def test_a_partner_without_approval_sees_no_amount_due_nor_what_is_held(
+        login_as, session, disputed):
+    html = login_as("channel_admin").get(f"/partner/invoices/{disputed.id}").get_data(
+        as_text=True)
+    assert "Amount due" not in html and "Disputed (held)" not in html
+    for minor in (864_219 - 200_000 - 125_050, 125_050, 200_000, 864_219):
+        assert dollars(minor) not in html
