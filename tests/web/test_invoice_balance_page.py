@@ -74,3 +74,16 @@ def test_a_partner_without_approval_sees_no_amount_due_nor_what_is_held(
     assert "Amount due" not in html and "Disputed (held)" not in html
     for minor in (864_219 - 200_000 - 125_050, 125_050, 200_000, 864_219):
         assert dollars(minor) not in html
+
+
+def test_the_invoice_pdf_shows_the_same_held_amount_and_amount_due_as_the_page(
+        login_as, session, disputed):
+    from tests.pdf.pdftext import pdf_text
+
+    response = login_as("customer_admin").get(f"/customer/invoices/{disputed.id}/pdf")
+    text = pdf_text(response.data)
+    owed = balance.invoice_balance(session, disputed, utcnow())
+    assert "Disputed (held)" in text and dollars(owed.held_minor) in text
+    assert "Amount due without the disputed amount" in text
+    assert dollars(owed.due_minor) in text
+    assert dollars(owed.open_minor) not in text
