@@ -87,8 +87,8 @@ def _assignments(state) -> list[dict]:
     """What a bulk UPDATE gives its rows, by column name: one dict per parameter set for an
     update by primary key (each names its row's "id"), else one for the whole statement."""
     statement = state.statement
-    # Statement values have no public accessor; ordered_values() keeps its own list.
-    pairs = statement._ordered_values or statement._values.items()
+    # Statement values have no public accessor; values() and ordered_values() both fill this.
+    pairs = (statement._values or {}).items()
     values = {getattr(column, "key", column): _value(value) for column, value in pairs}
     if isinstance(state.parameters, list):
         return [{**values, **row} for row in state.parameters]
