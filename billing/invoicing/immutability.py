@@ -50,10 +50,20 @@ def _check_invoice(invoice: Invoice) -> None:
         _refuse(invoice.number)
 
 
-def _parents(line: InvoiceLine) -> list[Invoice]:
-    """The invoice a line is on and, if it was just moved, the one it came from."""
-    history = inspect(line).attrs.invoice.history
-    return [line.invoice, *history.deleted]
+def _invoices_of(session: Session, line: InvoiceLine) -> list[Invoice]:
+    """The invoice a line is on and any it was just moved from, whether the line names it
+    by the relationship or by its id."""
+    found = [line.invoice, *inspect(line).attrs.invoice.history.deleted]
+    found += [session.get(Invoice, invoice_id)
+              for invoice_id in inspect(line).attrs.invoice_id.history.sum()
+              if invoice_id is not None]
+    return [invoice for invoice in found if invoice is not None]
+
+
+def _refuse_if_issued(invoices) -> None:
+    for invoice in invoices:
+        if _issued(invoice):
+            _refuse(invoice.number)
 
 
 @event.listens_for(Session, "before_flush")
@@ -61,19 +71,18 @@ def refuse_changes_to_issued_invoices(session, flush_context, instances):
     for obj in session.dirty:
         if isinstance(obj, Invoice):
             _check_invoice(obj)
-        if isinstance(obj, InvoiceLine) and _changed(obj):
-            for invoice in _parents(obj):
-                if _issued(invoice):
-                    _refuse(invoice.number)
+        elif isinstance(obj, InvoiceLine) and _changed(obj):
+            _refuse_if_issued(_invoices_of(session, obj))
     for obj in session.deleted:
-        invoice = obj if isinstance(obj, Invoice) else getattr(obj, "invoice", None)
-        if isinstance(obj, (Invoice, InvoiceLine)) and _issued(invoice):
-            _refuse(invoice.number)
+        if isinstance(obj, Invoice):
+            _refuse_if_issued([obj])
+        elif isinstance(obj, InvoiceLine):
+            _refuse_if_issued(_invoices_of(session, obj))
     new = session.new  # a fresh set on each access: read it once, not once per object
     for obj in new:
         # A line added to an invoice issued earlier; a new invoice with its lines is fine.
-        if isinstance(obj, InvoiceLine) and obj.invoice not in new and _issued(obj.invoice):
-            _refuse(obj.invoice.number)
+        if isinstance(obj, InvoiceLine):
+            _refuse_if_issued(i for i in _invoices_of(session, obj) if i not in new)
 
 
 def _value(assigned):

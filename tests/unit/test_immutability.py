@@ -127,6 +127,21 @@ def test_a_line_moved_onto_an_issued_invoice_is_refused(session, world):
         session.flush()
 
 
+def test_a_line_moved_by_its_invoice_id_onto_an_issued_invoice_is_refused(session, world):
+    draft, issued = _invoice(session, world, "draft"), _invoice(session, world, "issued")
+    draft.lines[0].invoice_id = issued.id
+    with pytest.raises(InvalidInput, match="T-issued"):
+        session.flush()
+
+
+def test_a_line_added_to_an_issued_invoice_by_its_id_is_refused(session, world):
+    issued = _invoice(session, world, "issued")
+    session.add(InvoiceLine(invoice_id=issued.id, position=9, kind="fee", description="Fee",
+                            quantity=1, unit_price=1, amount_minor=100))
+    with pytest.raises(InvalidInput, match="T-issued"):
+        session.flush()
+
+
 def test_a_line_taken_off_an_issued_invoice_is_refused(session, world):
     draft, issued = _invoice(session, world, "draft"), _invoice(session, world, "issued")
     issued.lines[0].invoice = draft
