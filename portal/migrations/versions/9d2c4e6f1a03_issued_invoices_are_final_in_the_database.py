@@ -31,8 +31,8 @@ There is no switch to turn the rule off, not even a session setting, since a swi
 one more thing an application bug could set. Emptying the tables between tests therefore
 goes around the triggers the way only an administrator can (tests/cleanup.py): on
 PostgreSQL, `session_replication_role = replica`, which needs a superuser (the portal's
-own role is not one); on SQLite, dropping the triggers and creating them again from their
-stored definitions in the same transaction.
+own role is not one); on SQLite, dropping the delete triggers and creating them again from
+their stored definitions, in the same transaction as the deletes.
 """
 from alembic import op
 
