@@ -4,6 +4,7 @@ The app imports it once (portal/extensions.py) so that relationships resolve and
 every table. Code imports a class from its capability (billing.disputes.models, ...), not here.
 """
 
+import billing.cpni.log_guard  # noqa: F401  (importing registers the guard)
 import billing.cpni.retention  # noqa: F401  (importing registers the guard)
 from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
 from billing.core.db import Base

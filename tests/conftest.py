@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
+from tests.cleanup import empty_database
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -114,9 +115,7 @@ def db(app, tmp_path):
         yield _db
         _db.session.rollback()
         _db.session.remove()
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_database(_db.engine, _db.metadata)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from billing.core.clock import provider_date
 from billing.core.errors import InvalidInput
 from billing.core.numbering import format_number, series_key, take_numbers
 from billing.invoicing.models import Invoice
+from billing.invoicing.status import move_invoice_status
 
 PAYMENT_TERMS = timedelta(days=30)
 
@@ -68,7 +69,7 @@ def _issue(session: Session, drafts: list[Invoice], now: datetime) -> None:
         first = take_numbers(session, key, len(series[key]))
         for value, invoice in enumerate(series[key], first):
             invoice.bill_to = bill_to_snapshot(invoice.customer)
-            invoice.number, invoice.status, invoice.issued_at = (
-                format_number(key, value), "issued", now)
+            invoice.number, invoice.issued_at = format_number(key, value), now
+            move_invoice_status(invoice, "issued")
             invoice.issue_date, invoice.due_date = issue_date, issue_date + PAYMENT_TERMS
     session.flush()

@@ -14,6 +14,7 @@ from billing.parties import identity
 from billing.parties.models import Customer, Partner
 from billing.parties.users import ApiToken, User
 from portal.config import ConfigError, load_settings
+from tests.cleanup import empty_database
 
 
 @pytest.fixture
@@ -52,9 +53,7 @@ def test_demo_seed_builds_the_promised_world_once_and_the_same_each_time(runner,
     assert session.scalar(select(func.count()).select_from(Customer)) == len(customers)
     first = _fingerprint(session)
     session.rollback()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+    empty_database(db.engine, db.metadata)
     runner.invoke(args=["demo", "seed"])
     assert _fingerprint(session) == first and len(first) > 1000
 
