@@ -146,7 +146,7 @@ class Dispute(Base):
 
     @property
     def held_minor(self) -> int:
-        """What it holds back from the invoice's amount due now (billing.disputes.steps.held_minor
+        """What it holds back from the invoice's amount due now (billing.disputes.holds.held_minor
         sums the same per invoice in SQL)."""
         return self.amount_minor - self.credit_minor if self.is_active else 0
 

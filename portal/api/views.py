@@ -1,7 +1,7 @@
 from flask import g, jsonify, request
 
 from billing.core.clock import utcnow
-from billing.disputes import steps as disputes
+from billing.disputes import holds as disputes
 from billing.invoicing.models import Invoice
 from billing.parties.models import Customer
 from portal import access

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from billing.core.clock import provider_date, utcnow
 from billing.core.errors import InvalidInput
 from billing.core.money import Money
-from billing.disputes import steps as disputes
+from billing.disputes import holds as disputes
 from billing.invoicing.models import Invoice
 from portal import access
 from portal.extensions import db
