@@ -12,6 +12,8 @@ the blueprint: `disputes/<blueprint>_disputes.html`, `<blueprint>.dispute`, and 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -50,8 +52,9 @@ def list_page():
                                      {d.customer_id: d.customer for d in page.items}.values(),
                                      now)
     rows = [presenters.row_dict(d, grants[d.customer_id], now) for d in page.items]
-    html = render_template(f"disputes/{request.blueprint}_disputes.html", page=page, rows=rows,
-                           labels=labels(), states=DISPUTE_STATES, args=request.args)
+    html = render_template(f"disputes/{request.blueprint}_disputes.html",
+                           page=replace(page, items=rows), labels=labels(),
+                           states=DISPUTE_STATES, args=request.args)
     return logged(html, grants, "dispute list", now)
 
 

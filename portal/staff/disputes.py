@@ -12,6 +12,8 @@ grants or denies money, so it needs the purpose first too.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     flash,
@@ -77,7 +79,7 @@ def queue():
                               verification=pages.call_verifications(grants))
     rows = [presenters.row_dict(d, grants[d.customer_id], now) for d in page.items]
     html = render_template(
-        "disputes/staff_disputes.html", page=page, rows=rows, filters=filters,
+        "disputes/staff_disputes.html", page=replace(page, items=rows), filters=filters,
         tiers=tiers.all_tiers(db.session),
         counts=queue_rules.tier_counts(db.session, current_user, now),
         partners=queue_rules.partner_choices(db.session), ages=queue_rules.AGES,
