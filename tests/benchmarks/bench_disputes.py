@@ -8,9 +8,9 @@ It drops and recreates a throwaway database (default portal_bench on the local s
 --database-url or BENCH_DATABASE_URL to change it), migrates it (which seeds the default
 escalation path), makes one customer with an issued invoice per 5 disputes, and then:
 
-  - files N disputes through billing.disputes.steps.file_dispute, spread over the last 30 days
+  - files N disputes through billing.disputes.filing.file_dispute, spread over the last 30 days
     (so most are past their tier-1 deadline), and prints disputes per second;
-  - runs the escalation job (billing.disputes.steps.escalate_overdue) and prints how many it
+  - runs the escalation job (billing.disputes.escalation.escalate_overdue) and prints how many it
     escalated, the time, and escalations per second; then runs it again, which must
     escalate nothing, and prints that time (the cost of a scheduled run with no work);
   - times the staff queue page (/staff/disputes/, first page and page 50) and the
