@@ -113,7 +113,7 @@ def comment_on_dispute(dispute_id):
     found = access.get_dispute(db.session, g.api_user, dispute_id)
     if g.api_user.is_staff:
         raise rules.StepRefused("Staff tokens only read disputes; work them in the staff "
-                                   "pages.")
+                                "pages.")
     body = _json_body(("body",))
     text = body.get("body")
     if not isinstance(text, str) or not text.strip() or len(text) > rules.MAX_TEXT:

@@ -206,13 +206,13 @@ def _disputes(session, partners, customers):
             now=filed).dispute)
     later = made[-1].filed_at + timedelta(hours=2)
     steps.ask_for_information(session, made[1].id, staff["billing_specialist"],
-                                 "Which two lines do you mean?", later)
+                              "Which two lines do you mean?", later)
     escalation.escalate(session, made[2].id, None, made[2].deadline_at + timedelta(minutes=5))
     steps.settle(session, made[3].id, staff["billing_specialist"], outcome="partial",
-                    credit_minor=made[3].amount_minor // 2, now=later,
-                    reason="The exemption applies from the date we received the certificate.")
+                 credit_minor=made[3].amount_minor // 2, now=later,
+                 reason="The exemption applies from the date we received the certificate.")
     steps.settle(session, made[4].id, staff["billing_specialist"], outcome="denied",
-                    now=later, reason="The charge is the annual directory listing fee.")
+                 now=later, reason="The charge is the annual directory listing fee.")
 
 
 def _cpni_program(session, customers):

@@ -111,7 +111,7 @@ def take(dispute_id):
 def comment(dispute_id):
     def run(dispute, form, now):
         return steps.comment(db.session, dispute.id, current_user, form.body.data, now,
-                                internal=form.internal.data)
+                             internal=form.internal.data)
 
     return _step(dispute_id, "comment", StaffCommentForm(), run,
                  lambda d: _("Your comment was added to %(ref)s.", ref=d.reference))
@@ -121,7 +121,7 @@ def comment(dispute_id):
 def ask(dispute_id):
     def run(dispute, form, now):
         return steps.ask_for_information(db.session, dispute.id, current_user,
-                                            form.question.data, now)
+                                         form.question.data, now)
 
     return _step(dispute_id, "ask", AskForm(), run,
                  lambda d: _("%(ref)s now waits for the filer; its deadline is paused.",
@@ -149,8 +149,8 @@ def settle(dispute_id):
 
     def run(dispute, form, now):
         return steps.settle(db.session, dispute.id, current_user, outcome=form.outcome.data,
-                               credit_minor=form.credit_minor, reason=form.reason.data,
-                               now=now)
+                            credit_minor=form.credit_minor, reason=form.reason.data,
+                            now=now)
 
     return _step(dispute.id, "settle", form, run,
                  lambda d: _("%(ref)s is settled: %(outcome)s.", ref=d.reference,

@@ -72,8 +72,8 @@ def generate(session, count: int, now: datetime):
         invoice = invoices[index % len(invoices)]
         filed = now - timedelta(minutes=30 * 24 * 60 * index // count + 1)
         filing.file_dispute(session, invoice=invoice, user=filer_for[invoice.id],
-                              reason="wrong_rate", description=f"Bench dispute {index}",
-                              amount_minor=100 + index % 1000, now=filed)
+                            reason="wrong_rate", description=f"Bench dispute {index}",
+                            amount_minor=100 + index % 1000, now=filed)
         if index % 500 == 499:
             session.commit()
     session.commit()

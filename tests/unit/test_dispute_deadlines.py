@@ -38,8 +38,8 @@ def setup(world, session):
 def file_at(session, setup, when) -> Dispute:
     filer, _, invoice = setup
     dispute = filing.file_dispute(session, invoice=invoice, user=filer, reason="tax",
-                                    description=f"Filed {when}", amount_minor=1_000, now=when,
-                                    window_days=3650).dispute  # the window is not tested here
+                                  description=f"Filed {when}", amount_minor=1_000, now=when,
+                                  window_days=3650).dispute  # the window is not tested here
     session.commit()
     return dispute
 
@@ -71,7 +71,7 @@ def test_waiting_on_the_filer_pauses_the_clock(session, setup):
     assert dispute.deadline_at == mt(2026, 3, 3, 15)  # Mon 9 h, Tue 08:00 + 7 h
     # Asked Mon 12:00 (4 h used); the filer answers Wed 4 Mar 10:00.
     steps.ask_for_information(session, dispute.id, specialist, "Which line?",
-                                 mt(2026, 3, 2, 12))
+                              mt(2026, 3, 2, 12))
     assert dispute.deadline_at is None
     steps.comment(session, dispute.id, filer, "Line 2.", mt(2026, 3, 4, 10))
     # 12 h remain from Wed 10:00: Wed 7 h, Thu 08:00 + 5 h = 13:00.
@@ -122,7 +122,7 @@ def test_the_job_skips_waiting_and_closed_disputes_and_the_last_tier(session, se
     steps.ask_for_information(session, waiting.id, specialist, "?", mt(2026, 3, 2, 9))
     settled = file_at(session, setup, mt(2026, 3, 2, 8, 1))
     steps.settle(session, settled.id, specialist, outcome="denied", reason="No.",
-                    now=mt(2026, 3, 2, 9))
+                 now=mt(2026, 3, 2, 9))
     top = file_at(session, setup, mt(2026, 3, 2, 8, 2))
     for _ in range(3):
         escalation.escalate(session, top.id, director, mt(2026, 3, 2, 9))
@@ -178,7 +178,7 @@ def test_two_settlements_at_once_give_one_credit_note(session, setup, db):
 
     def settle(own):
         steps.settle(own, dispute_id, own.get(user_class, staff_id), outcome="full",
-                        now=mt(2026, 3, 2, 10))
+                     now=mt(2026, 3, 2, 10))
         return "settled"
 
     outcomes = _at_once(db.engine, 2, settle)

@@ -44,8 +44,8 @@ def book(world, session):
 
     def settle(dispute, when, outcome="full", credit=None, by=specialist):
         steps.settle(session, dispute.id, by, outcome=outcome, credit_minor=credit,
-                        reason=None if outcome == "full" else "Checked the contract.",
-                        now=when)
+                     reason=None if outcome == "full" else "Checked the contract.",
+                     now=when)
         session.commit()
 
     # Open or waiting, as of NOW.

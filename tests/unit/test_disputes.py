@@ -75,7 +75,7 @@ def test_the_open_step_sequence_through_settlement(session, case):
     escalation.escalate(session, dispute.id, specialist, later, note="Above my authority.")
     assert dispute.tier.level == 2 and dispute.assigned_to is None
     steps.settle(session, dispute.id, supervisor, outcome="partial", credit_minor=60_000,
-                    reason="Half the seats were at the old rate.", now=later)
+                 reason="Half the seats were at the old rate.", now=later)
     session.commit()
     assert dispute.status == "settled" and dispute.credit_minor == 60_000
     assert kinds(dispute) == ["filed", "assigned", "commented", "commented", "info_requested",
@@ -96,7 +96,7 @@ def test_full_credit_and_denial(session, case):
         steps.settle(session, denied.id, specialist, outcome="denied", now=FILED)
     session.rollback()
     steps.settle(session, denied.id, specialist, outcome="denied", reason="Rate is right.",
-                    now=FILED)
+                 now=FILED)
     session.commit()
     assert denied.credit_minor == 0 and denied.credit_note is None
     assert denied.outcome_reason == "Rate is right."
@@ -107,7 +107,7 @@ def test_a_partial_credit_is_between_zero_and_the_amount(session, case, credit):
     dispute = file(session, case, amount=10_000)
     with pytest.raises(InvalidInput, match="partial credit"):
         steps.settle(session, dispute.id, case.staff["billing_specialist"],
-                        outcome="partial", credit_minor=credit, reason="Some.", now=FILED)
+                     outcome="partial", credit_minor=credit, reason="Some.", now=FILED)
 
 
 def test_withdraw_and_reopen(session, case):
@@ -130,7 +130,7 @@ def test_withdraw_and_reopen(session, case):
 def test_reopen_is_refused_after_thirty_days(session, case):
     dispute = file(session, case)
     steps.settle(session, dispute.id, case.staff["billing_specialist"], outcome="denied",
-                    reason="No.", now=FILED)
+                 reason="No.", now=FILED)
     with pytest.raises(StepRefused, match="more than 30 days"):
         steps.reopen(session, dispute.id, case.filer, "Late", FILED + timedelta(days=31))
 
@@ -139,7 +139,7 @@ def test_a_reopened_dispute_credits_only_what_is_added(session, case):
     specialist = case.staff["billing_specialist"]
     dispute = file(session, case, amount=30_000)
     steps.settle(session, dispute.id, specialist, outcome="partial", credit_minor=10_000,
-                    reason="Part.", now=FILED)
+                 reason="Part.", now=FILED)
     steps.reopen(session, dispute.id, case.filer, "The rest too.", FILED)
     steps.settle(session, dispute.id, specialist, outcome="full", now=FILED)
     session.commit()
@@ -180,7 +180,7 @@ def test_steps_that_do_not_apply_are_refused_and_change_nothing(session, case, s
     dispute = file(session, case)
     if state == "settled":
         steps.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
-                        now=FILED)
+                     now=FILED)
     elif state == "waiting":
         steps.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
     elif state == "withdrawn":
@@ -193,11 +193,11 @@ def test_steps_that_do_not_apply_are_refused_and_change_nothing(session, case, s
         "take": lambda: steps.take(session, dispute.id, user, FILED),
         "comment": lambda: steps.comment(session, dispute.id, user, "Hi", FILED),
         "internal": lambda: steps.comment(session, dispute.id, user, "Hi", FILED,
-                                             internal=True),
+                                          internal=True),
         "ask": lambda: steps.ask_for_information(session, dispute.id, user, "?", FILED),
         "escalate": lambda: escalation.escalate(session, dispute.id, user, FILED),
         "settle": lambda: steps.settle(session, dispute.id, user, outcome="full",
-                                          now=FILED),
+                                       now=FILED),
         "withdraw": lambda: steps.withdraw(session, dispute.id, user, FILED),
         "reopen": lambda: steps.reopen(session, dispute.id, user, "Again", FILED),
     }
@@ -251,7 +251,7 @@ def test_a_settlement_above_the_tiers_authority_is_refused_until_escalated(sessi
         steps.settle(session, dispute.id, supervisor, outcome="full", now=FILED)
     session.rollback()
     steps.settle(session, dispute.id, specialist, outcome="partial", credit_minor=50_000,
-                    reason="What tier 1 may grant.", now=FILED)
+                 reason="What tier 1 may grant.", now=FILED)
     steps.reopen(session, dispute.id, case.filer, "We want it all.", FILED)
     with pytest.raises(StepRefused):
         steps.settle(session, dispute.id, specialist, outcome="full", now=FILED)
@@ -314,7 +314,7 @@ def test_denied_and_withdrawn_disputes_give_the_amount_back(session, case):
     steps.withdraw(session, first.id, case.filer, FILED)
     second = file(session, case, amount=total, description="Again")
     steps.settle(session, second.id, case.staff["billing_specialist"], outcome="denied",
-                    reason="No.", now=FILED)
+                 reason="No.", now=FILED)
     session.commit()
     assert holds.open_amount_minor(session, case.invoice) == total
 
@@ -326,7 +326,7 @@ def test_the_held_amount_leaves_the_rest_of_the_invoice_due(session, case):
     assert held == {invoice.id: 20_000}
     assert holds.collectible_minor(invoice, held[invoice.id]) == invoice.total_minor - 20_000
     steps.settle(session, dispute.id, case.staff["billing_specialist"], outcome="partial",
-                    credit_minor=5_000, reason="Part.", now=FILED)
+                 credit_minor=5_000, reason="Part.", now=FILED)
     session.commit()
     assert holds.held_minor(session, [invoice.id]) == {}
 
@@ -355,7 +355,7 @@ def test_reopening_is_refused_when_other_disputes_took_the_amount_since(session,
     total = case.invoice.total_minor
     first = file(session, case, amount=total)
     steps.settle(session, first.id, case.staff["billing_director"], outcome="denied",
-                    reason="No.", now=FILED)
+                 reason="No.", now=FILED)
     session.commit()
     file(session, case, amount=total, description="Again, with the contract")
     with pytest.raises(StepRefused, match="other disputes of invoice"):
@@ -408,7 +408,7 @@ def _in_state(session, case, state):
         steps.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
     elif state == "settled":
         steps.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
-                        now=FILED)
+                     now=FILED)
     elif state == "withdrawn":
         steps.withdraw(session, dispute.id, case.filer, FILED)
     session.commit()

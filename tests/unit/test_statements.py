@@ -179,8 +179,8 @@ def test_an_open_dispute_holds_its_amount_out_of_the_ageing(session, ledger, wor
     invoice = world.invoices["direct"]
     filer = make_user(session, "ap@direct.test", "customer_admin", customer=ledger)
     filing.file_dispute(session, invoice=invoice, user=filer, reason="wrong_rate",
-                          description="Seats at the old rate", amount_minor=100_000,
-                          now=datetime(2026, 4, 20, 15, tzinfo=UTC), window_days=400)
+                        description="Seats at the old rate", amount_minor=100_000,
+                        now=datetime(2026, 4, 20, 15, tzinfo=UTC), window_days=400)
     session.commit()
     ageing = build_statement(session, ledger, date(2026, 3, 1), date(2026, 4, 30),
                              MAY_10).ageing

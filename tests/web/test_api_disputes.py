@@ -207,7 +207,7 @@ def test_staff_tokens_read_without_amounts_and_cannot_file_or_comment(
     dispute_id = file(partner, invoice).get_json()["data"]["id"]
     specialist = world.users["staff"]
     steps.comment(session, dispute_id, specialist, "Check the 2025 contract.", utcnow(),
-                     internal=True)
+                  internal=True)
     session.commit()
     staff = token_for("staff")
     data = staff("GET", f"/api/v1/disputes/{dispute_id}").get_json()["data"]
@@ -261,8 +261,8 @@ def test_the_invoice_api_shows_what_disputes_hold_back(session, world, invoice, 
     """A finance system working through the API sees what is chased for payment, where
     it may see the invoice's amounts at all."""
     filing.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
-                          reason="tax", description="Exempt.", amount_minor=10_000,
-                          now=utcnow())
+                        reason="tax", description="Exempt.", amount_minor=10_000,
+                        now=utcnow())
     session.commit()
     partner = token_for("channel_admin")
     withheld = partner("GET", f"/api/v1/invoices/{invoice.id}").get_json()["data"]

@@ -66,7 +66,7 @@ def matrix(world, session):
         description=f"Seat rate {WORDS}", amount_minor=DISPUTED, now=utcnow(),
         window_days=10_000).dispute
     steps.comment(session, dispute.id, world.users["staff"], f"Checked {STAFF_WORDS}",
-                     utcnow())
+                  utcnow())
     _, secret = identity.create_api_token(session, user=world.users["channel_admin"],
                                           name="erp", now=utcnow())
     session.commit()

@@ -135,7 +135,7 @@ def test_files_of_staff_internal_notes_never_reach_the_filer(filed, session, wor
     dispute, _, client = filed
     staff = world.users["staff"]
     note = steps.comment(session, dispute.id, staff, "Rate card looks off.", utcnow(),
-                            internal=True)
+                         internal=True)
     hidden = dispute_files.store(session, dispute=dispute, user=staff, now=utcnow(),
                                  files=[("rate card.csv", CSV)], folder=files_dir,
                                  event=note.event)[0]

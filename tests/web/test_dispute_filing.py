@@ -355,7 +355,7 @@ def test_a_form_without_its_csrf_token_is_refused(login_as, session, world, case
 def test_the_filers_reply_to_a_question_resumes_the_clock(login_as, session, world, case):
     dispute = file_directly(session, case, world.users["customer_admin"])
     steps.ask_for_information(session, dispute.id, world.users["staff"],
-                                 "Which contract applies?", utcnow())
+                              "Which contract applies?", utcnow())
     session.commit()
     client = login_as("customer_admin")
     url = f"/customer/disputes/{dispute.id}"
@@ -408,7 +408,7 @@ def test_a_settled_dispute_can_be_reopened_within_30_days_only(login_as, session
     old = file_directly(session, invoice, filer, amount=20_000, now=utcnow() - timedelta(days=40))
     for dispute, when in ((recent, utcnow()), (old, utcnow() - timedelta(days=31))):
         steps.settle(session, dispute.id, specialist, outcome="denied", now=when,
-                        reason="The rate matches the contract.")
+                     reason="The rate matches the contract.")
     session.commit()
     client = login_as("customer_admin")
     assert "Reopen the dispute" not in page(client, f"/customer/disputes/{old.id}")
@@ -503,14 +503,14 @@ def test_an_unapproved_partner_reads_staff_replies_on_its_own_dispute_only(case,
     charges, so the unapproved partner sees neither."""
     now = utcnow()
     own = filing.file_dispute(session, invoice=case, user=world.users["channel_admin"],
-                                reason="other", description="Our own words.",
-                                amount_minor=1_000, now=now).dispute
+                              reason="other", description="Our own words.",
+                              amount_minor=1_000, now=now).dispute
     theirs = filing.file_dispute(session, invoice=case, user=world.users["customer_admin"],
-                                   reason="tax", description="We pay CUSTOMER-WORDS.",
-                                   amount_minor=1_000, now=now).dispute
+                                 reason="tax", description="We pay CUSTOMER-WORDS.",
+                                 amount_minor=1_000, now=now).dispute
     for dispute in (own, theirs):
         steps.comment(session, dispute.id, world.users["staff"],
-                         f"Reply STAFF-REPLY-{dispute.id}", now)
+                      f"Reply STAFF-REPLY-{dispute.id}", now)
     session.commit()
     client = app.test_client()
     login(client, world.users["channel_admin"])
@@ -526,8 +526,8 @@ def test_notices_are_written_in_the_filers_language(session, world, case, mailbo
     filer.locale = "de"
     session.commit()
     dispute = filing.file_dispute(session, invoice=case, user=filer, reason="tax",
-                                    description="Steuer", amount_minor=1_000,
-                                    now=utcnow()).dispute
+                                  description="Steuer", amount_minor=1_000,
+                                  now=utcnow()).dispute
     session.commit()
     staff_step(session, steps.take(session, dispute.id, world.users["staff"], utcnow()))
     [notice] = mailbox.messages

@@ -31,14 +31,14 @@ def book(world, session):
     session.commit()
     filer = world.users["channel_admin"]
     filing.file_dispute(session, invoice=invoice, user=filer, reason="tax",
-                          description="Tax charged twice.", amount_minor=2_500,
-                          now=now - timedelta(days=12))
+                        description="Tax charged twice.", amount_minor=2_500,
+                        now=now - timedelta(days=12))
     settled = filing.file_dispute(
         session, invoice=settled_invoice, user=world.users["customer_admin"],
         reason="wrong_rate", description="List rate billed.", amount_minor=12_000,
         now=now - timedelta(days=5)).dispute
     steps.settle(session, settled.id, world.users["staff"], outcome="full",
-                    now=now - timedelta(days=4))
+                 now=now - timedelta(days=4))
     session.commit()
 
 

@@ -96,7 +96,7 @@ def queue(case, session):
     escalation.escalate(session, made["tier2"].id, case.specialist, now)
     steps.ask_for_information(session, made["waiting"].id, case.specialist, "Which?", now)
     steps.settle(session, made["settled"].id, case.specialist, outcome="denied",
-                    reason="The rate is right.", now=now)
+                 reason="The rate is right.", now=now)
     session.commit()
     return {name: d.reference for name, d in made.items()}
 
@@ -429,7 +429,7 @@ def test_staff_reopen_a_settled_dispute_within_30_days(app, session, world):
                                reason="tax", description="Exempt.", amount_minor=1_000,
                                now=utcnow())
     steps.settle(session, step.dispute.id, world.users["staff"], outcome="denied",
-                  reason="Not exempt.", now=utcnow())
+                 reason="Not exempt.", now=utcnow())
     session.commit()
     client = app.test_client()
     login(client, world.users["staff"])
