@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from billing.core.business_hours import business_time_between
 from billing.disputes.models import Dispute, DisputeTier
+from billing.disputes.rules import overdue_clause
 
 # Whole days since filing: 0-2, 3-5, 6-10, 11-30, more than 30.
 AGE_BANDS = ((0, 2), (3, 5), (6, 10), (11, 30), (31, None))
@@ -107,7 +108,7 @@ def overdue_disputes(session: Session, now: datetime) -> list[OverdueDispute]:
     (A waiting dispute has no deadline: its clock is paused.)"""
     found = session.scalars(
         select(Dispute).options(joinedload(Dispute.tier), joinedload(Dispute.customer))
-        .where(Dispute.status == "open", Dispute.deadline_at < now)
+        .where(overdue_clause(now))
         .order_by(Dispute.deadline_at, Dispute.id))
     return [OverdueDispute(d.id, d.reference, d.tier.level, d.tier.name,
                            d.customer.account_number, d.customer.name, d.deadline_at,

@@ -20,7 +20,7 @@ from billing.core.clock import utcnow
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.money import parse_amount
 from billing.core.numbers import whole_number
-from billing.disputes import steps as disputes
+from billing.disputes import filing, holds, rules, steps
 from billing.disputes.models import DISPUTE_REASONS, DISPUTE_STATES, Dispute
 from billing.invoicing.models import Invoice
 from billing.parties.models import Customer
@@ -28,8 +28,7 @@ from portal import access
 from portal.api import bp
 from portal.api.views import cursor_page
 from portal.disputes import notices as dispute_notices
-from portal.disputes.pages import visible_lines
-from portal.disputes.presenters import dispute_dict, event_dict, shown_events
+from portal.disputes.presenters import dispute_dict, event_dict, shown_events, shown_lines
 from portal.extensions import db
 from portal.paging import chosen, search_text
 
@@ -83,11 +82,11 @@ def file_dispute():
     grant = access.cpni_access(db.session, g.api_user, invoice.customer, now)
     amount_minor, line_ids = _amount(body, invoice), _line_ids(body, invoice, grant)
     try:
-        step = disputes.file_dispute(
+        step = filing.file_dispute(
             db.session, invoice=invoice, user=g.api_user, reason=body["reason"],
             description=body["description"], amount_minor=amount_minor, now=now,
             line_ids=line_ids, window_days=_window_days())
-    except disputes.AmountTooLarge as refused:
+    except filing.AmountTooLarge as refused:
         raise FieldErrors({"amount": refused.message}, code=refused.code) from None
     dispute_notices.notify(step)
     replayed = step.dispute.filed_at < now
@@ -113,14 +112,14 @@ def dispute_events(dispute_id):
 def comment_on_dispute(dispute_id):
     found = access.get_dispute(db.session, g.api_user, dispute_id)
     if g.api_user.is_staff:
-        raise disputes.StepRefused("Staff tokens only read disputes; work them in the staff "
-                                   "pages.")
+        raise rules.StepRefused("Staff tokens only read disputes; work them in the staff "
+                                "pages.")
     body = _json_body(("body",))
     text = body.get("body")
-    if not isinstance(text, str) or not text.strip() or len(text) > disputes.MAX_TEXT:
-        raise FieldErrors({"body": f"body must be text of 1 to {disputes.MAX_TEXT} "
+    if not isinstance(text, str) or not text.strip() or len(text) > rules.MAX_TEXT:
+        raise FieldErrors({"body": f"body must be text of 1 to {rules.MAX_TEXT} "
                                    "characters."})
-    step = disputes.comment(db.session, found.id, g.api_user, text, utcnow())
+    step = steps.comment(db.session, found.id, g.api_user, text, utcnow())
     dispute_notices.notify(step)
     db.session.commit()
     return jsonify({"data": event_dict(step.event, staff_view=False)}), 201
@@ -130,7 +129,8 @@ def _shown(dispute: Dispute, subject: str, now: datetime, grant=None) -> dict:
     """The dispute for the caller, its CPNI disclosures logged (and the work committed):
     the customer's, and each end customer's whose section lines it shows."""
     grant = grant or access.cpni_access(db.session, g.api_user, dispute.customer, now)
-    lines, grants = visible_lines(g.api_user, dispute.invoice, grant, now, dispute.lines)
+    lines, grants = shown_lines(db.session, g.api_user, dispute.invoice, grant, now,
+                               dispute.lines)
     data = dispute_dict(dispute, grant, staff_view=g.api_user.is_staff, viewer=g.api_user,
                         shown_lines=lines)
     _log(grants, subject, now)
@@ -189,8 +189,8 @@ def _check_filing_shape(body: dict) -> None:
     description = body.get("description")
     if not isinstance(description, str) or not description.strip():
         errors["description"] = "description is required: say what is wrong."
-    elif len(description) > disputes.MAX_TEXT:
-        errors["description"] = f"description is limited to {disputes.MAX_TEXT} characters."
+    elif len(description) > rules.MAX_TEXT:
+        errors["description"] = f"description is limited to {rules.MAX_TEXT} characters."
     if not isinstance(body.get("amount"), str):
         errors["amount"] = 'amount is required, as a decimal string such as "125.50".'
     line_ids = body.get("line_ids")
@@ -234,8 +234,8 @@ def _line_ids(body: dict, invoice: Invoice, grant) -> list[int]:
     if not grant.visible:
         raise FieldErrors({"line_ids": "You may not choose lines: the invoice's lines are "
                                        "CPNI withheld from you. Dispute the whole invoice."})
-    shown, _ = visible_lines(g.api_user, invoice, grant, utcnow())
-    chargeable = {line.id for line in shown if line.kind in disputes.DISPUTABLE_KINDS}
+    shown, _ = shown_lines(db.session, g.api_user, invoice, grant, utcnow())
+    chargeable = {line.id for line in shown if line.kind in holds.DISPUTABLE_KINDS}
     if not set(wanted) <= chargeable:
         raise FieldErrors({"line_ids": f"line_ids must name lines of invoice {invoice.number} "
                                        "that charge something."})
@@ -243,7 +243,7 @@ def _line_ids(body: dict, invoice: Invoice, grant) -> list[int]:
 
 
 def _window_days() -> int:
-    return current_app.config.get("DISPUTE_WINDOW_DAYS", disputes.DEFAULT_WINDOW_DAYS)
+    return current_app.config.get("DISPUTE_WINDOW_DAYS", rules.DEFAULT_WINDOW_DAYS)
 
 
 def _log(grants: dict, subject: str, now: datetime) -> None:

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 from billing.core.clock import utcnow
-from billing.disputes import steps as disputes
+from billing.disputes import escalation
 from portal.disputes.notices import notify
 from portal.extensions import db
 from portal.notices import deliver_now
@@ -23,7 +23,7 @@ def disputes_group():
 @disputes_group.command("escalate", help="Escalate every open dispute whose deadline has "
                                          "passed, and send the notices.")
 def escalate_overdue():
-    done = disputes.escalate_overdue(db.session, utcnow(), notify=notify)
+    done = escalation.escalate_overdue(db.session, utcnow(), notify=notify)
     for item in done:
         click.echo(f"{item.reference}: tier {item.from_level} -> tier {item.to_level}")
     click.echo(f"{len(done)} dispute(s) escalated.")

@@ -30,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from billing.core.errors import InvalidInput
 from billing.core.money import MAX_MINOR, MINOR_DIGITS, parse_amount
 from billing.disputes import files as dispute_files
-from billing.disputes.steps import MAX_TEXT
+from billing.disputes.rules import MAX_TEXT
 from portal.disputes.labels import REASON_LABELS
 
 _FIGURES = re.compile(r"[0-9,]*\.?[0-9]*")  # ASCII digits only: Decimal reads "١٢" too

@@ -19,6 +19,7 @@ from wtforms import ValidationError
 from billing.core.errors import InvalidInput
 from billing.core.numbers import whole_number
 from billing.disputes.models import Dispute
+from billing.disputes.rules import overdue_clause
 from billing.parties.models import Customer, Partner
 from billing.parties.users import User
 from portal import access
@@ -142,7 +143,7 @@ def load_disputes(session: Session, ids) -> list[Dispute]:
 
 def tier_counts(session: Session, user: User, now: datetime) -> dict[int, tuple[int, int]]:
     """Per tier id, its active disputes and how many of them are overdue."""
-    overdue = case(((Dispute.status == "open") & (Dispute.deadline_at < now), 1), else_=0)
+    overdue = case((overdue_clause(now), 1), else_=0)
     in_reach = access.disputes_query(session, user).with_only_columns(Dispute.id)
     rows = session.execute(
         select(Dispute.tier_id, func.count(), func.sum(overdue))

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from billing.core.errors import InvalidInput
 from billing.core.money import CURRENCIES, Money, parse_amount
-from billing.disputes.steps import MAX_TEXT
+from billing.disputes.rules import MAX_TEXT
 from billing.parties.users import BILLING_ROLES
 
 ROLE_LABELS = {

@@ -14,7 +14,7 @@ from billing.cpni.approvals import approval_states
 from billing.invoicing.models import Invoice
 from billing.parties.branding import document_brand
 from portal import access
-from portal.disputes import pages as dispute_pages
+from portal.disputes import filing as dispute_filing
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing import listing, viewer
@@ -109,7 +109,7 @@ def invoice_page(invoice_id, template: str, **extra):
     _log_all(grants, "page", f"invoice {invoice.number}", now, invoice.customer_id)
     return render_template(
         template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice),
-        dispute_summary=dispute_pages.invoice_summary(invoice, grant, now), **extra
+        dispute_summary=dispute_filing.invoice_summary(invoice, grant, now), **extra
     )
 
 

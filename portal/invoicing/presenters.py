@@ -116,17 +116,32 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
                     amount_due_without_disputed=money(balance.due_minor, cur))
     if with_lines:
         section_access = section_access or {}
-
-        def grant_for(line) -> CpniAccess:
-            return section_access.get(line.sub_account_id, access)
-
-        shown = [line for line in invoice.lines if grant_for(line).visible
-                 and (grant_for(line).usage or line.kind != "usage")]
-        data["lines"] = [line_dict(line, cur, grant_for(line)) for line in shown]
+        data["lines"] = [line_dict(line, cur, line_access(line, access, section_access))
+                         for line in visible_lines(invoice.lines, access, section_access)]
         data["sections"] = sections(invoice, data["lines"], accounts or {}, section_access)
         if not access.usage:
             data["usage_withheld"] = withheld_usage()
     return data
+
+
+def line_access(line, access: CpniAccess, section_access: dict | None = None) -> CpniAccess:
+    """The access that governs one invoice line: its end customer's section's, if the
+    line is in one that `section_access` names, else the invoice's."""
+    return (section_access or {}).get(line.sub_account_id, access)
+
+
+def visible_lines(lines, access: CpniAccess, section_access: dict | None = None) -> list:
+    """Of `lines`, those the viewer may see: none without access to the invoice's own
+    account; otherwise each line whose governing access (line_access) is visible and,
+    for a usage line, covers usage. The one line rule of invoices and disputes alike."""
+    if not access.visible:
+        return []
+    shown = []
+    for line in lines:
+        grant = line_access(line, access, section_access)
+        if grant.visible and (grant.usage or line.kind != "usage"):
+            shown.append(line)
+    return shown
 
 
 def sections(invoice, lines: list[dict], accounts: dict, section_access: dict) -> list[dict]:

@@ -1,7 +1,7 @@
 """Billing disputes of customers within reach, filed and followed on their behalf.
 
 Amounts and lines are the customer's CPNI: shown only under its approval (the shared
-handlers in portal/dispute_pages.py ask the access policy); the dispute itself, its
+handlers in portal/disputes/ ask the access policy); the dispute itself, its
 state and timeline, are not.
 """
 

@@ -12,7 +12,7 @@ grants or denies money, so it needs the purpose first too.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -28,12 +28,13 @@ from flask_login import current_user
 from billing.core.clock import utcnow
 from billing.core.errors import Forbidden, InvalidInput, NotFound
 from billing.core.numbers import whole_number
-from billing.disputes import steps as disputes
-from billing.disputes import tiers
+from billing.disputes import escalation, steps, tiers
+from billing.disputes.rules import allowed_steps
 from portal import access
 from portal.disputes import notices as dispute_notices
-from portal.disputes import pages as dispute_pages
+from portal.disputes import presenters
 from portal.disputes import queue as queue_rules
+from portal.disputes.attachments import send_attachment
 from portal.disputes.labels import labels
 from portal.disputes.staff_forms import (
     AskForm,
@@ -76,8 +77,9 @@ def queue():
     access.record_disclosures(db.session, current_user, grants, surface="page",
                               subject="dispute queue", now=now,
                               verification=pages.call_verifications(grants))
+    rows = [presenters.row_dict(d, grants[d.customer_id], now) for d in page.items]
     html = render_template(
-        "disputes/staff_disputes.html", page=page, grants=grants, filters=filters, now=now,
+        "disputes/staff_disputes.html", page=replace(page, items=rows), filters=filters,
         tiers=tiers.all_tiers(db.session),
         counts=queue_rules.tier_counts(db.session, current_user, now),
         partners=queue_rules.partner_choices(db.session), ages=queue_rules.AGES,
@@ -101,15 +103,15 @@ def back_to_detail(dispute_id, step):
 @bp.post("/<dispute_id>/take")
 def take(dispute_id):
     return _step(dispute_id, "take", TakeForm(),
-                 lambda d, form, now: disputes.take(db.session, d.id, current_user, now),
+                 lambda d, form, now: steps.take(db.session, d.id, current_user, now),
                  lambda d: _("You now work %(ref)s.", ref=d.reference))
 
 
 @bp.post("/<dispute_id>/comment")
 def comment(dispute_id):
     def run(dispute, form, now):
-        return disputes.comment(db.session, dispute.id, current_user, form.body.data, now,
-                                internal=form.internal.data)
+        return steps.comment(db.session, dispute.id, current_user, form.body.data, now,
+                             internal=form.internal.data)
 
     return _step(dispute_id, "comment", StaffCommentForm(), run,
                  lambda d: _("Your comment was added to %(ref)s.", ref=d.reference))
@@ -118,8 +120,8 @@ def comment(dispute_id):
 @bp.post("/<dispute_id>/ask")
 def ask(dispute_id):
     def run(dispute, form, now):
-        return disputes.ask_for_information(db.session, dispute.id, current_user,
-                                            form.question.data, now)
+        return steps.ask_for_information(db.session, dispute.id, current_user,
+                                         form.question.data, now)
 
     return _step(dispute_id, "ask", AskForm(), run,
                  lambda d: _("%(ref)s now waits for the filer; its deadline is paused.",
@@ -130,7 +132,7 @@ def ask(dispute_id):
 def escalate(dispute_id):
     def run(dispute, form, now):
         note = (form.note.data or "").strip() or None
-        return disputes.escalate(db.session, dispute.id, current_user, now, note=note)
+        return escalation.escalate(db.session, dispute.id, current_user, now, note=note)
 
     return _step(dispute_id, "escalate", StaffEscalateForm(), run,
                  lambda d: _("%(ref)s was escalated to tier %(level)s, %(tier)s.",
@@ -146,9 +148,9 @@ def settle(dispute_id):
             "State your purpose for this customer's CPNI before settling the dispute."))
 
     def run(dispute, form, now):
-        return disputes.settle(db.session, dispute.id, current_user, outcome=form.outcome.data,
-                               credit_minor=form.credit_minor, reason=form.reason.data,
-                               now=now)
+        return steps.settle(db.session, dispute.id, current_user, outcome=form.outcome.data,
+                            credit_minor=form.credit_minor, reason=form.reason.data,
+                            now=now)
 
     return _step(dispute.id, "settle", form, run,
                  lambda d: _("%(ref)s is settled: %(outcome)s.", ref=d.reference,
@@ -173,14 +175,14 @@ def attachment(dispute_id, attachment_id):
         subject=f"dispute {dispute.reference} file {found.filename}"[:200], now=utcnow(),
         verification=pages.call_verifications([dispute.customer_id]))
     db.session.commit()
-    return dispute_pages.send_attachment(found)
+    return send_attachment(found)
 
 
 @bp.post("/<dispute_id>/reopen")
 def reopen(dispute_id):
     """Within 30 days of settlement, back to the tier that settled it (e.g. a mistake)."""
     def run(dispute, form, now):
-        return disputes.reopen(db.session, dispute.id, current_user, form.reason.data, now)
+        return steps.reopen(db.session, dispute.id, current_user, form.reason.data, now)
 
     return _step(dispute_id, "reopen", StaffReopenForm(), run,
                  lambda d: _("%(ref)s is open again at tier %(level)s.", ref=d.reference,
@@ -216,29 +218,22 @@ def _detail(dispute, *, failed=None, problem=None, status=200):
              "ask": AskForm(formdata=None), "escalate": StaffEscalateForm(formdata=None),
              "settle": SettleForm(dispute.currency, formdata=None),
              "reopen": StaffReopenForm(formdata=None), **(failed or {})}
+    hidden = set() if grant.visible else {a.id for a in dispute.attachments}
     html = render_template(
-        "disputes/staff_dispute.html",
-        dispute=dispute, access=grant, customer_id=dispute.customer_id,
-        purpose_form=PurposeForm(), forms=forms, problem=problem, now=now,
-        labels=labels(), staff_view=True, attachment_endpoint="staff.disputes.attachment",
-        hidden_files=set() if grant.visible else {a.id for a in dispute.attachments},
+        "disputes/staff_dispute.html", access=grant, customer_id=dispute.customer_id,
+        dispute=presenters.page_dict(dispute, grant, viewer=current_user, staff_view=True,
+                                     now=now),
+        events=presenters.timeline(dispute, grant, viewer=current_user, staff_view=True,
+                                   hidden_files=hidden),
+        attachments=presenters.attachment_list(dispute) if grant.visible else None,
+        attachment_count=len(dispute.attachments),
+        purpose_form=PurposeForm(), forms=forms, problem=problem,
+        labels=labels(), attachment_endpoint="staff.disputes.attachment",
         authority=tiers.authority_minor(dispute.tier, dispute.currency),
-        may_work=tiers.may_work(current_user, dispute.tier),
-        has_next_tier=tiers.next_tier(db.session, dispute.tier) is not None,
-        paused_since=_paused_since(dispute, now),
-        may_reopen=dispute.status == "settled" and tiers.may_work(current_user, dispute.tier)
-        and now <= dispute.settled_at + timedelta(days=disputes.REOPEN_DAYS),
+        allowed=allowed_steps(dispute, current_user, now),
         filer_unapproved=_filer_partner_unapproved(dispute, now))
     db.session.commit()  # the disclosure, once the page is rendered
     return html, status
-
-
-def _paused_since(dispute, now):
-    """When the tier asked the filer, while the dispute waits for the answer."""
-    if dispute.status != "waiting":
-        return None
-    spans = disputes.pauses(dispute, now)
-    return spans[-1][0] if spans else None
 
 
 def _filer_partner_unapproved(dispute, now) -> bool:

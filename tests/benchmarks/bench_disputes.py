@@ -8,9 +8,9 @@ It drops and recreates a throwaway database (default portal_bench on the local s
 --database-url or BENCH_DATABASE_URL to change it), migrates it (which seeds the default
 escalation path), makes one customer with an issued invoice per 5 disputes, and then:
 
-  - files N disputes through billing.disputes.steps.file_dispute, spread over the last 30 days
+  - files N disputes through billing.disputes.filing.file_dispute, spread over the last 30 days
     (so most are past their tier-1 deadline), and prints disputes per second;
-  - runs the escalation job (billing.disputes.steps.escalate_overdue) and prints how many it
+  - runs the escalation job (billing.disputes.escalation.escalate_overdue) and prints how many it
     escalated, the time, and escalations per second; then runs it again, which must
     escalate nothing, and prints that time (the cost of a scheduled run with no work);
   - times the staff queue page (/staff/disputes/, first page and page 50) and the
@@ -31,7 +31,7 @@ import flask_migrate
 import pyotp
 from sqlalchemy import func, select
 
-from billing.disputes import steps as disputes
+from billing.disputes import escalation, filing
 from billing.disputes.models import Dispute
 from portal import create_app
 from portal.extensions import db
@@ -71,9 +71,9 @@ def generate(session, count: int, now: datetime):
     for index in range(count):
         invoice = invoices[index % len(invoices)]
         filed = now - timedelta(minutes=30 * 24 * 60 * index // count + 1)
-        disputes.file_dispute(session, invoice=invoice, user=filer_for[invoice.id],
-                              reason="wrong_rate", description=f"Bench dispute {index}",
-                              amount_minor=100 + index % 1000, now=filed)
+        filing.file_dispute(session, invoice=invoice, user=filer_for[invoice.id],
+                            reason="wrong_rate", description=f"Bench dispute {index}",
+                            amount_minor=100 + index % 1000, now=filed)
         if index % 500 == 499:
             session.commit()
     session.commit()
@@ -109,12 +109,12 @@ def main(argv=None) -> None:
         overdue = db.session.scalar(select(func.count()).select_from(Dispute)
                                     .where(Dispute.deadline_at < now))
         started = time.perf_counter()
-        done = disputes.escalate_overdue(db.session, now)
+        done = escalation.escalate_overdue(db.session, now)
         job = time.perf_counter() - started
         print(f"Escalation job: {len(done):,} of {overdue:,} overdue escalated in {job:.1f} s "
               f"({len(done) / job:,.0f}/s, one transaction each).")
         started = time.perf_counter()
-        again = disputes.escalate_overdue(db.session, now)
+        again = escalation.escalate_overdue(db.session, now)
         print(f"Second run: {len(again)} escalated in "
               f"{(time.perf_counter() - started) * 1000:.0f} ms.")
     with app.app_context():

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from billing.invoicing import balance
 from billing.invoicing.balance import Balance, by_currency, compute
 from billing.invoicing.models import Invoice
@@ -159,7 +159,7 @@ def case(world, session):
 
 
 def file(session, case, amount, now=FILED):
-    step = disputes.file_dispute(session, invoice=case.invoice, user=case.filer,
+    step = filing.file_dispute(session, invoice=case.invoice, user=case.filer,
                                  reason="wrong_rate", description=f"Wrong by {amount}",
                                  amount_minor=amount, now=now)
     session.commit()
@@ -170,7 +170,7 @@ def test_what_disputes_held_is_read_as_of_an_instant(session, case):
     invoice = case.invoice
     dispute = file(session, case, 20_000)
     settled = FILED + timedelta(hours=2)
-    disputes.settle(session, dispute.id, case.specialist, outcome="partial",
+    steps.settle(session, dispute.id, case.specialist, outcome="partial",
                     credit_minor=5_000, reason="Part of it.", now=settled)
     session.commit()
     held = [balance.disputed_at(session, [invoice.id], moment).get(invoice.id, 0)
@@ -179,7 +179,7 @@ def test_what_disputes_held_is_read_as_of_an_instant(session, case):
     assert held == [0, 20_000, 20_000, 0]
     assert dispute.held_minor == 0
     reopened = settled + timedelta(days=1)
-    disputes.reopen(session, dispute.id, case.filer, "Not enough.", reopened)
+    steps.reopen(session, dispute.id, case.filer, "Not enough.", reopened)
     session.commit()
     # reopened, it holds what it disputes less the credit the settlement already granted
     assert balance.disputed_at(session, [invoice.id], reopened) == {invoice.id: 15_000}

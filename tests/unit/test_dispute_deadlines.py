@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from billing.core.clock import PROVIDER_TZ
 from billing.core.errors import InvalidInput
-from billing.disputes import steps as disputes
+from billing.disputes import escalation, filing, steps
 from billing.disputes.models import Dispute, DisputeEvent
 from billing.invoicing.models import CreditNote
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
@@ -37,9 +37,9 @@ def setup(world, session):
 
 def file_at(session, setup, when) -> Dispute:
     filer, _, invoice = setup
-    dispute = disputes.file_dispute(session, invoice=invoice, user=filer, reason="tax",
-                                    description=f"Filed {when}", amount_minor=1_000, now=when,
-                                    window_days=3650).dispute  # the window is not tested here
+    dispute = filing.file_dispute(session, invoice=invoice, user=filer, reason="tax",
+                                  description=f"Filed {when}", amount_minor=1_000, now=when,
+                                  window_days=3650).dispute  # the window is not tested here
     session.commit()
     return dispute
 
@@ -70,10 +70,10 @@ def test_waiting_on_the_filer_pauses_the_clock(session, setup):
     dispute = file_at(session, setup, mt(2026, 3, 2, 8))
     assert dispute.deadline_at == mt(2026, 3, 3, 15)  # Mon 9 h, Tue 08:00 + 7 h
     # Asked Mon 12:00 (4 h used); the filer answers Wed 4 Mar 10:00.
-    disputes.ask_for_information(session, dispute.id, specialist, "Which line?",
-                                 mt(2026, 3, 2, 12))
+    steps.ask_for_information(session, dispute.id, specialist, "Which line?",
+                              mt(2026, 3, 2, 12))
     assert dispute.deadline_at is None
-    disputes.comment(session, dispute.id, filer, "Line 2.", mt(2026, 3, 4, 10))
+    steps.comment(session, dispute.id, filer, "Line 2.", mt(2026, 3, 4, 10))
     # 12 h remain from Wed 10:00: Wed 7 h, Thu 08:00 + 5 h = 13:00.
     assert dispute.deadline_at == mt(2026, 3, 5, 13)
     session.commit()
@@ -84,8 +84,8 @@ def test_two_pauses_both_count_out(session, setup):
     dispute = file_at(session, setup, mt(2026, 3, 2, 8))
     for asked, answered in [(mt(2026, 3, 2, 9), mt(2026, 3, 2, 11)),
                             (mt(2026, 3, 2, 13), mt(2026, 3, 3, 8))]:
-        disputes.ask_for_information(session, dispute.id, specialist, "?", asked)
-        disputes.comment(session, dispute.id, filer, "Answer.", answered)
+        steps.ask_for_information(session, dispute.id, specialist, "?", asked)
+        steps.comment(session, dispute.id, filer, "Answer.", answered)
     # Used: Mon 08-09 (1 h) and 11-13 (2 h) = 3 h; 13 h left from Tue 08:00:
     # Tue 9 h, Wed 08:00 + 4 h = 12:00.
     assert dispute.deadline_at == mt(2026, 3, 4, 12)
@@ -94,7 +94,7 @@ def test_two_pauses_both_count_out(session, setup):
 def test_escalation_starts_the_next_tiers_clock(session, setup):
     _, specialist, _ = setup
     dispute = file_at(session, setup, mt(2026, 3, 2, 8))
-    disputes.escalate(session, dispute.id, specialist, mt(2026, 3, 2, 16))
+    escalation.escalate(session, dispute.id, specialist, mt(2026, 3, 2, 16))
     # Tier 2: 24 h from Mon 16:00: Mon 1 h, Tue 9 h, Wed 9 h, Thu 08:00 + 5 h = 13:00.
     assert dispute.deadline_at == mt(2026, 3, 5, 13)
 
@@ -104,30 +104,30 @@ def test_escalation_starts_the_next_tiers_clock(session, setup):
 def test_overdue_disputes_escalate_by_themselves_once(session, setup):
     dispute = file_at(session, setup, mt(2026, 3, 2, 8))  # due Tue 3 Mar 15:00
     dispute_id, reference = dispute.id, dispute.reference
-    assert disputes.escalate_overdue(session, mt(2026, 3, 3, 15)) == []  # not yet passed
-    done = disputes.escalate_overdue(session, mt(2026, 3, 3, 15, 5))
-    assert done == [disputes.Escalated(dispute_id, reference, 1, 2)]
-    assert disputes.escalate_overdue(session, mt(2026, 3, 3, 15, 10)) == []
+    assert escalation.escalate_overdue(session, mt(2026, 3, 3, 15)) == []  # not yet passed
+    done = escalation.escalate_overdue(session, mt(2026, 3, 3, 15, 5))
+    assert done == [escalation.Escalated(dispute_id, reference, 1, 2)]
+    assert escalation.escalate_overdue(session, mt(2026, 3, 3, 15, 10)) == []
     dispute = session.get(Dispute, dispute_id)
     assert dispute.tier.level == 2
     assert [e.kind for e in dispute.events] == ["filed", "escalated"]
-    escalation = dispute.events[-1]
-    assert escalation.actor is None and escalation.detail["by"] == "deadline"
+    escalated = dispute.events[-1]
+    assert escalated.actor is None and escalated.detail["by"] == "deadline"
 
 
 def test_the_job_skips_waiting_and_closed_disputes_and_the_last_tier(session, setup):
     filer, specialist, _ = setup
     director = make_billing_staff(session, "billing_director")
     waiting = file_at(session, setup, mt(2026, 3, 2, 8))
-    disputes.ask_for_information(session, waiting.id, specialist, "?", mt(2026, 3, 2, 9))
+    steps.ask_for_information(session, waiting.id, specialist, "?", mt(2026, 3, 2, 9))
     settled = file_at(session, setup, mt(2026, 3, 2, 8, 1))
-    disputes.settle(session, settled.id, specialist, outcome="denied", reason="No.",
-                    now=mt(2026, 3, 2, 9))
+    steps.settle(session, settled.id, specialist, outcome="denied", reason="No.",
+                 now=mt(2026, 3, 2, 9))
     top = file_at(session, setup, mt(2026, 3, 2, 8, 2))
     for _ in range(3):
-        disputes.escalate(session, top.id, director, mt(2026, 3, 2, 9))
+        escalation.escalate(session, top.id, director, mt(2026, 3, 2, 9))
     session.commit()
-    assert disputes.escalate_overdue(session, mt(2027, 1, 4, 12)) == []
+    assert escalation.escalate_overdue(session, mt(2027, 1, 4, 12)) == []
 
 
 def test_the_cli_escalates_and_notifies_the_filer_and_the_next_tier(app, session, setup,
@@ -177,8 +177,8 @@ def test_two_settlements_at_once_give_one_credit_note(session, setup, db):
     staff_id, user_class = specialist.id, type(specialist)
 
     def settle(own):
-        disputes.settle(own, dispute_id, own.get(user_class, staff_id), outcome="full",
-                        now=mt(2026, 3, 2, 10))
+        steps.settle(own, dispute_id, own.get(user_class, staff_id), outcome="full",
+                     now=mt(2026, 3, 2, 10))
         return "settled"
 
     outcomes = _at_once(db.engine, 2, settle)
@@ -191,7 +191,7 @@ def test_two_escalation_jobs_at_once_escalate_once(session, setup, db):
     overdue = [file_at(session, setup, mt(2026, 3, 2, 8, minute)).id for minute in range(5)]
     later = mt(2026, 3, 9, 12)
     outcomes = _at_once(db.engine, 2,
-                        lambda own: len(disputes.escalate_overdue(own, later)))
+                        lambda own: len(escalation.escalate_overdue(own, later)))
     assert sum(outcomes) == len(overdue)
     events = session.scalars(select(DisputeEvent).where(DisputeEvent.kind == "escalated"))
     assert sorted(e.dispute_id for e in events) == sorted(overdue)

@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.disputes import reports
-from billing.disputes import steps as disputes
+from billing.disputes import escalation, filing, reports, steps
 from tests.factories import make_billing_staff, make_customer, make_tiers, recent_invoice
 
 NOW = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
@@ -37,16 +36,16 @@ def book(world, session):
     customer, partner = world.users["customer_admin"], world.users["channel_admin"]
 
     def file(invoice, user, when, amount, reason="wrong_rate"):
-        step = disputes.file_dispute(
+        step = filing.file_dispute(
             session, invoice=invoice, user=user, reason=reason, now=when,
             description=f"Claim of {amount} filed {when:%Y-%m-%d %H}h.", amount_minor=amount)
         session.commit()
         return step.dispute
 
     def settle(dispute, when, outcome="full", credit=None, by=specialist):
-        disputes.settle(session, dispute.id, by, outcome=outcome, credit_minor=credit,
-                        reason=None if outcome == "full" else "Checked the contract.",
-                        now=when)
+        steps.settle(session, dispute.id, by, outcome=outcome, credit_minor=credit,
+                     reason=None if outcome == "full" else "Checked the contract.",
+                     now=when)
         session.commit()
 
     # Open or waiting, as of NOW.
@@ -54,9 +53,10 @@ def book(world, session):
     file(usd, customer, NOW - 2 * DAY, 15_000)  # tier 1, 0-2 days
     file(usd, customer, NOW - 4 * DAY, 20_000)  # tier 1, 3-5 days; due Fri 06-12 17:00
     waiting = file(cad, partner, NOW - 4 * DAY, 5_000)  # tier 1, 3-5 days, CAD
-    disputes.ask_for_information(session, waiting.id, specialist, "Which site?", NOW - 3 * DAY)
+    steps.ask_for_information(session, waiting.id, specialist, "Which site?", NOW - 3 * DAY)
     escalated = file(usd, customer, NOW - 20 * DAY, 30_000)  # 11-30 days
-    disputes.escalate(session, escalated.id, specialist, NOW - 19 * DAY)  # tier 2, due 05-29 16:00
+    # tier 2, due 05-29 16:00
+    escalation.escalate(session, escalated.id, specialist, NOW - 19 * DAY)
     session.commit()
     file(usd, customer, NOW - 40 * DAY, 40_000)  # tier 1, >30 days; due Thu 05-07 17:00
 
@@ -67,7 +67,7 @@ def book(world, session):
     settle(file(usd, customer, at(6, 8, 14), 7_000, "tax"), at(6, 8, 17), "denied")  # 3 h
     settle(file(usd, customer, at(6, 9, 16), 5_000), at(6, 9, 20), "partial", 3_000)  # 4 h
     above_tier_one = file(cad, partner, at(6, 2, 16), 60_000)
-    disputes.escalate(session, above_tier_one.id, specialist, at(6, 2, 16))
+    escalation.escalate(session, above_tier_one.id, specialist, at(6, 2, 16))
     settle(above_tier_one, at(6, 4, 22), by=supervisor)  # 24 h, at tier 2
     # Only in the last 90 days:
     settle(file(usd, customer, at(4, 14, 16), 8_000, "tax"), at(4, 15, 16))  # 9 h

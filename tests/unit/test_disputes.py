@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.core.errors import InvalidInput
-from billing.disputes import steps as disputes
+from billing.disputes import escalation, filing, holds, steps
+from billing.disputes.filing import AmountTooLarge
 from billing.disputes.models import Dispute
-from billing.disputes.steps import AmountTooLarge, StepRefused
+from billing.disputes.rules import StepRefused
 from billing.invoicing import balance
 from billing.invoicing.models import CreditNote
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
@@ -34,7 +35,7 @@ def case(world, session):
 
 
 def file(session, case, amount=10_000, user=None, now=FILED, **extra):
-    step = disputes.file_dispute(
+    step = filing.file_dispute(
         session, invoice=case.invoice, user=user or case.filer, reason="wrong_rate",
         description=extra.pop("description", "The seat rate is not our contract rate."),
         amount_minor=amount, now=now, **extra)
@@ -65,17 +66,17 @@ def test_the_open_step_sequence_through_settlement(session, case):
     specialist, supervisor = case.staff["billing_specialist"], case.staff["billing_supervisor"]
     dispute = file(session, case, amount=80_000)
     later = FILED + timedelta(hours=1)
-    disputes.take(session, dispute.id, specialist, later)
-    disputes.comment(session, dispute.id, specialist, "Looking at the rate card.", later)
-    disputes.comment(session, dispute.id, case.filer, "Thanks.", later)
-    disputes.ask_for_information(session, dispute.id, specialist, "Which contract?", later)
+    steps.take(session, dispute.id, specialist, later)
+    steps.comment(session, dispute.id, specialist, "Looking at the rate card.", later)
+    steps.comment(session, dispute.id, case.filer, "Thanks.", later)
+    steps.ask_for_information(session, dispute.id, specialist, "Which contract?", later)
     assert dispute.status == "waiting" and dispute.deadline_at is None
-    disputes.comment(session, dispute.id, case.filer, "Contract 2025-11.", later)
+    steps.comment(session, dispute.id, case.filer, "Contract 2025-11.", later)
     assert dispute.status == "open" and dispute.deadline_at is not None
-    disputes.escalate(session, dispute.id, specialist, later, note="Above my authority.")
+    escalation.escalate(session, dispute.id, specialist, later, note="Above my authority.")
     assert dispute.tier.level == 2 and dispute.assigned_to is None
-    disputes.settle(session, dispute.id, supervisor, outcome="partial", credit_minor=60_000,
-                    reason="Half the seats were at the old rate.", now=later)
+    steps.settle(session, dispute.id, supervisor, outcome="partial", credit_minor=60_000,
+                 reason="Half the seats were at the old rate.", now=later)
     session.commit()
     assert dispute.status == "settled" and dispute.credit_minor == 60_000
     assert kinds(dispute) == ["filed", "assigned", "commented", "commented", "info_requested",
@@ -89,14 +90,14 @@ def test_the_open_step_sequence_through_settlement(session, case):
 def test_full_credit_and_denial(session, case):
     specialist = case.staff["billing_specialist"]
     full = file(session, case, amount=40_000)
-    disputes.settle(session, full.id, specialist, outcome="full", now=FILED)
+    steps.settle(session, full.id, specialist, outcome="full", now=FILED)
     assert full.credit_minor == 40_000 and full.credit_note.amount_minor == 40_000
     denied = file(session, case, amount=5_000, description="Another one")
     with pytest.raises(InvalidInput, match="Say why"):
-        disputes.settle(session, denied.id, specialist, outcome="denied", now=FILED)
+        steps.settle(session, denied.id, specialist, outcome="denied", now=FILED)
     session.rollback()
-    disputes.settle(session, denied.id, specialist, outcome="denied", reason="Rate is right.",
-                    now=FILED)
+    steps.settle(session, denied.id, specialist, outcome="denied", reason="Rate is right.",
+                 now=FILED)
     session.commit()
     assert denied.credit_minor == 0 and denied.credit_note is None
     assert denied.outcome_reason == "Rate is right."
@@ -106,22 +107,22 @@ def test_full_credit_and_denial(session, case):
 def test_a_partial_credit_is_between_zero_and_the_amount(session, case, credit):
     dispute = file(session, case, amount=10_000)
     with pytest.raises(InvalidInput, match="partial credit"):
-        disputes.settle(session, dispute.id, case.staff["billing_specialist"],
-                        outcome="partial", credit_minor=credit, reason="Some.", now=FILED)
+        steps.settle(session, dispute.id, case.staff["billing_specialist"],
+                     outcome="partial", credit_minor=credit, reason="Some.", now=FILED)
 
 
 def test_withdraw_and_reopen(session, case):
     specialist = case.staff["billing_specialist"]
     dispute = file(session, case)
-    disputes.withdraw(session, dispute.id, case.filer, FILED, reason="Paid by mistake.")
+    steps.withdraw(session, dispute.id, case.filer, FILED, reason="Paid by mistake.")
     assert dispute.status == "withdrawn"
     with pytest.raises(StepRefused, match="withdrawn"):
-        disputes.reopen(session, dispute.id, case.filer, "Again", FILED)
+        steps.reopen(session, dispute.id, case.filer, "Again", FILED)
     other = file(session, case, description="Second")
-    disputes.settle(session, other.id, specialist, outcome="denied", reason="No.", now=FILED)
+    steps.settle(session, other.id, specialist, outcome="denied", reason="No.", now=FILED)
     session.commit()
     day_29 = FILED + timedelta(days=29)
-    disputes.reopen(session, other.id, case.filer, "We found the contract.", day_29)
+    steps.reopen(session, other.id, case.filer, "We found the contract.", day_29)
     assert other.status == "open" and other.tier.level == 1 and other.closed_at is None
     assert other.tier_started_at == day_29 and other.deadline_at > day_29
     assert kinds(other)[-1] == "reopened"
@@ -129,19 +130,19 @@ def test_withdraw_and_reopen(session, case):
 
 def test_reopen_is_refused_after_thirty_days(session, case):
     dispute = file(session, case)
-    disputes.settle(session, dispute.id, case.staff["billing_specialist"], outcome="denied",
-                    reason="No.", now=FILED)
+    steps.settle(session, dispute.id, case.staff["billing_specialist"], outcome="denied",
+                 reason="No.", now=FILED)
     with pytest.raises(StepRefused, match="more than 30 days"):
-        disputes.reopen(session, dispute.id, case.filer, "Late", FILED + timedelta(days=31))
+        steps.reopen(session, dispute.id, case.filer, "Late", FILED + timedelta(days=31))
 
 
 def test_a_reopened_dispute_credits_only_what_is_added(session, case):
     specialist = case.staff["billing_specialist"]
     dispute = file(session, case, amount=30_000)
-    disputes.settle(session, dispute.id, specialist, outcome="partial", credit_minor=10_000,
-                    reason="Part.", now=FILED)
-    disputes.reopen(session, dispute.id, case.filer, "The rest too.", FILED)
-    disputes.settle(session, dispute.id, specialist, outcome="full", now=FILED)
+    steps.settle(session, dispute.id, specialist, outcome="partial", credit_minor=10_000,
+                 reason="Part.", now=FILED)
+    steps.reopen(session, dispute.id, case.filer, "The rest too.", FILED)
+    steps.settle(session, dispute.id, specialist, outcome="full", now=FILED)
     session.commit()
     notes = session.scalars(select(CreditNote).order_by(CreditNote.id)).all()
     assert [n.amount_minor for n in notes] == [10_000, 20_000]
@@ -179,27 +180,27 @@ def test_steps_that_do_not_apply_are_refused_and_change_nothing(session, case, s
     specialist = case.staff["billing_specialist"]
     dispute = file(session, case)
     if state == "settled":
-        disputes.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
-                        now=FILED)
+        steps.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
+                     now=FILED)
     elif state == "waiting":
-        disputes.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
+        steps.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
     elif state == "withdrawn":
-        disputes.withdraw(session, dispute.id, case.filer, FILED)
+        steps.withdraw(session, dispute.id, case.filer, FILED)
     session.commit()
     user = {"filer": case.filer,
             "admin": make_user(session, "admin@staff.test", "admin")}.get(who) or case.staff[who]
     before = (dispute.status, len(dispute.events), dispute.tier_id)
     actions = {
-        "take": lambda: disputes.take(session, dispute.id, user, FILED),
-        "comment": lambda: disputes.comment(session, dispute.id, user, "Hi", FILED),
-        "internal": lambda: disputes.comment(session, dispute.id, user, "Hi", FILED,
-                                             internal=True),
-        "ask": lambda: disputes.ask_for_information(session, dispute.id, user, "?", FILED),
-        "escalate": lambda: disputes.escalate(session, dispute.id, user, FILED),
-        "settle": lambda: disputes.settle(session, dispute.id, user, outcome="full",
-                                          now=FILED),
-        "withdraw": lambda: disputes.withdraw(session, dispute.id, user, FILED),
-        "reopen": lambda: disputes.reopen(session, dispute.id, user, "Again", FILED),
+        "take": lambda: steps.take(session, dispute.id, user, FILED),
+        "comment": lambda: steps.comment(session, dispute.id, user, "Hi", FILED),
+        "internal": lambda: steps.comment(session, dispute.id, user, "Hi", FILED,
+                                          internal=True),
+        "ask": lambda: steps.ask_for_information(session, dispute.id, user, "?", FILED),
+        "escalate": lambda: escalation.escalate(session, dispute.id, user, FILED),
+        "settle": lambda: steps.settle(session, dispute.id, user, outcome="full",
+                                       now=FILED),
+        "withdraw": lambda: steps.withdraw(session, dispute.id, user, FILED),
+        "reopen": lambda: steps.reopen(session, dispute.id, user, "Again", FILED),
     }
     with pytest.raises(StepRefused, match=message):
         actions[step]()
@@ -212,29 +213,29 @@ def test_the_last_tier_cannot_escalate(session, case):
     dispute = file(session, case)
     director = case.staff["billing_director"]
     for _ in range(3):
-        disputes.escalate(session, dispute.id, director, FILED)
+        escalation.escalate(session, dispute.id, director, FILED)
     assert dispute.tier.level == 4
     with pytest.raises(StepRefused, match="last tier"):
-        disputes.escalate(session, dispute.id, director, FILED)
+        escalation.escalate(session, dispute.id, director, FILED)
 
 
 def test_the_filer_may_escalate_once_the_deadline_has_passed(session, case):
     dispute = file(session, case)
     with pytest.raises(StepRefused):
-        disputes.escalate(session, dispute.id, case.filer, dispute.deadline_at)
+        escalation.escalate(session, dispute.id, case.filer, dispute.deadline_at)
     session.rollback()
     dispute = session.get(Dispute, dispute.id)
     after = dispute.deadline_at + timedelta(seconds=1)
-    step = disputes.escalate(session, dispute.id, case.filer, after, note="No answer yet.")
+    step = escalation.escalate(session, dispute.id, case.filer, after, note="No answer yet.")
     assert step.event.detail == {"from_level": 1, "to_level": 2, "by": "filer"}
 
 
 def test_a_higher_role_works_a_lower_tier_but_not_the_reverse(session, case):
     dispute = file(session, case)
-    disputes.take(session, dispute.id, case.staff["billing_manager"], FILED)
-    disputes.escalate(session, dispute.id, case.staff["billing_manager"], FILED)
+    steps.take(session, dispute.id, case.staff["billing_manager"], FILED)
+    escalation.escalate(session, dispute.id, case.staff["billing_manager"], FILED)
     with pytest.raises(StepRefused, match="Only Billing supervisor staff or higher"):
-        disputes.take(session, dispute.id, case.staff["billing_specialist"], FILED)
+        steps.take(session, dispute.id, case.staff["billing_specialist"], FILED)
 
 
 # --- authority ------------------------------------------------------------------------------
@@ -244,20 +245,20 @@ def test_a_settlement_above_the_tiers_authority_is_refused_until_escalated(sessi
     specialist, supervisor = case.staff["billing_specialist"], case.staff["billing_supervisor"]
     dispute = file(session, case, amount=50_001)
     with pytest.raises(StepRefused, match=r"may grant up to 500\.00 USD; escalate"):
-        disputes.settle(session, dispute.id, specialist, outcome="full", now=FILED)
+        steps.settle(session, dispute.id, specialist, outcome="full", now=FILED)
     session.rollback()
     # A supervisor working it at tier 1 is bound by tier 1's authority too.
     with pytest.raises(StepRefused, match="may grant up to 500.00"):
-        disputes.settle(session, dispute.id, supervisor, outcome="full", now=FILED)
+        steps.settle(session, dispute.id, supervisor, outcome="full", now=FILED)
     session.rollback()
-    disputes.settle(session, dispute.id, specialist, outcome="partial", credit_minor=50_000,
-                    reason="What tier 1 may grant.", now=FILED)
-    disputes.reopen(session, dispute.id, case.filer, "We want it all.", FILED)
+    steps.settle(session, dispute.id, specialist, outcome="partial", credit_minor=50_000,
+                 reason="What tier 1 may grant.", now=FILED)
+    steps.reopen(session, dispute.id, case.filer, "We want it all.", FILED)
     with pytest.raises(StepRefused):
-        disputes.settle(session, dispute.id, specialist, outcome="full", now=FILED)
+        steps.settle(session, dispute.id, specialist, outcome="full", now=FILED)
     session.rollback()
-    disputes.escalate(session, dispute.id, specialist, FILED)
-    disputes.settle(session, dispute.id, supervisor, outcome="full", now=FILED)
+    escalation.escalate(session, dispute.id, specialist, FILED)
+    steps.settle(session, dispute.id, supervisor, outcome="full", now=FILED)
     session.commit()
     assert session.scalar(select(func.sum(CreditNote.amount_minor))) == 50_001
 
@@ -311,12 +312,12 @@ def test_lines_limit_the_amount_to_what_they_charge(session, case):
 def test_denied_and_withdrawn_disputes_give_the_amount_back(session, case):
     total = case.invoice.total_minor
     first = file(session, case, amount=total)
-    disputes.withdraw(session, first.id, case.filer, FILED)
+    steps.withdraw(session, first.id, case.filer, FILED)
     second = file(session, case, amount=total, description="Again")
-    disputes.settle(session, second.id, case.staff["billing_specialist"], outcome="denied",
-                    reason="No.", now=FILED)
+    steps.settle(session, second.id, case.staff["billing_specialist"], outcome="denied",
+                 reason="No.", now=FILED)
     session.commit()
-    assert disputes.open_amount_minor(session, case.invoice) == total
+    assert holds.open_amount_minor(session, case.invoice) == total
 
 
 def test_the_held_amount_leaves_the_rest_of_the_invoice_due(session, case):
@@ -326,8 +327,8 @@ def test_the_held_amount_leaves_the_rest_of_the_invoice_due(session, case):
     assert held == {invoice.id: 20_000}
     owed = balance.invoice_balance(session, invoice, FILED)
     assert owed.collectible_minor == invoice.total_minor - 20_000
-    disputes.settle(session, dispute.id, case.staff["billing_specialist"], outcome="partial",
-                    credit_minor=5_000, reason="Part.", now=FILED)
+    steps.settle(session, dispute.id, case.staff["billing_specialist"], outcome="partial",
+                 credit_minor=5_000, reason="Part.", now=FILED)
     session.commit()
     assert balance.disputed_at(session, [invoice.id], FILED) == {}
 
@@ -355,12 +356,12 @@ def test_reopening_is_refused_when_other_disputes_took_the_amount_since(session,
     would let both be credited: more credit than the invoice."""
     total = case.invoice.total_minor
     first = file(session, case, amount=total)
-    disputes.settle(session, first.id, case.staff["billing_director"], outcome="denied",
-                    reason="No.", now=FILED)
+    steps.settle(session, first.id, case.staff["billing_director"], outcome="denied",
+                 reason="No.", now=FILED)
     session.commit()
     file(session, case, amount=total, description="Again, with the contract")
     with pytest.raises(StepRefused, match="other disputes of invoice"):
-        disputes.reopen(session, first.id, case.filer, "Look again.", FILED)
+        steps.reopen(session, first.id, case.filer, "Look again.", FILED)
     session.rollback()
     assert session.get(Dispute, first.id).status == "settled"
 
@@ -406,12 +407,12 @@ def _in_state(session, case, state):
     specialist = case.staff["billing_specialist"]
     dispute = file(session, case)
     if state == "waiting":
-        disputes.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
+        steps.ask_for_information(session, dispute.id, specialist, "Which?", FILED)
     elif state == "settled":
-        disputes.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
-                        now=FILED)
+        steps.settle(session, dispute.id, specialist, outcome="denied", reason="No.",
+                     now=FILED)
     elif state == "withdrawn":
-        disputes.withdraw(session, dispute.id, case.filer, FILED)
+        steps.withdraw(session, dispute.id, case.filer, FILED)
     session.commit()
     return dispute
 
@@ -419,16 +420,16 @@ def _in_state(session, case, state):
 def _take_step(session, case, dispute_id, step):
     staff, filer, at = case.staff["billing_specialist"], case.filer, AFTER_DEADLINE
     return {
-        "take": lambda: disputes.take(session, dispute_id, staff, at),
-        "staff comment": lambda: disputes.comment(session, dispute_id, staff, "Note", at),
-        "filer comment": lambda: disputes.comment(session, dispute_id, filer, "Note", at),
-        "ask": lambda: disputes.ask_for_information(session, dispute_id, staff, "?", at),
-        "staff escalate": lambda: disputes.escalate(session, dispute_id, staff, at),
-        "filer escalate": lambda: disputes.escalate(session, dispute_id, filer, at),
-        "settle": lambda: disputes.settle(session, dispute_id, staff, outcome="full", now=at),
-        "withdraw": lambda: disputes.withdraw(session, dispute_id, filer, at),
-        "filer reopen": lambda: disputes.reopen(session, dispute_id, filer, "Again", at),
-        "staff reopen": lambda: disputes.reopen(session, dispute_id, staff, "Again", at),
+        "take": lambda: steps.take(session, dispute_id, staff, at),
+        "staff comment": lambda: steps.comment(session, dispute_id, staff, "Note", at),
+        "filer comment": lambda: steps.comment(session, dispute_id, filer, "Note", at),
+        "ask": lambda: steps.ask_for_information(session, dispute_id, staff, "?", at),
+        "staff escalate": lambda: escalation.escalate(session, dispute_id, staff, at),
+        "filer escalate": lambda: escalation.escalate(session, dispute_id, filer, at),
+        "settle": lambda: steps.settle(session, dispute_id, staff, outcome="full", now=at),
+        "withdraw": lambda: steps.withdraw(session, dispute_id, filer, at),
+        "filer reopen": lambda: steps.reopen(session, dispute_id, filer, "Again", at),
+        "staff reopen": lambda: steps.reopen(session, dispute_id, staff, "Again", at),
     }[step]()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from billing.catalog.models import Product, Service
 from billing.core.errors import NotFound
 from billing.core.locks import lock_account, lock_invoices
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from billing.invoicing.credit_notes import create_credit_note
 from billing.invoicing.models import CreditNote, Invoice
 from billing.parties.models import Customer
@@ -52,7 +52,7 @@ def account(session, world):
     channel = world.customers["channel"]
     first = recent_invoice(session, channel, issued_on=date(2026, 1, 20), number="LK-1")
     second = recent_invoice(session, channel, issued_on=date(2026, 1, 21), number="LK-2")
-    filed = disputes.file_dispute(session, invoice=first, user=world.users["customer_admin"],
+    filed = filing.file_dispute(session, invoice=first, user=world.users["customer_admin"],
                                   reason="wrong_rate", description="Old rate",
                                   amount_minor=5_000, now=NOW).dispute
     product = session.scalars(select(Product).filter_by(code="VOICE-SEAT")).one()
@@ -111,7 +111,7 @@ def _order_of_commits(engine, first_change, second_change) -> list[str]:
 
 def _file_on_second_invoice(account):
     def change(own):
-        disputes.file_dispute(own, invoice=own.get(Invoice, account.second_invoice_id),
+        filing.file_dispute(own, invoice=own.get(Invoice, account.second_invoice_id),
                               user=own.get(User, account.filer_id), reason="tax",
                               description="Tax twice", amount_minor=1_000, now=NOW)
     return change
@@ -120,7 +120,7 @@ def _file_on_second_invoice(account):
 @pytest.mark.postgres_only
 def test_a_settlement_waits_for_a_filing_on_the_same_account(session, account, db):
     def settle(own):
-        disputes.settle(own, account.dispute_id, own.get(User, account.staff_id),
+        steps.settle(own, account.dispute_id, own.get(User, account.staff_id),
                         outcome="partial", credit_minor=2_000, reason="Half.", now=NOW)
 
     assert _order_of_commits(db.engine, _file_on_second_invoice(account), settle) == [

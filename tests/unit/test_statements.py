@@ -172,15 +172,15 @@ def test_impossible_periods_are_refused(session, world, start, end, message):
 def test_an_open_dispute_holds_its_amount_out_of_the_ageing(session, ledger, world):
     """The 33-days-late invoice (8,642.19 open) has 1,000.00 in dispute at the period's
     end: that part leaves the 31-60 bucket for "disputed"; the balance is unchanged."""
-    from billing.disputes import steps as disputes
+    from billing.disputes import filing
     from tests.factories import make_tiers
 
     make_tiers(session)
     invoice = world.invoices["direct"]
     filer = make_user(session, "ap@direct.test", "customer_admin", customer=ledger)
-    disputes.file_dispute(session, invoice=invoice, user=filer, reason="wrong_rate",
-                          description="Seats at the old rate", amount_minor=100_000,
-                          now=datetime(2026, 4, 20, 15, tzinfo=UTC), window_days=400)
+    filing.file_dispute(session, invoice=invoice, user=filer, reason="wrong_rate",
+                        description="Seats at the old rate", amount_minor=100_000,
+                        now=datetime(2026, 4, 20, 15, tzinfo=UTC), window_days=400)
     session.commit()
     ageing = build_statement(session, ledger, date(2026, 3, 1), date(2026, 4, 30),
                              MAY_10).ageing

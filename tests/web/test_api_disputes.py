@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from billing.core.clock import utcnow
 from billing.cpni.models import CpniDisclosure
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from billing.disputes.models import Dispute
 from billing.parties import identity
 from portal.api.openapi import document
@@ -206,8 +206,8 @@ def test_staff_tokens_read_without_amounts_and_cannot_file_or_comment(
         partner, token_for, invoice, world, session):
     dispute_id = file(partner, invoice).get_json()["data"]["id"]
     specialist = world.users["staff"]
-    disputes.comment(session, dispute_id, specialist, "Check the 2025 contract.", utcnow(),
-                     internal=True)
+    steps.comment(session, dispute_id, specialist, "Check the 2025 contract.", utcnow(),
+                  internal=True)
     session.commit()
     staff = token_for("staff")
     data = staff("GET", f"/api/v1/disputes/{dispute_id}").get_json()["data"]
@@ -260,9 +260,9 @@ def test_the_openapi_document_describes_the_dispute_endpoints(client):
 def test_the_invoice_api_shows_what_disputes_hold_back(session, world, invoice, token_for):
     """A finance system working through the API sees what is chased for payment, where
     it may see the invoice's amounts at all."""
-    disputes.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
-                          reason="tax", description="Exempt.", amount_minor=10_000,
-                          now=utcnow())
+    filing.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
+                        reason="tax", description="Exempt.", amount_minor=10_000,
+                        now=utcnow())
     session.commit()
     partner = token_for("channel_admin")
     withheld = partner("GET", f"/api/v1/invoices/{invoice.id}").get_json()["data"]

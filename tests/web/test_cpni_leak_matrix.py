@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from billing.core.clock import utcnow
 from billing.cpni.models import CpniDisclosure
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from billing.parties import identity
 from tests.factories import CPNI_MARKERS, USAGE_MARKER, approve, make_tiers
 from tests.pdf.pdftext import pdf_text
@@ -61,12 +61,12 @@ def matrix(world, session):
     """The world, a dispute of the channel customer's invoice, and a partner API token."""
     make_tiers(session)
     invoice = world.invoices["channel"]
-    dispute = disputes.file_dispute(
+    dispute = filing.file_dispute(
         session, invoice=invoice, user=world.users["customer_admin"], reason="wrong_rate",
         description=f"Seat rate {WORDS}", amount_minor=DISPUTED, now=utcnow(),
         window_days=10_000).dispute
-    disputes.comment(session, dispute.id, world.users["staff"], f"Checked {STAFF_WORDS}",
-                     utcnow())
+    steps.comment(session, dispute.id, world.users["staff"], f"Checked {STAFF_WORDS}",
+                  utcnow())
     _, secret = identity.create_api_token(session, user=world.users["channel_admin"],
                                           name="erp", now=utcnow())
     session.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from billing.core.clock import utcnow
 from billing.disputes import files as dispute_files
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from billing.disputes.models import Dispute
 from tests.conftest import csrf_token, login
 from tests.factories import approve, make_tiers, recent_invoice
@@ -111,7 +111,7 @@ def test_users_outside_the_disputes_reach_get_404(filed, app, world, user_key, a
 
 def test_a_file_is_found_only_under_its_own_dispute(filed, session, world):
     dispute, attachment, client = filed
-    second = disputes.file_dispute(
+    second = filing.file_dispute(
         session, invoice=dispute.invoice, user=world.users["customer_admin"], reason="tax",
         description="Tax charged twice.", amount_minor=500, now=utcnow()).dispute
     session.commit()
@@ -134,12 +134,12 @@ def test_files_are_kept_outside_static_under_random_names(filed, app, files_dir)
 def test_files_of_staff_internal_notes_never_reach_the_filer(filed, session, world, files_dir):
     dispute, _, client = filed
     staff = world.users["staff"]
-    note = disputes.comment(session, dispute.id, staff, "Rate card looks off.", utcnow(),
-                            internal=True)
+    note = steps.comment(session, dispute.id, staff, "Rate card looks off.", utcnow(),
+                         internal=True)
     hidden = dispute_files.store(session, dispute=dispute, user=staff, now=utcnow(),
                                  files=[("rate card.csv", CSV)], folder=files_dir,
                                  event=note.event)[0]
-    shared = disputes.comment(session, dispute.id, staff, "Here is our rate card.", utcnow())
+    shared = steps.comment(session, dispute.id, staff, "Here is our rate card.", utcnow())
     shown = dispute_files.store(session, dispute=dispute, user=staff, now=utcnow(),
                                 files=[("our rates.csv", CSV)], folder=files_dir,
                                 event=shared.event)[0]

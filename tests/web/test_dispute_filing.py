@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 from billing.core.clock import utcnow
 from billing.cpni.models import CpniDisclosure
 from billing.disputes import files as dispute_files
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from billing.disputes.models import Dispute, DisputeAttachment, DisputeEvent
 from portal import notices
 from portal.disputes import notices as dispute_notices
@@ -82,7 +82,7 @@ def post_in_memory(client, url: str, form: dict, files) -> object:
 
 
 def file_directly(session, invoice, user, amount=10_000, now=None, **extra) -> Dispute:
-    step = disputes.file_dispute(
+    step = filing.file_dispute(
         session, invoice=invoice, user=user, reason="wrong_rate", amount_minor=amount,
         description=extra.pop("description", DESCRIPTION), now=now or utcnow(), **extra)
     session.commit()
@@ -208,7 +208,7 @@ def test_partner_without_approval_files_without_seeing_any_amount(
     assert "Filed" in seen[-1] and "Open" in seen[-1] and "CPNI withheld" in seen[-1]
     seen.append(page(client, "/partner/disputes"))
     assert dispute.reference in seen[-1]
-    staff_step(session, disputes.take(session, dispute.id, world.users["staff"], utcnow()))
+    staff_step(session, steps.take(session, dispute.id, world.users["staff"], utcnow()))
     seen.extend(text_of(m) for m in mailbox.messages)
     assert len(mailbox.messages) == 3  # the receipt, the account holder's notice, "taken"
     for text in seen:
@@ -237,7 +237,7 @@ def test_partner_cannot_see_or_file_on_another_partners_customers(
     user = make_user(session, f"{foreign}.filer@customer.test", "customer_admin",
                      customer=customer)
     invoice = recent_invoice(session, customer)
-    dispute = disputes.file_dispute(
+    dispute = filing.file_dispute(
         session, invoice=invoice, user=user, reason="tax", description="Tax twice.",
         amount_minor=1_000, now=utcnow()).dispute
     attachment = dispute_files.store(session, dispute=dispute, user=user,
@@ -354,8 +354,8 @@ def test_a_form_without_its_csrf_token_is_refused(login_as, session, world, case
 
 def test_the_filers_reply_to_a_question_resumes_the_clock(login_as, session, world, case):
     dispute = file_directly(session, case, world.users["customer_admin"])
-    disputes.ask_for_information(session, dispute.id, world.users["staff"],
-                                 "Which contract applies?", utcnow())
+    steps.ask_for_information(session, dispute.id, world.users["staff"],
+                              "Which contract applies?", utcnow())
     session.commit()
     client = login_as("customer_admin")
     url = f"/customer/disputes/{dispute.id}"
@@ -407,8 +407,8 @@ def test_a_settled_dispute_can_be_reopened_within_30_days_only(login_as, session
     recent = file_directly(session, invoice, filer)
     old = file_directly(session, invoice, filer, amount=20_000, now=utcnow() - timedelta(days=40))
     for dispute, when in ((recent, utcnow()), (old, utcnow() - timedelta(days=31))):
-        disputes.settle(session, dispute.id, specialist, outcome="denied", now=when,
-                        reason="The rate matches the contract.")
+        steps.settle(session, dispute.id, specialist, outcome="denied", now=when,
+                     reason="The rate matches the contract.")
     session.commit()
     client = login_as("customer_admin")
     assert "Reopen the dispute" not in page(client, f"/customer/disputes/{old.id}")
@@ -441,7 +441,7 @@ def test_the_filer_hears_of_each_step_it_did_not_take_and_of_no_amount(
     assert "Channel One filed dispute" in account_notice
     filing_notices = [text_of(m) for m in mailbox.messages]
     mailbox.clear()
-    staff_step(session, disputes.take(session, dispute.id, world.users["staff"], utcnow()))
+    staff_step(session, steps.take(session, dispute.id, world.users["staff"], utcnow()))
     customer_client = app.test_client()
     login(customer_client, world.users["customer_admin"])
     url = f"/customer/disputes/{dispute.id}"
@@ -502,15 +502,15 @@ def test_an_unapproved_partner_reads_staff_replies_on_its_own_dispute_only(case,
     them); on a dispute the customer filed, what staff and the customer wrote may quote
     charges, so the unapproved partner sees neither."""
     now = utcnow()
-    own = disputes.file_dispute(session, invoice=case, user=world.users["channel_admin"],
-                                reason="other", description="Our own words.",
-                                amount_minor=1_000, now=now).dispute
-    theirs = disputes.file_dispute(session, invoice=case, user=world.users["customer_admin"],
-                                   reason="tax", description="We pay CUSTOMER-WORDS.",
-                                   amount_minor=1_000, now=now).dispute
+    own = filing.file_dispute(session, invoice=case, user=world.users["channel_admin"],
+                              reason="other", description="Our own words.",
+                              amount_minor=1_000, now=now).dispute
+    theirs = filing.file_dispute(session, invoice=case, user=world.users["customer_admin"],
+                                 reason="tax", description="We pay CUSTOMER-WORDS.",
+                                 amount_minor=1_000, now=now).dispute
     for dispute in (own, theirs):
-        disputes.comment(session, dispute.id, world.users["staff"],
-                         f"Reply STAFF-REPLY-{dispute.id}", now)
+        steps.comment(session, dispute.id, world.users["staff"],
+                      f"Reply STAFF-REPLY-{dispute.id}", now)
     session.commit()
     client = app.test_client()
     login(client, world.users["channel_admin"])
@@ -525,11 +525,11 @@ def test_notices_are_written_in_the_filers_language(session, world, case, mailbo
     filer = world.users["customer_admin"]
     filer.locale = "de"
     session.commit()
-    dispute = disputes.file_dispute(session, invoice=case, user=filer, reason="tax",
-                                    description="Steuer", amount_minor=1_000,
-                                    now=utcnow()).dispute
+    dispute = filing.file_dispute(session, invoice=case, user=filer, reason="tax",
+                                  description="Steuer", amount_minor=1_000,
+                                  now=utcnow()).dispute
     session.commit()
-    staff_step(session, disputes.take(session, dispute.id, world.users["staff"], utcnow()))
+    staff_step(session, steps.take(session, dispute.id, world.users["staff"], utcnow()))
     [notice] = mailbox.messages
     text = text_of(notice)
     assert "bearbeitet jetzt Ihre Beanstandung" in text and "is now working" not in text

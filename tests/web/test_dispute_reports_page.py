@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from billing.core.clock import utcnow
-from billing.disputes import steps as disputes
+from billing.disputes import filing, steps
 from tests.conftest import login
 from tests.factories import make_billing_staff, make_customer, make_tiers, recent_invoice
 
@@ -30,15 +30,15 @@ def book(world, session):
                                      issued_on=(now - timedelta(days=30)).date())
     session.commit()
     filer = world.users["channel_admin"]
-    disputes.file_dispute(session, invoice=invoice, user=filer, reason="tax",
-                          description="Tax charged twice.", amount_minor=2_500,
-                          now=now - timedelta(days=12))
-    settled = disputes.file_dispute(
+    filing.file_dispute(session, invoice=invoice, user=filer, reason="tax",
+                        description="Tax charged twice.", amount_minor=2_500,
+                        now=now - timedelta(days=12))
+    settled = filing.file_dispute(
         session, invoice=settled_invoice, user=world.users["customer_admin"],
         reason="wrong_rate", description="List rate billed.", amount_minor=12_000,
         now=now - timedelta(days=5)).dispute
-    disputes.settle(session, settled.id, world.users["staff"], outcome="full",
-                    now=now - timedelta(days=4))
+    steps.settle(session, settled.id, world.users["staff"], outcome="full",
+                 now=now - timedelta(days=4))
     session.commit()
 
 

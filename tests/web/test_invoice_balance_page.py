@@ -10,7 +10,7 @@ import pytest
 from babel.numbers import format_currency
 
 from billing.core.clock import utcnow
-from billing.disputes import steps as disputes
+from billing.disputes import filing
 from billing.invoicing import balance
 from tests.factories import approve, make_tiers, recent_invoice
 
@@ -28,7 +28,7 @@ def disputed(world, session):
     make_tiers(session)
     invoice = recent_invoice(session, world.customers["channel"])
     invoice.paid_minor, invoice.status = 200_000, "partially_paid"
-    disputes.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
+    filing.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
                           reason="wrong_rate", description="Seats at the old rate",
                           amount_minor=125_050, now=utcnow())
     session.commit()

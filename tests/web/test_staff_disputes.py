@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from billing.core.clock import utcnow
 from billing.cpni.models import CpniDisclosure
+from billing.disputes import escalation, filing, steps
 from billing.disputes import files as dispute_files
-from billing.disputes import steps as disputes
 from billing.disputes.models import Dispute, DisputeTier
 from billing.invoicing.models import CreditNote
 from tests.conftest import csrf_token, login
@@ -52,7 +52,7 @@ def case(world, session):
 
 
 def file(session, case, key="channel", amount=80_000, days_ago=0, user=None):
-    step = disputes.file_dispute(
+    step = filing.file_dispute(
         session, invoice=case.invoices[key], user=user or case.filers[key], reason="wrong_rate",
         description=f"Claim {next(_claims)}: the seat rate is wrong.", amount_minor=amount,
         now=utcnow() - timedelta(days=days_ago))
@@ -92,11 +92,11 @@ def queue(case, session):
         "settled": file(session, case, "other", amount=30_000, days_ago=8),
     }
     now = utcnow()
-    disputes.take(session, made["fresh"].id, case.specialist, now)
-    disputes.escalate(session, made["tier2"].id, case.specialist, now)
-    disputes.ask_for_information(session, made["waiting"].id, case.specialist, "Which?", now)
-    disputes.settle(session, made["settled"].id, case.specialist, outcome="denied",
-                    reason="The rate is right.", now=now)
+    steps.take(session, made["fresh"].id, case.specialist, now)
+    escalation.escalate(session, made["tier2"].id, case.specialist, now)
+    steps.ask_for_information(session, made["waiting"].id, case.specialist, "Which?", now)
+    steps.settle(session, made["settled"].id, case.specialist, outcome="denied",
+                 reason="The rate is right.", now=now)
     session.commit()
     return {name: d.reference for name, d in made.items()}
 
@@ -155,7 +155,7 @@ def test_overdue_disputes_come_first_by_deadline_and_waiting_ones_last(login_as,
     waiting = file(session, case, "other", days_ago=30)
     late = file(session, case, "direct", days_ago=10)
     later = file(session, case, "other", days_ago=20)
-    disputes.ask_for_information(session, waiting.id, case.specialist, "Which?", utcnow())
+    steps.ask_for_information(session, waiting.id, case.specialist, "Which?", utcnow())
     session.commit()
     html = page(login_as("staff"), QUEUE)
     table = html[html.index("<th>Dispute</th>"):]
@@ -274,7 +274,7 @@ def test_a_specialist_takes_comments_asks_and_escalates(app, login_as, case, ses
 
 def test_a_supervisor_settles_a_partial_credit_within_authority(client, case, session):
     dispute = file(session, case)
-    disputes.escalate(session, dispute.id, case.specialist, utcnow())
+    escalation.escalate(session, dispute.id, case.specialist, utcnow())
     session.commit()
     login(client, case.supervisor)
     state_purpose(client, case.world.customers["channel"])
@@ -387,12 +387,12 @@ def _grow(session, case, first: int, count: int):
         customer = make_customer(session, f"DQ-{n:05d}", f"Disputing {n:05d}", partner=partner)
         invoice = recent_invoice(session, customer, number=f"DQ-{n:05d}")
         for amount in (1_000, 2_000):
-            step = disputes.file_dispute(
+            step = filing.file_dispute(
                 session, invoice=invoice, user=case.world.users["channel_admin"],
                 reason="tax", description=f"Tax {n} {amount}", amount_minor=amount,
                 now=utcnow())
             if n % 3 == 0:
-                disputes.take(session, step.dispute.id, case.supervisor, utcnow())
+                steps.take(session, step.dispute.id, case.supervisor, utcnow())
     session.commit()
 
 
@@ -419,17 +419,17 @@ def test_the_queue_query_count_is_the_same_for_few_and_many_disputes(login_as, c
 def test_staff_reopen_a_settled_dispute_within_30_days(app, session, world):
     """Settled by mistake: staff of its tier reopen it, with a reason, back at that tier."""
     from billing.core.clock import utcnow
-    from billing.disputes import steps as domain
+    from billing.disputes import filing, steps
     from tests.conftest import csrf_token, login
     from tests.factories import make_tiers, recent_invoice
 
     make_tiers(session)
     invoice = recent_invoice(session, world.customers["channel"])
-    step = domain.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
+    step = filing.file_dispute(session, invoice=invoice, user=world.users["customer_admin"],
                                reason="tax", description="Exempt.", amount_minor=1_000,
                                now=utcnow())
-    domain.settle(session, step.dispute.id, world.users["staff"], outcome="denied",
-                  reason="Not exempt.", now=utcnow())
+    steps.settle(session, step.dispute.id, world.users["staff"], outcome="denied",
+                 reason="Not exempt.", now=utcnow())
     session.commit()
     client = app.test_client()
     login(client, world.users["staff"])

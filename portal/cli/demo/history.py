@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from billing.catalog.models import Service
 from billing.core.clock import PROVIDER_TZ, period_ending_in
 from billing.cpni import breaches, complaints, marketing
-from billing.disputes import steps as disputes
+from billing.disputes import escalation, filing, holds, steps
 from billing.disputes import tiers as dispute_tiers
 from billing.invoicing.credit_notes import create_credit_note
 from billing.invoicing.models import Invoice
@@ -145,19 +145,19 @@ def add_disputes(session, partners, customers):
         invoice = invoices[number % len(invoices)]
         filed = max(SEED_AT, datetime.combine(invoice.issue_date, time(10), PROVIDER_TZ)
                     .astimezone(UTC)) + timedelta(hours=number)
-        made.append(disputes.file_dispute(
+        made.append(filing.file_dispute(
             session, invoice=invoice, user=user, reason=reason, description=text,
-            amount_minor=min(amount, disputes.open_amount_minor(session, invoice)),
+            amount_minor=min(amount, holds.open_amount_minor(session, invoice)),
             now=filed).dispute)
     later = made[-1].filed_at + timedelta(hours=2)
-    disputes.ask_for_information(session, made[1].id, staff["billing_specialist"],
-                                 "Which two lines do you mean?", later)
-    disputes.escalate(session, made[2].id, None, made[2].deadline_at + timedelta(minutes=5))
-    disputes.settle(session, made[3].id, staff["billing_specialist"], outcome="partial",
-                    credit_minor=made[3].amount_minor // 2, now=later,
-                    reason="The exemption applies from the date we received the certificate.")
-    disputes.settle(session, made[4].id, staff["billing_specialist"], outcome="denied",
-                    now=later, reason="The charge is the annual directory listing fee.")
+    steps.ask_for_information(session, made[1].id, staff["billing_specialist"],
+                              "Which two lines do you mean?", later)
+    escalation.escalate(session, made[2].id, None, made[2].deadline_at + timedelta(minutes=5))
+    steps.settle(session, made[3].id, staff["billing_specialist"], outcome="partial",
+                 credit_minor=made[3].amount_minor // 2, now=later,
+                 reason="The exemption applies from the date we received the certificate.")
+    steps.settle(session, made[4].id, staff["billing_specialist"], outcome="denied",
+                 now=later, reason="The charge is the annual directory listing fee.")
 
 
 def add_cpni_program(session, customers):
