@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from billing.core.clock import period_ending_in
 from billing.core.errors import InvalidInput
-from billing.invoicing.run_tracking import (
+from billing.invoicing.run_lifecycle import (
     STALLED_AFTER,
     RunProgress,
     claim_drafting,
     claim_issuing,
     is_stalled,
 )
-from billing.invoicing.runs import draft_period, issue_period
+from billing.invoicing.runs import draft_period, draft_run, issue_period
 from billing.invoicing.usage_models import InvoiceRun
 
 MAY = period_ending_in(2026, 5)  # 26 Apr .. 25 May 2026
@@ -68,7 +68,7 @@ def test_a_live_run_is_not_claimed_twice_but_a_stalled_one_is(session, world):
 def test_issuing_is_claimed_once_and_only_after_drafting(session, world):
     run, _ = claim(session)
     assert not claim_issuing(session, run.id, now=NOW)  # still drafting
-    draft_period(session, MAY, started_by="cli", now=NOW)
+    draft_run(session, run.id, now=NOW)  # the claimer's worker drafts the period
     assert claim_issuing(session, run.id, now=NOW)
     assert not claim_issuing(session, run.id, now=NOW)
 
