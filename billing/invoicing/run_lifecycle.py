@@ -66,21 +66,6 @@ class RunProgress:
         run.state, run.done = state, run.total
         run.finished_at = run.progress_at = self.clock()
 
-    def fail(self, why: str, failures: list[tuple[str, str]] = ()) -> None:
-        """Record that the pass stopped before its end, with why, so it may be claimed again.
-
-        The run stays active (its pass is not done) but carries a finish time, which marks
-        it stopped at once rather than after STALLED_AFTER of silence. `failures` are the
-        accounts that failed before it stopped; the stop itself is listed without one.
-        """
-        if self.run_id is None:
-            return
-        stopped_at = self.clock()
-        self.session.execute(update(InvoiceRun).where(InvoiceRun.id == self.run_id).values(
-            finished_at=stopped_at, progress_at=stopped_at,
-            failures=[*(list(failure) for failure in failures), ["", why]]))
-        self.session.commit()
-
     def _save(self, now: datetime, **values) -> None:
         self.saved_at = now
         if self.run_id is None:
@@ -159,6 +144,23 @@ def finish_issuing(session: Session, tracker: RunProgress, issued: int) -> None:
     run = _fresh(session, tracker.run_id)
     run.issued += issued
     tracker.finish(run, "issued")
+    session.commit()
+
+
+def record_stop(session: Session, run_id: int, why: str, *, drafted: int = 0, issued: int = 0,
+                failures: list[tuple[str, str]] = (), now: datetime | None = None) -> None:
+    """Record that a pass stopped before its end, with why, so that it may be claimed again.
+
+    The run stays active (its pass is not done) but carries a finish time, which marks it
+    stopped at once rather than after STALLED_AFTER of silence. The counts are those of the
+    chunks the pass committed; `failures` are the accounts that failed before it stopped,
+    and the stop itself is listed without an account. Commits, since it outlives the pass.
+    """
+    stopped_at = now or utcnow()
+    session.execute(update(InvoiceRun).where(InvoiceRun.id == run_id).values(
+        finished_at=stopped_at, progress_at=stopped_at,
+        drafted=InvoiceRun.drafted + drafted, issued=InvoiceRun.issued + issued,
+        failures=[*(list(failure) for failure in failures), ["", why]]))
     session.commit()
 
 

@@ -38,6 +38,7 @@ from billing.invoicing.run_lifecycle import (
     finish_drafting,
     finish_issuing,
     latest_run,
+    record_stop,
 )
 from billing.invoicing.usage_models import InvoiceRun
 from billing.parties.models import Customer
@@ -88,7 +89,7 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
 def work_on_run(session: Session, run_id: int, *, now: datetime,
                 progress: Progress = ignore_progress, chunk_size: int = CHUNK) -> RunResult:
     """Do the pass a claimed run is in, drafting or issuing, and record how it ended."""
-    if session.get(InvoiceRun, run_id).state == "issuing":
+    if session.get(InvoiceRun, run_id, populate_existing=True).state == "issuing":
         return issue_run(session, run_id, now=now, progress=progress, chunk_size=chunk_size)
     return draft_run(session, run_id, now=now, progress=progress, chunk_size=chunk_size)
 
@@ -100,30 +101,33 @@ def draft_run(session: Session, run_id: int, *, now: datetime, progress: Progres
     `progress(done, total)` is called after each chunk is committed. A pass that stops on
     an error records it on the run, which may then be claimed again and resumes.
     """
-    period = session.get(InvoiceRun, run_id).period
-    accounts = bill_to_accounts(session, period)
     result = RunResult(run_id)
-    books = PriceBooks.load(session)
-    tracker = RunProgress(session, run_id, "running", len(accounts))
-    with _recording_a_stop(session, tracker, result):
+    with _recording_a_stop(session, result):
+        period = session.get(InvoiceRun, run_id).period
+        accounts = bill_to_accounts(session, period)
+        books = PriceBooks.load(session)
+        tracker = RunProgress(session, run_id, "running", len(accounts))
         for start in range(0, len(accounts), chunk_size):
             chunk = accounts[start:start + chunk_size]
             _draft_chunk(session, chunk, period, now, result, books)
             progress(start + len(chunk), len(accounts))
             tracker.step(start + len(chunk))
-    finish_drafting(session, tracker, result.drafted, result.failed)
+        finish_drafting(session, tracker, result.drafted, result.failed)
     return result
 
 
 @contextmanager
-def _recording_a_stop(session: Session, tracker: RunProgress,
-                      result: RunResult) -> Iterator[None]:
+def _recording_a_stop(session: Session, result: RunResult) -> Iterator[None]:
+    """Record on the run why its pass stopped (an error, an interrupt), then let it go on."""
     try:
         yield
     except BaseException as error:
         session.rollback()
-        with suppress(SQLAlchemyError):  # the database may be what failed: keep its error
-            tracker.fail(str(error) or type(error).__name__, result.failed)
+        if result.run_id is not None:
+            with suppress(SQLAlchemyError):  # the database may be what failed: keep its error
+                record_stop(session, result.run_id, str(error) or type(error).__name__,
+                            drafted=result.drafted, issued=result.issued,
+                            failures=result.failed)
         raise
 
 
@@ -217,18 +221,19 @@ def issue_run(session: Session, run_id: int, *, now: datetime, progress: Progres
 
 
 def _issue(session, period: BillPeriod, run_id: int | None, now, progress, chunk_size) -> int:
-    drafts = list(session.scalars(
-        select(Invoice.id).join(Invoice.customer)
-        .where(Invoice.period_end == period.end, Invoice.status == "draft")
-        .order_by(Customer.account_number)))
-    tracker = RunProgress(session, run_id, "issuing", len(drafts))
-    issued = 0
-    with _recording_a_stop(session, tracker, RunResult(run_id)):
+    result = RunResult(run_id)
+    with _recording_a_stop(session, result):
+        drafts = list(session.scalars(
+            select(Invoice.id).join(Invoice.customer)
+            .where(Invoice.period_end == period.end, Invoice.status == "draft")
+            .order_by(Customer.account_number)))
+        tracker = RunProgress(session, run_id, "issuing", len(drafts))
         for start in range(0, len(drafts), chunk_size):
             chunk = drafts[start:start + chunk_size]
-            issued += issue_drafts(session, chunk, now)
+            issued = issue_drafts(session, chunk, now)
             session.commit()
+            result.issued += issued
             progress(start + len(chunk), len(drafts))
             tracker.step(start + len(chunk))
-    finish_issuing(session, tracker, issued)
-    return issued
+        finish_issuing(session, tracker, result.issued)
+    return result.issued
