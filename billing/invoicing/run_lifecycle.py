@@ -143,24 +143,28 @@ def finish_issuing(session: Session, tracker: RunProgress, issued: int) -> None:
         return
     run = _fresh(session, tracker.run_id)
     run.issued += issued
+    run.failures = _accounts_only(run.failures)  # a stop that was resumed is over
     tracker.finish(run, "issued")
     session.commit()
 
 
 def record_stop(session: Session, run_id: int, why: str, *, drafted: int = 0, issued: int = 0,
-                failures: list[tuple[str, str]] = (), now: datetime | None = None) -> None:
+                failures: list[tuple[str, str]] | None = None,
+                now: datetime | None = None) -> None:
     """Record that a pass stopped before its end, with why, so that it may be claimed again.
 
     The run stays active (its pass is not done) but carries a finish time, which marks it
     stopped at once rather than after STALLED_AFTER of silence. The counts are those of the
-    chunks the pass committed; `failures` are the accounts that failed before it stopped,
-    and the stop itself is listed without an account. Commits, since it outlives the pass.
+    chunks the pass committed. `failures`, the accounts a drafting pass failed before it
+    stopped, replace the run's; None keeps them (issuing fails no account). The stop itself
+    is listed without an account. Commits, since it must outlive the pass.
     """
-    stopped_at = now or utcnow()
-    session.execute(update(InvoiceRun).where(InvoiceRun.id == run_id).values(
-        finished_at=stopped_at, progress_at=stopped_at,
-        drafted=InvoiceRun.drafted + drafted, issued=InvoiceRun.issued + issued,
-        failures=[*(list(failure) for failure in failures), ["", why]]))
+    run = _fresh(session, run_id)
+    kept = _accounts_only(run.failures) if failures is None else [list(f) for f in failures]
+    run.failures = [*kept, ["", why]]
+    run.drafted += drafted
+    run.issued += issued
+    run.finished_at = run.progress_at = now or utcnow()
     session.commit()
 
 
@@ -188,6 +192,10 @@ def _claim(session: Session, run_id: int, free, now: datetime, **values) -> bool
                              .execution_options(synchronize_session=False))
     session.commit()
     return result.rowcount == 1
+
+
+def _accounts_only(failures: list | None) -> list:
+    return [failure for failure in failures or [] if failure[0]]
 
 
 def _fresh(session: Session, run_id: int) -> InvoiceRun:

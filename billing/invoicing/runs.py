@@ -117,7 +117,8 @@ def draft_run(session: Session, run_id: int, *, now: datetime, progress: Progres
 
 
 @contextmanager
-def _recording_a_stop(session: Session, result: RunResult) -> Iterator[None]:
+def _recording_a_stop(session: Session, result: RunResult,
+                      drafting: bool = True) -> Iterator[None]:
     """Record on the run why its pass stopped (an error, an interrupt), then let it go on."""
     try:
         yield
@@ -127,7 +128,7 @@ def _recording_a_stop(session: Session, result: RunResult) -> Iterator[None]:
             with suppress(SQLAlchemyError):  # the database may be what failed: keep its error
                 record_stop(session, result.run_id, str(error) or type(error).__name__,
                             drafted=result.drafted, issued=result.issued,
-                            failures=result.failed)
+                            failures=result.failed if drafting else None)
         raise
 
 
@@ -222,7 +223,7 @@ def issue_run(session: Session, run_id: int, *, now: datetime, progress: Progres
 
 def _issue(session, period: BillPeriod, run_id: int | None, now, progress, chunk_size) -> int:
     result = RunResult(run_id)
-    with _recording_a_stop(session, result):
+    with _recording_a_stop(session, result, drafting=False):
         drafts = list(session.scalars(
             select(Invoice.id).join(Invoice.customer)
             .where(Invoice.period_end == period.end, Invoice.status == "draft")
