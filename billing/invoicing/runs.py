@@ -88,10 +88,17 @@ def draft_period(session: Session, period: BillPeriod, *, started_by: str, now: 
 
 def work_on_run(session: Session, run_id: int, *, now: datetime,
                 progress: Progress = ignore_progress, chunk_size: int = CHUNK) -> RunResult:
-    """Do the pass a claimed run is in, drafting or issuing, and record how it ended."""
-    if session.get(InvoiceRun, run_id, populate_existing=True).state == "issuing":
+    """Do the pass a claimed run is in, drafting or issuing, and record how it ended.
+
+    A run in no pass (drafted, issued) was not claimed: a late or repeated job, say a
+    retried task, does nothing and leaves it as it is.
+    """
+    state = session.get(InvoiceRun, run_id, populate_existing=True).state
+    if state == "issuing":
         return issue_run(session, run_id, now=now, progress=progress, chunk_size=chunk_size)
-    return draft_run(session, run_id, now=now, progress=progress, chunk_size=chunk_size)
+    if state == "running":
+        return draft_run(session, run_id, now=now, progress=progress, chunk_size=chunk_size)
+    return RunResult(run_id, claimed=False)
 
 
 def draft_run(session: Session, run_id: int, *, now: datetime, progress: Progress = ignore_progress,

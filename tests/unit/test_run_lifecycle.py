@@ -246,3 +246,15 @@ def test_finishing_a_pass_records_its_state_counts_failures_and_time(session, wo
     assert (issued["state"], issued["total"], issued["done"], issued["issued"]) == (
         "issued", 6, 6, 6)
     assert issued["failures"] == drafted["failures"] and issued["finished_at"] is not None
+
+
+def test_a_job_for_a_run_in_no_pass_does_nothing(session, world):
+    draft_period(session, MAY, started_by="ana@staff.test", now=NOW)
+    run = session.scalars(select(InvoiceRun)).one()
+    drafted = record(session, run.id)
+    assert work_on_run(session, run.id, now=NOW).claimed is False  # issuing not claimed
+    assert record(session, run.id) == drafted
+    issue_period(session, MAY, now=NOW)
+    issued = record(session, run.id)
+    assert work_on_run(session, run.id, now=NOW).claimed is False  # a retried job
+    assert record(session, run.id) == issued
