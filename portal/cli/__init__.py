@@ -130,6 +130,24 @@ def _bar(label: str):
 def run_invoices(period_text, issue, started_by):
     period = _period(period_text)
     click.echo(f"Bill period {period.start} to {period.end}.")
+    run_id = _claim_run(period, started_by)
+    if run_id is None:
+        return
+    app = current_app._get_current_object()
+    result = jobs.run_invoice_period(app, run_id, progress=_bar("Drafting invoices"))
+    click.echo(f"Drafted {result.drafted}, skipped {result.skipped} (already invoiced or "
+               f"nothing to bill), failed {len(result.failed)}.")
+    for account, why in result.failed:
+        click.echo(f"  {account}: {why}", err=True)
+    if issue and run_lifecycle.claim_issuing(db.session, run_id, now=utcnow()):
+        issued = jobs.run_invoice_period(app, run_id, progress=_bar("Issuing invoices"))
+        click.echo(f"Issued {issued.issued} invoices.")
+    if result.failed:
+        raise SystemExit(1)
+
+
+def _claim_run(period, started_by: str) -> int | None:
+    """Claim the period's run as the run page does; None when there is nothing to do."""
     try:
         claim = run_lifecycle.claim_drafting(db.session, period, started_by=started_by,
                                              now=utcnow())
@@ -137,21 +155,11 @@ def run_invoices(period_text, issue, started_by):
         raise click.ClickException(error.message) from None
     if claim.nothing_to_do:
         click.echo(f"Nothing to do: the invoices of {period.key} have been issued.")
-        return
+        return None
     if not claim.claimed:
         raise click.ClickException(f"The run for {period.key} is already running "
                                    f"(started by {claim.run.started_by}).")
-    app = current_app._get_current_object()
-    result = jobs.run_invoice_period(app, claim.run.id, progress=_bar("Drafting invoices"))
-    click.echo(f"Drafted {result.drafted}, skipped {result.skipped} (already invoiced or "
-               f"nothing to bill), failed {len(result.failed)}.")
-    for account, why in result.failed:
-        click.echo(f"  {account}: {why}", err=True)
-    if issue and run_lifecycle.claim_issuing(db.session, claim.run.id, now=utcnow()):
-        issued = jobs.run_invoice_period(app, claim.run.id, progress=_bar("Issuing invoices"))
-        click.echo(f"Issued {issued.issued} invoices.")
-    if result.failed:
-        raise SystemExit(1)
+    return claim.run.id
 
 
 @billing_group.command("issue", help="Issue every draft invoice of a bill period.")
