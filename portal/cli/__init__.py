@@ -154,7 +154,8 @@ def _claim_run(period, started_by: str) -> int | None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     if claim.nothing_to_do:
-        click.echo(f"Nothing to do: the invoices of {period.key} have been issued.")
+        click.echo(f"Nothing to do: the invoices of {period.key} have been issued. "
+                   "Drafted 0, issued 0.")
         return None
     if not claim.claimed:
         raise click.ClickException(f"The run for {period.key} is already running "
