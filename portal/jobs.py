@@ -1,38 +1,39 @@
-"""Background jobs: invoice runs drafted and issued by a thread of the web process.
+"""Background jobs: the work of a claimed invoice run, in a thread of the web process.
 
-This is the embedded default of the design (in-process jobs); each job gets its own app
-context, hence its own database session. A job that dies with its process leaves its
-run active but silent, and the run pages offer to start it again.
+`run_invoice_period(app, run_id)` is the job itself: the CLI calls it in the foreground,
+the staff pages in a thread (the embedded default of the design), and a Celery task
+could call it as it is. Each call gets its own app context, hence its own database
+session. A job that fails records why on its run, which the run pages then offer to start
+again; one that dies with its process leaves its run active but silent, and after a while
+the same.
 """
 
 from __future__ import annotations
 
 import threading
 
-from flask import current_app
+from flask import Flask, current_app
 
-from billing.core.clock import BillPeriod, utcnow
+from billing.core.clock import utcnow
 from billing.invoicing import runs
 from portal.extensions import db
 
 
-def draft_in_background(period: BillPeriod, started_by: str) -> None:
-    _start(f"draft {period.key}", lambda: runs.draft_period(
-        db.session, period, started_by=started_by, now=utcnow()))
+def run_invoice_period(app: Flask, run_id: int,
+                       progress: runs.Progress = runs.ignore_progress) -> runs.RunResult:
+    """Do the pass (drafting or issuing) of a run its caller has claimed, to its end."""
+    with app.app_context():
+        return runs.work_on_run(db.session, run_id, now=utcnow(), progress=progress)
 
 
-def issue_in_background(period: BillPeriod) -> None:
-    _start(f"issue {period.key}", lambda: runs.issue_period(db.session, period, now=utcnow()))
-
-
-def _start(name: str, job) -> None:
+def run_in_background(run_id: int) -> None:
+    """Start `run_invoice_period` for a claimed run in a daemon thread, and return at once."""
     app = current_app._get_current_object()
 
     def work():
-        with app.app_context():
-            try:
-                job()
-            except Exception:  # the run stays active, goes silent, and can be restarted
-                app.logger.exception("background job %r failed", name)
+        try:
+            run_invoice_period(app, run_id)
+        except Exception:  # recorded on the run, which can be started again
+            app.logger.exception("invoice run %s failed", run_id)
 
-    threading.Thread(target=work, name=f"job: {name}", daemon=True).start()
+    threading.Thread(target=work, name=f"invoice run {run_id}", daemon=True).start()

@@ -12,11 +12,11 @@ from billing.core.clock import parse_period, utcnow
 from billing.core.errors import DomainError
 from billing.cpni import audit
 from billing.imports import KINDS, run_import
-from billing.invoicing import runs
+from billing.invoicing import run_lifecycle, runs
 from billing.parties import identity
 from billing.parties.models import Customer, Partner
 from billing.parties.users import ROLES, User
-from portal import notices
+from portal import jobs, notices
 from portal.cli import demo
 from portal.cli.mail import mail as mail_group
 from portal.cpni import account_notices
@@ -130,18 +130,37 @@ def _bar(label: str):
 def run_invoices(period_text, issue, started_by):
     period = _period(period_text)
     click.echo(f"Bill period {period.start} to {period.end}.")
-    result = runs.draft_period(db.session, period, started_by=started_by, now=utcnow(),
-                               progress=_bar("Drafting invoices"))
+    run_id = _claim_run(period, started_by)
+    if run_id is None:
+        return
+    app = current_app._get_current_object()
+    result = jobs.run_invoice_period(app, run_id, progress=_bar("Drafting invoices"))
     click.echo(f"Drafted {result.drafted}, skipped {result.skipped} (already invoiced or "
                f"nothing to bill), failed {len(result.failed)}.")
     for account, why in result.failed:
         click.echo(f"  {account}: {why}", err=True)
-    if issue:
-        issued = runs.issue_period(db.session, period, now=utcnow(),
-                                   progress=_bar("Issuing invoices"))
-        click.echo(f"Issued {issued} invoices.")
+    if issue and run_lifecycle.claim_issuing(db.session, run_id, now=utcnow()):
+        issued = jobs.run_invoice_period(app, run_id, progress=_bar("Issuing invoices"))
+        click.echo(f"Issued {issued.issued} invoices.")
     if result.failed:
         raise SystemExit(1)
+
+
+def _claim_run(period, started_by: str) -> int | None:
+    """Claim the period's run as the run page does; None when there is nothing to do."""
+    try:
+        claim = run_lifecycle.claim_drafting(db.session, period, started_by=started_by,
+                                             now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    if claim.nothing_to_do:
+        click.echo(f"Nothing to do: the invoices of {period.key} have been issued. "
+                   "Drafted 0, issued 0.")
+        return None
+    if not claim.claimed:
+        raise click.ClickException(f"The run for {period.key} is already running "
+                                   f"(started by {claim.run.started_by}).")
+    return claim.run.id
 
 
 @billing_group.command("issue", help="Issue every draft invoice of a bill period.")

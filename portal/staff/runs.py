@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from billing.core.clock import provider_date, utcnow
 from billing.core.errors import NotFound
-from billing.invoicing import run_tracking
+from billing.invoicing import run_lifecycle
 from billing.invoicing.usage_models import InvoiceRun
 from portal import jobs
 from portal.extensions import db
@@ -46,7 +46,7 @@ def index():
 def run(run_id):
     run = _get_run(run_id)
     return render_template("invoicing/staff_run.html", run=run, progress=_progress(run),
-                           drafts=run_tracking.drafts_waiting(db.session, run.period_end),
+                           drafts=run_lifecycle.drafts_waiting(db.session, run.period_end),
                            state_label=STATE_LABELS[_state(run)])
 
 
@@ -59,8 +59,8 @@ def progress(run_id):
 @bp.route("/<int:run_id>/issue", methods=["POST"])
 def issue(run_id):
     run = _get_run(run_id)
-    if run_tracking.claim_issuing(db.session, run.id, now=utcnow()):
-        jobs.issue_in_background(run.period)
+    if run_lifecycle.claim_issuing(db.session, run.id, now=utcnow()):
+        jobs.run_in_background(run.id)
         flash(_("Issuing the drafts of %(period)s.", period=run.period.key))
     else:
         flash(_refusal_to_issue(run), "error")
@@ -68,14 +68,17 @@ def issue(run_id):
 
 
 def _start(period):
-    run, claimed = run_tracking.claim_drafting(
-        db.session, period, started_by=current_user.email, now=utcnow())
-    if claimed:
-        jobs.draft_in_background(period, current_user.email)
+    claim = run_lifecycle.claim_drafting(db.session, period, started_by=current_user.email,
+                                         now=utcnow())
+    if claim.claimed:
+        jobs.run_in_background(claim.run.id)
         flash(_("The run for %(period)s has started.", period=period.key))
+    elif claim.nothing_to_do:
+        flash(_("Nothing to do: the invoices of %(period)s have been issued.",
+                period=period.key))
     else:
         flash(_("The run for %(period)s is already running.", period=period.key), "error")
-    return redirect(url_for(".run", run_id=run.id))
+    return redirect(url_for(".run", run_id=claim.run.id))
 
 
 def _refusal_to_issue(run: InvoiceRun) -> str:
@@ -100,7 +103,7 @@ def _load_runs(session, ids) -> list:
 
 
 def _state(run: InvoiceRun) -> str:
-    return "stalled" if run_tracking.is_stalled(run, utcnow()) else run.state
+    return "stalled" if run_lifecycle.is_stalled(run, utcnow()) else run.state
 
 
 def _progress(run: InvoiceRun) -> dict:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from billing.catalog.models import Product, Service
 from billing.core.clock import period_ending_in, provider_date, recent_periods, utcnow
 from billing.invoicing.models import Invoice
-from billing.invoicing.runs import draft_period
+from billing.invoicing.runs import draft_period, issue_period
 from billing.invoicing.usage_models import InvoiceRun
 from tests.conftest import csrf_token, login
 from tests.factories import NOW, make_customer, make_user
@@ -141,6 +141,23 @@ def test_a_second_start_while_a_run_is_going_starts_no_second_worker(login_as, s
     session.refresh(live)
     assert (live.started_by, live.done) == ("cli", 2)
     assert invoices_of(session, period) == []
+
+
+def test_re_running_an_issued_period_says_nothing_to_do_and_leaves_its_run_as_it_was(
+        login_as, session, world):
+    period = last_ended_period()
+    draft_period(session, period, started_by="cli", now=utcnow())
+    issue_period(session, period, now=utcnow())
+    run = session.scalars(select(InvoiceRun)).one()
+    before = session.execute(select(InvoiceRun.__table__)).one()
+    client = login_as("staff")
+    response = start(client, period.key)
+    assert run_id_of(response) == run.id
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Nothing to do: the invoices of {period.key} have been issued." in page
+    assert "already running" not in page and 'data-progress-url="' not in page
+    assert session.execute(select(InvoiceRun.__table__)).all() == [before]
+    assert (before.state, before.started_by) == ("issued", "cli")
 
 
 def test_a_run_left_running_by_a_killed_process_resumes(login_as, session, world):
