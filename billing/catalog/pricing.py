@@ -1,4 +1,4 @@
-"""Which unit price a service is billed at, from the price books (DESIGN section 1).
+"""Which unit price a service is billed at, from the price books (docs/invoices.md).
 
 - A customer of the provider pays its contract price, else the list price.
 - An end customer of a rebiller pays its contract price, else the rebiller's retail

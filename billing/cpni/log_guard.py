@@ -1,4 +1,4 @@
-"""The CPNI disclosure log is append-only (DESIGN section 6): a guard on every flush and ORM
+"""The CPNI disclosure log is append-only (docs/cpni.md): a guard on every flush and ORM
 statement refuses to update or delete an entry, whoever the caller is.
 
 The hash chain (audit.py) shows tampering after the fact; this guard stops the application

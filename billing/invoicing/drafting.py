@@ -1,4 +1,4 @@
-"""Drafting a bill-to account's invoice for a bill period (DESIGN section 3).
+"""Drafting a bill-to account's invoice for a bill period (docs/invoices.md).
 
 - Recurring charges are billed in advance for the period, by day for part of it.
 - Changes during the previous period are trued up here: what each service earned
@@ -8,7 +8,7 @@
 A corporate invoice carries its sub-accounts' lines, tagged with the sub-account,
 except for sub-accounts that pay their own charges. A rebiller's wholesale invoice
 carries every end customer's lines, tagged with the end customer, at wholesale prices
-and taxed where each end customer is (billing/pricing.py says which price applies).
+and taxed where each end customer is (billing/catalog/pricing.py says which price applies).
 """
 
 from __future__ import annotations

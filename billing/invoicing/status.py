@@ -1,4 +1,5 @@
-"""The statuses of an invoice and the only moves allowed between them (DESIGN sections 3, 7).
+"""The statuses of an invoice and the only moves allowed between them (docs/invoices.md,
+docs/payments.md).
 
 A draft is issued once. After that only the payment state moves: payments take an issued
 invoice to partially paid or paid, and a refund or chargeback reopens it (back to partially

@@ -3,7 +3,7 @@ postal address, and a login's password.
 
 Each function says what kind of thing changed, never the values, so that the portal can
 tell the account holder at the address of record without repeating the new data
-(DESIGN.md section 6).
+(docs/cpni.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The SLA credit calculation (DESIGN section 4), as one pure function.
+"""The SLA credit calculation (docs/sla-credits.md), as one pure function.
 
 `calculate_credit` takes everything it needs as plain values and touches no database,
 so each rule can be checked by hand:

@@ -1,4 +1,4 @@
-"""Account-change notices (DESIGN.md section 6): whenever a login, a password, a second
+"""Account-change notices (docs/cpni.md): whenever a login, a password, a second
 factor, an address of record or a CPNI approval is created or changed, the holder is
 told at the address of record, and never of the new value itself.
 

@@ -1,6 +1,6 @@
 """The contact details page: a customer admin of a top-level account changes its e-mail
 and postal address of record, confirmed with their password. The account holder is told
-at the e-mail of record as it was before the change (DESIGN.md section 6)."""
+at the e-mail of record as it was before the change (docs/cpni.md)."""
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale

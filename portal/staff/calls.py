@@ -1,6 +1,6 @@
 """Taking a call from a customer: staff verify the caller by one of the four CPNI methods
 before the account's CPNI opens for the call, and the method is logged with every
-disclosure made while the call lasts (see portal/pages.py)."""
+disclosure made while the call lasts (see portal/invoicing/viewer.py)."""
 
 from flask import flash, redirect, session, url_for
 from flask_babel import gettext as _

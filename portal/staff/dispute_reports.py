@@ -1,7 +1,7 @@
 """Dispute reports for billing staff: open disputes by tier and age, overdue disputes,
 time to resolution per tier and credits granted by reason, with charts and CSV files.
 
-Aggregates over every customer, not one customer's CPNI (DESIGN.md §6): no purpose is
+Aggregates over every customer, not one customer's CPNI (docs/cpni.md): no purpose is
 asked for and nothing is logged. A nested blueprint that guards itself: billing roles
 only, anyone else gets a 404.
 """

@@ -1,5 +1,5 @@
 """The account lock: every change of money on an account takes it first, so two changes
-on one account run one after the other (DESIGN section 10, billing.core.locks).
+on one account run one after the other (docs/architecture.md, billing.core.locks).
 
 The concurrency tests need PostgreSQL's row locks. Each holds one change's transaction
 open for a moment and checks that the other change, on the same account, only finished

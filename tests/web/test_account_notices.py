@@ -1,4 +1,4 @@
-"""Account-change notices (DESIGN.md section 6): each change sends exactly one notice, over
+"""Account-change notices (docs/cpni.md): each change sends exactly one notice, over
 the real SMTP server, to the address of record (for a new e-mail address: the old one),
 and no notice shows the new value. Also the outbox's command line."""
 
