@@ -3,12 +3,14 @@ annual certification. Times are typed in Mountain Time and kept as UTC instants.
 
 from __future__ import annotations
 
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from billing.cpni.breaches import MAX_DESCRIPTION, MAX_REASON, MAX_REFERENCE
+from billing.cpni.breaches import MAX_DESCRIPTION, MAX_REASON, MAX_REFERENCE, BreachStatus
 from billing.cpni.complaints import CATEGORIES, MAX_TEXT
 from portal.sla.ledger_forms import MountainTimeField
 
@@ -72,3 +74,18 @@ class ComplaintForm(FlaskForm):
 class CloseComplaintForm(FlaskForm):
     resolution = TextAreaField(_l("Resolution"),
                                validators=[DataRequired(), Length(max=MAX_TEXT)])
+
+def status_text(status: BreachStatus) -> str:
+    """Where a breach stands, in one sentence for the register and the report."""
+    due = format_date(status.notice_due_on, "medium")
+    if status.state == "notice_due":
+        return _("Law-enforcement notice due by the end of %(day)s.", day=due)
+    if status.state == "notice_overdue":
+        return _("Law-enforcement notice was due by the end of %(day)s: overdue.", day=due)
+    if status.state == "waiting":
+        return _("Law enforcement notified; customers may be notified from %(time)s.",
+                 time=format_datetime(status.customers_from, "medium"))
+    if status.state == "customers_may_be_told":
+        return (_("Customers may be notified now (override recorded).") if status.overridden
+                else _("Customers may be notified now."))
+    return _("Customers notified.")

@@ -11,17 +11,15 @@ only translate.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from billing.core.clock import utcnow
-from billing.core.errors import InvalidInput, NotFound
-from billing.core.numbers import whole_number
+from billing.core.errors import InvalidInput
 from billing.cpni import breaches
-from billing.cpni.breaches import BreachStatus, breach_status
+from billing.cpni.breaches import breach_status
 from billing.cpni.compliance_models import CpniBreach
 from billing.cpni.retention import breach_kept_until
 from billing.parties.users import User
@@ -31,10 +29,12 @@ from portal.cpni.compliance_forms import (
     DeleteForm,
     LawEnforcementForm,
     OverrideForm,
+    status_text,
 )
 from portal.extensions import db
 from portal.guards import require
 from portal.paging import page_number, paginate
+from portal.records import get_or_404
 from portal.staff import bp as staff_bp
 
 bp = Blueprint("compliance", __name__)
@@ -115,21 +115,6 @@ def delete_breach(breach_id):
     return _act(breach_id, "delete", DeleteForm, delete, to_list=True)
 
 
-def status_text(status: BreachStatus) -> str:
-    """Where a breach stands, in one sentence for the register and the report."""
-    due = format_date(status.notice_due_on, "medium")
-    if status.state == "notice_due":
-        return _("Law-enforcement notice due by the end of %(day)s.", day=due)
-    if status.state == "notice_overdue":
-        return _("Law-enforcement notice was due by the end of %(day)s: overdue.", day=due)
-    if status.state == "waiting":
-        return _("Law enforcement notified; customers may be notified from %(time)s.",
-                 time=format_datetime(status.customers_from, "medium"))
-    if status.state == "customers_may_be_told":
-        return (_("Customers may be notified now (override recorded).") if status.overridden
-                else _("Customers may be notified now."))
-    return _("Customers notified.")
-
 
 def _act(breach_id, key: str, form_class, apply, to_list: bool = False):
     """Run one action of the breach page; on a refusal show the page again with why."""
@@ -165,13 +150,6 @@ def _load_breaches(session, ids):
                                              .options(selectinload(CpniBreach.customers)))}
     return [rows[i] for i in ids if i in rows]
 
-
-def get_or_404(model, value, message: str):
-    """The row of `model` with the id in the URL, or a 404 with `message`."""
-    found = db.session.get(model, whole_number(value) or 0)
-    if found is None:
-        raise NotFound(message)
-    return found
 
 
 # The other pages of this blueprint add their routes to it before it is registered.

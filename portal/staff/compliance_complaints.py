@@ -16,7 +16,8 @@ from billing.cpni.compliance_models import CpniComplaint
 from portal.cpni.compliance_forms import CATEGORY_LABELS, CloseComplaintForm, ComplaintForm
 from portal.extensions import db
 from portal.paging import page_number, paginate
-from portal.staff.compliance import bp, get_or_404
+from portal.records import get_or_404
+from portal.staff.compliance import bp
 
 
 @bp.route("/complaints", methods=["GET", "POST"])

@@ -16,9 +16,10 @@ from portal.cpni.compliance_forms import (
     PURPOSE_LABELS,
     SCOPE_LABELS,
     SURFACE_LABELS,
+    status_text,
 )
 from portal.extensions import db
-from portal.staff.compliance import bp, status_text
+from portal.staff.compliance import bp
 from reports.csv_files import csv_sections
 
 YEARS_OFFERED = 10
