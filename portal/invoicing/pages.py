@@ -6,6 +6,8 @@ what of them the user may see, logs CPNI disclosures, and renders.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Response, current_app, render_template, request, session
 from flask_login import current_user
 
@@ -97,7 +99,8 @@ def invoices_page(template: str, **extra):
     )
     db.session.commit()
     return render_template(
-        template, page=page, rows=rows, args=request.args, statuses=STATUS_LABELS, **extra
+        template, page=replace(page, items=rows), rows=rows, args=request.args,
+        statuses=STATUS_LABELS, **extra
     )
 
 
@@ -108,7 +111,7 @@ def invoice_page(invoice_id, template: str, **extra):
     data, grants = invoice_view(current_user, invoice, grant, now)
     _log_all(grants, "page", f"invoice {invoice.number}", now, invoice.customer_id)
     return render_template(
-        template, invoice=invoice, data=data, access=grant, brand=brand_for(invoice),
+        template, data=data, access=grant, brand=brand_for(invoice),
         dispute_summary=dispute_filing.invoice_summary(invoice, grant, now), **extra
     )
 

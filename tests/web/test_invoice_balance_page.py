@@ -87,3 +87,20 @@ def test_the_invoice_pdf_shows_the_same_held_amount_and_amount_due_as_the_page(
     assert "Amount due without the disputed amount" in text
     assert dollars(owed.due_minor) in text
     assert dollars(owed.open_minor) not in text
+
+
+def test_invoice_pages_render_from_dicts_never_orm_objects(app, login_as, session, world,
+                                                          disputed):
+    from tests.web.test_sla_requests import orm_in_templates
+
+    with orm_in_templates(app) as seen:
+        for who, base in [("customer_admin", "/customer"), ("channel_admin", "/partner")]:
+            client = login_as(who)
+            assert client.get(f"{base}/invoices").status_code == 200
+            assert client.get(f"{base}/invoices/{disputed.id}").status_code == 200
+    invoice_pages = [(name, found) for name, found in seen if name.startswith("invoicing/")]
+    assert {name for name, _ in invoice_pages} >= {
+        "invoicing/customer_invoices.html", "invoicing/customer_invoice.html",
+        "invoicing/partner_invoices.html", "invoicing/partner_invoice.html"}
+    for name, found in invoice_pages:
+        assert found == [], name
