@@ -14,7 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billing.core.clock import PROVIDER_TZ
-from billing.sla.calculation import EXCLUSIONS, Outage, Window, calculate_credit, standard_windows
+from billing.sla.calculation import (
+    EXCLUSIONS,
+    Outage,
+    Window,
+    calculate_credit,
+    downtime_minutes,
+    standard_windows,
+)
 
 JAN, FEB, MAR, APR, NOV = (date(2026, m, 1) for m in (1, 2, 3, 4, 11))
 CHARGE = {JAN: 31_000, FEB: 28_000, MAR: 31_000, APR: 30_000, NOV: 30_000}
@@ -124,6 +131,9 @@ CASES = [
      [outage(at(1, 16, 21), end=at(1, 17, 5))],
      [Window(at(1, 16, 21), at(1, 16, 22), at(1, 2, 0)), NOTICED], 1_000),
     # 21:00-22:00 and 22:00-04:00 are both noticed: only 04:00-05:00 counts -> 10.00
+    ("an outage in the second of two noticed windows", JAN, [outage(at(1, 16, 23), 120 * M)],
+     [Window(at(1, 2, 22), at(1, 3, 4), at(1, 1, 0) - timedelta(days=10)), NOTICED], 0),
+    # the 2 Jan window lies before the outage; the 16 Jan one covers it: nothing counts
     ("two outages inside one window", JAN,
      [outage(at(1, 16, 21), 30 * M), outage(at(1, 16, 23), 30 * M),
       outage(at(1, 17, 3, 30), end=at(1, 17, 5))], [NOTICED], 2_000),
@@ -151,6 +161,8 @@ def test_internet_delivered_services_are_never_credited():
     result = calculate_credit(JAN, 31_000, "USD", [outage(at(1, 6, 9), 600 * M)], [],
                               internet_delivered=True)
     assert (result.credit_minor, result.outages[0].reason) == (0, "internet")
+    assert result.internet_delivered is True  # the page says why no credit is due
+    assert calculate_credit(JAN, 31_000, "USD", [], []).internet_delivered is False
 
 
 def test_a_dst_change_inside_an_outage_counts_real_minutes():
@@ -261,3 +273,26 @@ def test_outages_of_a_minute_or_less_are_listed_with_their_minutes():
 def test_an_outage_in_another_month_is_not_listed():
     result = calculate_credit(FEB, 28_000, "USD", [outage(at(1, 6, 9), 600 * M)], [])
     assert result.outages == [] and result.unavailable_minutes == 0
+
+
+def test_why_an_outage_did_not_count_is_given_with_its_ticket_reference():
+    late = Outage(at(1, 6, 9), at(1, 6, 10), "provider", at(1, 9, 9, 1), ref="TT-000007")
+    untracked = Outage(at(1, 7, 9), at(1, 7, 10), "provider", None, ref="TT-000008")
+    result = calculate_credit(JAN, 31_000, "USD", [late, untracked], [])
+    assert [(v.ref, v.reason, v.counted) for v in result.outages] == [
+        ("TT-000007", "late_ticket", False), ("TT-000008", "no_ticket", False)]
+
+
+def test_platform_downtime_counts_overlaps_once_within_the_month_outside_noticed_windows():
+    spans = [(at(1, 6, 9), at(1, 6, 11)), (at(1, 6, 10), at(1, 6, 12)),  # 09:00-12:00
+             (at(1, 16, 21), at(1, 17, 5)),  # 21:00-05:00 around the window: 2 h outside
+             (at(1, 31, 23), at(2, 1, 2)),  # 1 h in January
+             (at(2, 3, 9), at(2, 3, 10))]  # February only
+    assert downtime_minutes(JAN, spans, [NOTICED]) == (3 + 2 + 1) * 60
+    assert downtime_minutes(JAN, spans, [LATE]) == (3 + 8 + 1) * 60
+    assert downtime_minutes(FEB, spans, [NOTICED]) == (2 + 1) * 60
+
+
+def test_platform_downtime_of_a_quiet_month_is_zero():
+    assert downtime_minutes(JAN, [(at(2, 3, 9), at(2, 3, 10))], []) == 0
+    assert downtime_minutes(JAN, [], [NOTICED]) == 0

@@ -208,3 +208,15 @@ def test_the_exemptions_of_several_customers_at_once(session, world):
     session.flush()
     assert exemptions(session, [wholesale.id, other.id]) == {wholesale.id: {"sales"},
                                                              other.id: set()}
+
+
+def test_each_line_shows_its_name_jurisdiction_and_rate():
+    [tax] = tax_lines([rate(name="Colorado sales tax", region="CO", rate=Decimal("0.029"))],
+                      USD)
+    assert (tax.description, tax.jurisdiction, tax.rate) == (
+        "Colorado sales tax", "US / CO", Decimal("0.029"))
+    [fee] = tax_lines([rate(tax_type="e911", name="Denver E911", kind="per_line",
+                            region="CO", locality="Denver", rate=Decimal("0.75"),
+                            currency="USD")], USD)
+    assert (fee.description, fee.jurisdiction, fee.rate) == (
+        "Denver E911", "US / CO / Denver", Decimal("0.75"))
