@@ -92,8 +92,9 @@ def test_the_period_containing_a_day_follows_the_cycle_day():
 def test_recent_periods_are_newest_first():
     keys = [p.key for p in recent_periods(date(2026, 3, 26), 3)]
     assert keys == ["2026-04", "2026-03", "2026-02"]
-    assert [p.key for p in recent_periods(date(2026, 1, 10), 2, cycle_day=5)] == [
-        "2026-02", "2026-01"]
+    fifth = recent_periods(date(2026, 1, 10), 2, cycle_day=5)
+    assert [(p.start, p.end) for p in fifth] == [(date(2026, 1, 5), date(2026, 2, 4)),
+                                                 (date(2025, 12, 5), date(2026, 1, 4))]
 
 
 def test_a_period_has_begun_on_its_first_day():

@@ -105,12 +105,15 @@ def account(billing_role="customer", partner_kind=None, partner_id=9, currency="
 def test_a_rebillers_wholesale_account_pays_the_wholesale_book_whatever_the_contract():
     pricer = pricer_for(books(), account("wholesale", "wholesale"))
     assert (pricer.book, pricer.honour_contract, pricer.usage_markup) == (WHOLESALE, False, 0)
+    contracted = service(SEAT, unit_price=Decimal("16.00"))
+    assert pricer.unit_price(contracted, date(2026, 7, 1)) == Decimal("12.60")
 
 
 def test_a_rebillers_end_customer_pays_its_retail_book_with_its_usage_markup():
     pricer = pricer_for(books(), account(partner_kind="wholesale"))
     assert (pricer.book, pricer.honour_contract) == (RETAIL, True)
     assert pricer.usage_markup == Decimal("0.25")
+    assert pricer.unit_price(service(SEAT), date(2026, 7, 1)) == Decimal("21.00")
 
 
 def test_an_end_customer_of_a_rebiller_without_a_retail_book_has_no_markup():
@@ -123,6 +126,7 @@ def test_the_providers_own_customers_pay_the_list_price():
     referred = pricer_for(books(), account(partner_kind="referral"))
     assert (direct.book, direct.honour_contract, direct.usage_markup) == (LIST, True, 0)
     assert (referred.book, referred.honour_contract) == (LIST, True)
+    assert direct.unit_price(service(SEAT), date(2026, 7, 1)) == Decimal("19.50")
     assert pricer_for(books(), account(currency="EUR")).book is None
 
 

@@ -78,8 +78,20 @@ def test_tiers_are_added_at_the_end_of_the_path_in_order(empty_path):
 
 
 def test_a_path_with_no_tier_cannot_take_a_dispute(empty_path):
-    with pytest.raises(InvalidInput, match="No escalation path is set up"):
+    with pytest.raises(InvalidInput) as refused:
         first_tier(empty_path)
+    assert str(refused.value) == \
+        "No escalation path is set up: an admin must add a tier first."
+
+
+def test_tiers_follow_their_levels_whatever_order_they_were_stored_in(empty_path):
+    for level in (3, 1, 4, 2):
+        empty_path.add(DisputeTier(level=level, name=f"Level {level}", role="billing_manager",
+                                   response_hours=8, updated_at=NOW))
+    empty_path.flush()
+    assert [t.level for t in all_tiers(empty_path)] == [1, 2, 3, 4]
+    assert first_tier(empty_path).level == 1
+    assert next_tier(empty_path, first_tier(empty_path)).level == 2
 
 
 def test_changing_a_tier_replaces_its_authorities_whole(empty_path):
@@ -156,5 +168,6 @@ def test_the_default_path_is_set_up_only_on_an_empty_database(empty_path):
         (level, name, role, hours) for level, name, role, hours, _ in DEFAULT_PATH]
     assert [authority_minor(t, "EUR") for t in tiers] == [
         limit for *_, limit in DEFAULT_PATH]
+    assert {t.updated_at for t in tiers} == {NOW}
     ensure_default_path(empty_path, NOW)
     assert len(all_tiers(empty_path)) == 4
