@@ -123,3 +123,11 @@ def test_the_working_day_opens_at_eight_and_closes_at_five():
 
 def test_zero_business_days_is_the_day_itself():
     assert add_business_days(date(2026, 3, 14), 0) == date(2026, 3, 14)
+
+
+def test_deadlines_do_not_depend_on_the_servers_time_zone(server_time_zone):
+    server_time_zone("Pacific/Kiritimati")  # UTC+14: Monday afternoon in Denver is Tuesday
+    # Mon 2 Mar 10:00 MT (Tue 07:00 on the server's clock) + 8 h: Mon 7 h, Tue 08:00 + 1 h
+    assert add_business_hours(mt(2026, 3, 2, 10), 8) == mt(2026, 3, 3, 9)
+    elapsed = business_time_between(mt(2026, 3, 2, 10), mt(2026, 3, 4, 12))
+    assert elapsed.total_seconds() == 20 * 3600

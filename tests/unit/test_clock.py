@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 import pytest
 
@@ -110,3 +110,23 @@ def test_a_naive_datetime_is_refused_with_a_reason():
 
 def test_now_is_an_aware_utc_instant():
     assert utcnow().utcoffset() == timedelta(0)
+
+
+class _NoOffset(tzinfo):
+    """A zone that knows no offset: Python counts such a datetime as naive."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+def test_a_datetime_whose_zone_gives_no_offset_is_refused_as_naive():
+    with pytest.raises(ValueError):
+        require_aware(datetime(2026, 1, 1, 12, tzinfo=_NoOffset()))
+
+
+def test_instants_come_back_in_utc_whatever_the_servers_zone(server_time_zone):
+    server_time_zone("Pacific/Honolulu")
+    plus_two = timezone(timedelta(hours=2))
+    moment = require_aware(datetime(2026, 1, 1, 12, tzinfo=plus_two))
+    assert (moment.hour, moment.utcoffset()) == (10, timedelta(0))
+    assert provider_date(datetime(2026, 11, 1, 3, tzinfo=UTC)) == date(2026, 10, 31)

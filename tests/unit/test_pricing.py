@@ -90,6 +90,12 @@ def test_entries_given_out_of_date_order_still_give_the_price_in_force():
     assert books(shuffled).price(RETAIL, service(SEAT), date(2026, 6, 1)) == Decimal("21.00")
 
 
+def test_a_price_cut_takes_effect_on_its_date():
+    cut = [(1, PORT, date(2026, 6, 1), Decimal("12.00")), (1, PORT, date(2026, 1, 1), "15.00")]
+    assert books(cut).price(LIST, service(PORT), date(2026, 5, 31)) == Decimal("15.00")
+    assert books(cut).price(LIST, service(PORT), date(2026, 6, 1)) == Decimal("12.00")
+
+
 def test_a_price_is_a_decimal_even_when_the_entry_is_text():
     price = PriceBooks([LIST], [(1, SEAT, date(2026, 1, 1), "18.5")]).price(
         LIST, service(SEAT), date(2026, 1, 1))
@@ -146,6 +152,7 @@ def test_the_books_are_read_from_the_database(session, world):
     assert (retail.code, retail.usage_markup, retail.base_book_id) == (
         "WS-RETAIL-USD", Decimal("0.25"), None)
     assert wholesale.base_book_id == loaded.book("list", None, "USD").id
+    assert (wholesale.usage_markup, loaded.book("list", None, "USD").usage_markup) == (0, 0)
     seat = session.scalars(select(Product).where(Product.code == "VOICE-SEAT")).one()
     item = SimpleNamespace(product_id=seat.id, product=seat)
     assert loaded.price(retail, item, date(2026, 3, 1)) == Decimal("21.00")

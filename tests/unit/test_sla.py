@@ -296,3 +296,9 @@ def test_platform_downtime_counts_overlaps_once_within_the_month_outside_noticed
 def test_platform_downtime_of_a_quiet_month_is_zero():
     assert downtime_minutes(JAN, [(at(2, 3, 9), at(2, 3, 10))], []) == 0
     assert downtime_minutes(JAN, [], [NOTICED]) == 0
+
+
+def test_the_daily_rate_does_not_depend_on_the_servers_time_zone(server_time_zone):
+    server_time_zone("Pacific/Honolulu")  # UTC-10: Denver's midnight is the evening before
+    result = calculate_credit(JAN, 31_000, "USD", [outage(at(1, 6, 9), 90 * M)], [])
+    assert (result.days_in_month, result.daily_rate, result.credit_minor) == (31, 10, 2_000)
