@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 APT_TEST := chromium
 
-.PHONY: run test install install-test translations lint bench
+.PHONY: run test install install-test translations lint bench mutation
 
 run: install
 	$(FLASK) db upgrade
@@ -47,3 +47,11 @@ lint: install-test
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F portal/babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-wrap --ignore-obsolete --no-fuzzy-matching
+
+# By hand, not part of `make test`: mutate the rule modules listed under [tool.mutmut] in
+# pyproject.toml and run their unit tests against each mutant (tens of minutes on two
+# cores), then list what survived. `$(BIN)/mutmut show NAME` prints one survivor's diff.
+mutation: $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,mutation]'
+	$(BIN)/mutmut run --max-children $(or $(MUTATION_CHILDREN),1)
+	$(BIN)/mutmut results

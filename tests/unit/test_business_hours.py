@@ -68,3 +68,66 @@ def test_business_time_between_two_instants():
 ])
 def test_business_days(start, count, expected):
     assert add_business_days(start, count) == expected
+
+
+def test_two_pauses_on_one_business_day():
+    # Mon 2 Mar 08:00 + 4 h, paused 09-10 and 11-12: 08-09 and 10-11 are 2 h, 12:00 + 2 h
+    pauses = [(mt(2026, 3, 2, 11), mt(2026, 3, 2, 12)), (mt(2026, 3, 2, 9), mt(2026, 3, 2, 10))]
+    assert add_business_hours(mt(2026, 3, 2, 8), 4, pauses) == mt(2026, 3, 2, 14)
+    # the same day from 08:00 to 17:00 holds 9 - 2 = 7 business hours
+    day = business_time_between(mt(2026, 3, 2, 8), mt(2026, 3, 2, 17), pauses)
+    assert day.total_seconds() == 7 * 3600
+
+
+def test_a_deadline_landing_exactly_at_a_pause_ends_there():
+    # Mon 2 Mar 08:00 + 1 h with a pause from 09:00: the hour is used up as the pause begins
+    pause = [(mt(2026, 3, 2, 9), mt(2026, 3, 2, 10))]
+    assert add_business_hours(mt(2026, 3, 2, 8), 1, pause) == mt(2026, 3, 2, 9)
+
+
+def test_a_pause_outside_business_hours_changes_nothing():
+    # paused Sat 7 Mar to Sun 8 Mar, and Mon 2 Mar 18:00-20:00
+    pauses = [(mt(2026, 3, 7, 9), mt(2026, 3, 8, 12)), (mt(2026, 3, 2, 18), mt(2026, 3, 2, 20))]
+    assert add_business_hours(mt(2026, 3, 2, 16), 2, pauses) == mt(2026, 3, 3, 9)
+    assert business_time_between(mt(2026, 3, 2, 8), mt(2026, 3, 9, 8), pauses) \
+        .total_seconds() == 5 * 9 * 3600
+
+
+def test_a_pause_covering_the_start_delays_the_clock_to_its_end():
+    # Mon 2 Mar 10:00 + 2 h, paused 07:00-13:00: 13:00 + 2 h = 15:00
+    pause = [(mt(2026, 3, 2, 7), mt(2026, 3, 2, 13))]
+    assert add_business_hours(mt(2026, 3, 2, 10), 2, pause) == mt(2026, 3, 2, 15)
+
+
+def test_a_pause_ending_at_closing_time_moves_the_rest_to_the_next_day():
+    # Mon 2 Mar 08:00 + 3 h, paused 10:00-17:00: 2 h on Monday, Tue 08:00 + 1 h
+    pause = [(mt(2026, 3, 2, 10), mt(2026, 3, 2, 17))]
+    assert add_business_hours(mt(2026, 3, 2, 8), 3, pause) == mt(2026, 3, 3, 9)
+
+
+def test_business_time_between_counts_only_within_the_day_and_the_span():
+    # Mon 2 Mar 06:00 to 12:00: only 08:00-12:00 counts; a Saturday counts nothing
+    assert business_time_between(mt(2026, 3, 2, 6), mt(2026, 3, 2, 12)).total_seconds() \
+        == 4 * 3600
+    assert business_time_between(mt(2026, 3, 7, 9), mt(2026, 3, 7, 15)).total_seconds() == 0
+    # Fri 16 Jan 16:00 to Tue 20 Jan 09:00 over MLK Day: 1 h + 1 h
+    assert business_time_between(mt(2026, 1, 16, 16), mt(2026, 1, 20, 9)).total_seconds() \
+        == 2 * 3600
+
+
+def test_the_working_day_opens_at_eight_and_closes_at_five():
+    assert add_business_hours(mt(2026, 3, 2, 6), 9) == mt(2026, 3, 2, 17)
+    assert add_business_hours(mt(2026, 3, 2, 17), 1) == mt(2026, 3, 3, 9)
+    assert add_business_hours(mt(2026, 3, 2, 8), 0.5) == mt(2026, 3, 2, 8, 30)
+
+
+def test_zero_business_days_is_the_day_itself():
+    assert add_business_days(date(2026, 3, 14), 0) == date(2026, 3, 14)
+
+
+def test_deadlines_do_not_depend_on_the_servers_time_zone(server_time_zone):
+    server_time_zone("Pacific/Kiritimati")  # UTC+14: Monday afternoon in Denver is Tuesday
+    # Mon 2 Mar 10:00 MT (Tue 07:00 on the server's clock) + 8 h: Mon 7 h, Tue 08:00 + 1 h
+    assert add_business_hours(mt(2026, 3, 2, 10), 8) == mt(2026, 3, 3, 9)
+    elapsed = business_time_between(mt(2026, 3, 2, 10), mt(2026, 3, 4, 12))
+    assert elapsed.total_seconds() == 20 * 3600

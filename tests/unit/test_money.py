@@ -58,3 +58,85 @@ def test_parse_amount_and_rate():
 
 def test_major_units_for_display():
     assert Money(123456, "USD").major == Decimal("1234.56")
+
+
+def test_subtracting_money_of_one_currency():
+    assert Money(1_000, "USD") - Money(250, "USD") == Money(750, "USD")
+    assert Money(250, "CAD") - Money(1_000, "CAD") == Money(-750, "CAD")
+
+
+def test_subtracting_another_currency_is_refused_with_both_named():
+    with pytest.raises(InvalidInput, match="^Cannot combine USD with EUR.$"):
+        Money(100, "USD") - Money(100, "EUR")
+
+
+def test_negating_money_keeps_its_currency():
+    assert -Money(1_234, "GBP") == Money(-1_234, "GBP")
+    assert -Money(-5, "USD") == Money(5, "USD")
+
+
+def test_adding_money():
+    assert Money(1_000, "USD") + Money(-250, "USD") == Money(750, "USD")
+    with pytest.raises(InvalidInput, match="^Cannot combine EUR with USD.$"):
+        Money(100, "EUR") + Money(100, "USD")
+
+
+def test_a_total_of_nothing_is_zero_in_that_currency():
+    assert total([], "CAD") == Money(0, "CAD")
+
+
+def test_refusals_say_why():
+    with pytest.raises(TypeError, match="^money is never a float$"):
+        to_minor(0.1, "USD")
+    with pytest.raises(TypeError, match="^Money.minor must be an int$"):
+        Money(1.5, "USD")
+    with pytest.raises(TypeError, match="^Money.minor must be an int$"):
+        Money(True, "USD")
+    with pytest.raises(InvalidInput, match="^Unsupported currency 'XYZ'.$"):
+        Money(1, "XYZ")
+    with pytest.raises(InvalidInput, match="^Unsupported currency 'JPY'.$"):
+        to_minor(Decimal(1), "JPY")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("abc", "'abc' is not an amount."),
+    ("1e3", "'1e3' is not an amount."),
+    ("12,50", "'12,50' is not an amount; use a point for decimals."),
+    ("1,2345.00", "'1,2345.00' is not an amount; use a point for decimals."),
+    ("1.001", "'1.001' is not an amount in USD."),
+    ("21474836.48", "'21474836.48' is larger than any amount the portal handles."),
+    ("-21474836.48", "'-21474836.48' is larger than any amount the portal handles."),
+])
+def test_parse_amount_says_why_it_refuses(text, message):
+    with pytest.raises(InvalidInput) as refused:
+        parse_amount(text, "USD")
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("text, minor", [
+    ("21474836.47", 2**31 - 1), ("-21474836.47", -(2**31 - 1)), (" 12.5 ", 1250),
+    ("12.", 1200), (".5", 50), ("-0.01", -1), ("1,000", 100_000), ("1,234,567.8", 123456780),
+])
+def test_parse_amount_reads_what_people_type(text, minor):
+    assert parse_amount(text, "USD") == minor
+
+
+def test_parse_rate_says_why_it_refuses():
+    with pytest.raises(InvalidInput) as refused:
+        parse_rate("0.0000001")
+    assert str(refused.value) == "'0.0000001' has more than six decimal places."
+    with pytest.raises(InvalidInput) as refused:
+        parse_rate("lots")
+    assert str(refused.value) == "'lots' is not a number."
+    with pytest.raises(InvalidInput) as refused:
+        parse_rate("Infinity")
+    assert str(refused.value) == "'Infinity' has more than six decimal places."
+
+
+def test_parse_rate_takes_six_places_and_surrounding_spaces():
+    assert parse_rate(" 0.000001 ") == Decimal("0.000001")
+    assert parse_rate(12) == Decimal(12)
+
+
+def test_major_units_of_a_negative_amount():
+    assert Money(-5, "EUR").major == Decimal("-0.05")

@@ -14,7 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billing.core.clock import PROVIDER_TZ
-from billing.sla.calculation import EXCLUSIONS, Outage, Window, calculate_credit, standard_windows
+from billing.sla.calculation import (
+    EXCLUSIONS,
+    Outage,
+    Window,
+    calculate_credit,
+    downtime_minutes,
+    standard_windows,
+)
 
 JAN, FEB, MAR, APR, NOV = (date(2026, m, 1) for m in (1, 2, 3, 4, 11))
 CHARGE = {JAN: 31_000, FEB: 28_000, MAR: 31_000, APR: 30_000, NOV: 30_000}
@@ -100,6 +107,38 @@ CASES = [
     ("the weekly certificate upload excuses nothing", JAN,
      [outage(at(1, 9, 0), 30 * M)], [], 1_000),
     # Friday 9 Jan 00:00-00:30 counts: 30 - 22.32 = 7.68 -> 1 hour -> 10.00
+    ("a noticed window later in the month excuses nothing before it", JAN,
+     [outage(at(1, 6, 9), 90 * M)], [NOTICED], 2_000),
+    # 6 Jan 09:00-10:30 lies before the 16 Jan window: 90 - 22.32 = 67.68 -> 2 hours -> 20.00
+    ("a noticed window earlier in the month excuses nothing after it", JAN,
+     [outage(at(1, 20, 9), 90 * M)], [NOTICED], 2_000),
+    # 20 Jan 09:00-10:30 lies after the window: 67.68 -> 2 hours -> 20.00
+    ("an outage ending as the window opens", JAN,
+     [outage(at(1, 16, 20, 30), end=at(1, 16, 22))], [NOTICED], 2_000),
+    # 20:30-22:00 touches the window without entering it: 90 min -> 20.00
+    ("an outage starting as the window closes", JAN,
+     [outage(at(1, 17, 4), 90 * M)], [NOTICED], 2_000),
+    ("a one-minute outage tips the month over", JAN,
+     [outage(at(1, 6, 9), 22 * M), outage(at(1, 8, 9), 1 * M)], [], 1_000),
+    # 22 + 1 = 23 - 22.32 = 0.68 -> 1 hour -> 10.00 (22 alone is within the allowance)
+    ("a thirty-second outage tips the month over", JAN,
+     [outage(at(1, 6, 9), 22 * M), outage(at(1, 8, 9), 30 * S)], [], 1_000),
+    # 22 + 0.5 = 22.5 - 22.32 = 0.18 -> 1 hour -> 10.00
+    ("a window never announced excuses nothing", JAN, [outage(at(1, 16, 23), 120 * M)],
+     [Window(*JAN_WINDOW, notice_sent_at=None)], 2_000),
+    # no notice at all: 120 counted - 22.32 = 97.68 -> 2 hours -> 20.00
+    ("two noticed windows around one outage", JAN,
+     [outage(at(1, 16, 21), end=at(1, 17, 5))],
+     [Window(at(1, 16, 21), at(1, 16, 22), at(1, 2, 0)), NOTICED], 1_000),
+    # 21:00-22:00 and 22:00-04:00 are both noticed: only 04:00-05:00 counts -> 10.00
+    ("an outage in the second of two noticed windows", JAN, [outage(at(1, 16, 23), 120 * M)],
+     [Window(at(1, 2, 22), at(1, 3, 4), at(1, 1, 0) - timedelta(days=10)), NOTICED], 0),
+    # the 2 Jan window lies before the outage; the 16 Jan one covers it: nothing counts
+    ("two outages inside one window", JAN,
+     [outage(at(1, 16, 21), 30 * M), outage(at(1, 16, 23), 30 * M),
+      outage(at(1, 17, 3, 30), end=at(1, 17, 5))], [NOTICED], 2_000),
+    # 21:00-21:30 before the window, 23:00-23:30 inside it, 03:30-05:00 half in it:
+    # 30 + 60 = 90 - 22.32 = 67.68 -> 2 hours -> 20.00
 ]
 
 
@@ -122,6 +161,8 @@ def test_internet_delivered_services_are_never_credited():
     result = calculate_credit(JAN, 31_000, "USD", [outage(at(1, 6, 9), 600 * M)], [],
                               internet_delivered=True)
     assert (result.credit_minor, result.outages[0].reason) == (0, "internet")
+    assert result.internet_delivered is True  # the page says why no credit is due
+    assert calculate_credit(JAN, 31_000, "USD", [], []).internet_delivered is False
 
 
 def test_a_dst_change_inside_an_outage_counts_real_minutes():
@@ -192,3 +233,72 @@ def test_no_credit_within_the_allowance(pairs):
     result = calculate_credit(JAN, 31_000, "USD", _outages(pairs), [])
     assert result.unavailable_minutes <= result.allowance_minutes
     assert result.credit_minor == 0
+
+
+def test_the_explanation_shows_the_daily_rate_the_cap_and_the_uncapped_amount():
+    # 3 days down: 4320 - 22.32 = 4297.68 min -> 72 hours x 10.00 a day = 720.00,
+    # capped at the month's charge of 310.00
+    result = calculate_credit(JAN, 31_000, "USD", [outage(at(1, 6, 9), timedelta(days=3))], [])
+    assert result.daily_rate == Decimal("10")
+    assert (result.hours, result.uncapped_minor, result.cap_minor) == (72, 72_000, 31_000)
+    assert result.credit_minor == 31_000 and result.month == JAN
+
+
+def test_the_explanation_names_the_month_by_its_first_day():
+    assert calculate_credit(date(2026, 1, 17), 31_000, "USD", [], []).month == JAN
+
+
+def test_an_uncapped_credit_is_the_credit():
+    # 90 min: 67.68 excess -> 2 hours x 10.00 = 20.00, well under the cap
+    result = calculate_credit(JAN, 31_000, "USD", [outage(at(1, 6, 9), 90 * M)], [])
+    assert (result.uncapped_minor, result.cap_minor, result.credit_minor) == (2_000, 31_000,
+                                                                               2_000)
+
+
+def test_each_window_without_timely_notice_is_counted_as_late():
+    never = Window(at(1, 20, 22), at(1, 21, 4), notice_sent_at=None)
+    result = calculate_credit(JAN, 31_000, "USD", [], [NOTICED, LATE, never])
+    assert result.late_notice_windows == 2
+    assert calculate_credit(JAN, 31_000, "USD", [], [NOTICED]).late_notice_windows == 0
+
+
+def test_outages_of_a_minute_or_less_are_listed_with_their_minutes():
+    result = calculate_credit(JAN, 31_000, "USD",
+                              [outage(at(1, 6, 9), 1 * M), outage(at(1, 7, 9), 30 * S)], [])
+    assert [(v.minutes, v.reason) for v in result.outages] == [(1, "counted"),
+                                                                (Decimal("0.5"), "counted")]
+    assert result.unavailable_minutes == Decimal("1.5")
+
+
+def test_an_outage_in_another_month_is_not_listed():
+    result = calculate_credit(FEB, 28_000, "USD", [outage(at(1, 6, 9), 600 * M)], [])
+    assert result.outages == [] and result.unavailable_minutes == 0
+
+
+def test_why_an_outage_did_not_count_is_given_with_its_ticket_reference():
+    late = Outage(at(1, 6, 9), at(1, 6, 10), "provider", at(1, 9, 9, 1), ref="TT-000007")
+    untracked = Outage(at(1, 7, 9), at(1, 7, 10), "provider", None, ref="TT-000008")
+    result = calculate_credit(JAN, 31_000, "USD", [late, untracked], [])
+    assert [(v.ref, v.reason, v.counted) for v in result.outages] == [
+        ("TT-000007", "late_ticket", False), ("TT-000008", "no_ticket", False)]
+
+
+def test_platform_downtime_counts_overlaps_once_within_the_month_outside_noticed_windows():
+    spans = [(at(1, 6, 9), at(1, 6, 11)), (at(1, 6, 10), at(1, 6, 12)),  # 09:00-12:00
+             (at(1, 16, 21), at(1, 17, 5)),  # 21:00-05:00 around the window: 2 h outside
+             (at(1, 31, 23), at(2, 1, 2)),  # 1 h in January
+             (at(2, 3, 9), at(2, 3, 10))]  # February only
+    assert downtime_minutes(JAN, spans, [NOTICED]) == (3 + 2 + 1) * 60
+    assert downtime_minutes(JAN, spans, [LATE]) == (3 + 8 + 1) * 60
+    assert downtime_minutes(FEB, spans, [NOTICED]) == (2 + 1) * 60
+
+
+def test_platform_downtime_of_a_quiet_month_is_zero():
+    assert downtime_minutes(JAN, [(at(2, 3, 9), at(2, 3, 10))], []) == 0
+    assert downtime_minutes(JAN, [], [NOTICED]) == 0
+
+
+def test_the_daily_rate_does_not_depend_on_the_servers_time_zone(server_time_zone):
+    server_time_zone("Pacific/Honolulu")  # UTC-10: Denver's midnight is the evening before
+    result = calculate_credit(JAN, 31_000, "USD", [outage(at(1, 6, 9), 90 * M)], [])
+    assert (result.days_in_month, result.daily_rate, result.credit_minor) == (31, 10, 2_000)
