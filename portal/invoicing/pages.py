@@ -20,7 +20,7 @@ from portal.disputes import filing as dispute_filing
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing import listing, viewer
-from portal.invoicing.presenters import customer_dict, invoice_dict
+from portal.invoicing.presenters import account_ref, customer_dict, invoice_dict
 from portal.paging import page_number, paginate
 from reports import documents
 from reports.labels import STATUS_LABELS
@@ -71,7 +71,8 @@ def customers_page(template: str, **extra):
         holders = {c.id: access.consent_holder_id(c) for c in page.items}
         by_holder = approval_states(db.session, current_user.partner_id, holders.values(), now)
         states = {cid: by_holder[holder] for cid, holder in holders.items()}
-    return render_template(template, page=page, states=states, args=request.args, **extra)
+    return render_template(template, page=replace(page, items=[account_ref(c) for c in page.items]),
+                           states=states, args=request.args, **extra)
 
 
 def customer_page(customer_id, template: str, **extra):
@@ -82,8 +83,11 @@ def customer_page(customer_id, template: str, **extra):
     data = customer_dict(customer, grant, services)
     related = access.related_accounts(db.session, current_user, customer)
     _log(grant, customer.id, "page", f"account {customer.account_number}", now)
+    parent = related["parent"]
     return render_template(
-        template, customer=customer, data=data, access=grant, **related, **extra
+        template, customer=account_ref(customer), data=data, access=grant,
+        parent=parent and account_ref(parent),
+        sub_accounts=[account_ref(sub) for sub in related["sub_accounts"]], **extra
     )
 
 

@@ -39,6 +39,13 @@ def customer_ref(customer) -> dict:
     return {"id": customer.id, "account_number": customer.account_number, "name": customer.name}
 
 
+def account_ref(customer) -> dict:
+    """An account as lists and account pages name it: who it is and where, never what it uses."""
+    return {**customer_ref(customer), "parent_id": customer.parent_id, "city": customer.city,
+            "currency": customer.currency, "pays_own_charges": customer.pays_own_charges,
+            "partner": customer.partner.name if customer.partner else None}
+
+
 def customer_dict(customer, access: CpniAccess, services=None) -> dict:
     fields = visible_fields("customer", access)
     data = {

@@ -31,8 +31,11 @@ def _refusals() -> dict:
 
 def customer_call_page(customer_id, call_form=None):
     """The staff page of an account, with the call verification panel."""
+    customer = access.get_customer(db.session, current_user, customer_id)
+    holder = customer.parent or customer  # a location's caller gives its corporate passcode
     return pages.customer_page(
-        customer_id, "parties/staff_customer.html", purpose_form=NoCallPurposeForm(),
+        customer.id, "parties/staff_customer.html", purpose_form=NoCallPurposeForm(),
+        passcode_holder={"id": holder.id, "set_at": holder.cpni_passcode_set_at},
         call_form=call_form or CallForm(), end_call_form=EndCallForm(),
         call_method=pages.staff_verification(whole_number(customer_id)),
     )

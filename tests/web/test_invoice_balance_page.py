@@ -104,3 +104,23 @@ def test_invoice_pages_render_from_dicts_never_orm_objects(app, login_as, sessio
         "invoicing/partner_invoices.html", "invoicing/partner_invoice.html"}
     for name, found in invoice_pages:
         assert found == [], name
+
+
+def test_account_pages_and_lists_render_from_dicts_never_orm_objects(app, login_as, session,
+                                                                    world):
+    from tests.web.test_sla_requests import orm_in_templates
+
+    corporate, location = world.customers["channel"], world.customers["location"]
+    with orm_in_templates(app) as seen:
+        partner = login_as("channel_admin")
+        assert partner.get("/partner/customers").status_code == 200
+        assert partner.get(f"/partner/customers/{corporate.id}").status_code == 200
+        assert partner.get(f"/partner/customers/{location.id}").status_code == 200
+        staff = login_as("staff")
+        assert staff.get(f"/staff/customers/{location.id}").status_code == 200
+    pages = [(name, found) for name, found in seen if name.startswith("parties/")]
+    assert {name for name, _ in pages} >= {"parties/partner_customers.html",
+                                           "parties/partner_customer.html",
+                                           "parties/staff_customer.html"}
+    for name, found in pages:
+        assert found == [], name
