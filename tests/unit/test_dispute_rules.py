@@ -218,8 +218,9 @@ def test_a_settled_dispute_tells_who_writes_on_it_to_reopen_it_first(session, ca
 
 
 def test_the_refusals_no_step_function_reaches_still_say_why(session, case):
-    """Staff comment rather than answer, and the deadline job only escalates, so these
-    reasons come from the rule alone; a page asking it shows them as they are."""
+    """Staff comment rather than answer, a filer's words on a closed dispute are a
+    comment, and the deadline job only escalates: no step function raises these reasons,
+    but step_refusal still gives them to a caller asking why a step is not offered."""
     dispute, now = _in_state(session, case, "settled")
     ref = dispute.reference
     assert rules.step_refusal(dispute, case.people["filer"], "answer", now) == (
