@@ -97,6 +97,18 @@ def test_a_void_invoice_asks_for_nothing():
     assert figures(b) == (100_00, 0, 10_00, 0, 0, 0, 0, 0)
 
 
+def test_a_void_invoice_still_counts_in_its_own_currency():
+    void = owed(currency="CAD", status="void")
+    assert void.currency == "CAD"
+    [(currency, total)] = by_currency([void, owed(currency="CAD")]).items()
+    assert (currency, total.billed_minor, total.open_minor) == ("CAD", 200_00, 100_00)
+
+
+def test_one_cent_left_after_the_due_date_is_overdue():
+    b = owed(on=DUE + timedelta(days=1), paid_minor=99_99)
+    assert (b.collectible_minor, b.overdue_minor, b.is_overdue) == (1, 1, True)
+
+
 def test_an_overpaid_invoice_has_a_negative_open_amount_so_sums_still_add_up():
     b = owed(paid_minor=120_00, disputed_minor=10_00, on=DUE + timedelta(days=5))
     assert (b.open_minor, b.held_minor, b.collectible_minor, b.overdue_minor) == (
@@ -113,6 +125,20 @@ def test_a_loaded_invoice_has_billed_its_total_before_credits():
     b = balance.of_invoice(invoice, 10_00, DUE + timedelta(days=1))
     assert figures(b) == (100_00, 25_00, 5_00, 70_00, 10_00, 60_00, 60_00, 60_00)
     assert b.currency == "EUR" and b.total_minor == 75_00
+
+
+def test_a_loaded_invoice_without_disputes_owes_all_that_is_open():
+    invoice = Invoice(currency="USD", total_minor=75_00, credit_minor=0, paid_minor=5_00,
+                      due_date=DUE, status="partially_paid")
+    b = balance.of_invoice(invoice)
+    assert (b.open_minor, b.held_minor, b.due_minor, b.overdue_minor) == (70_00, 0, 70_00, 0)
+
+
+def test_a_loaded_void_invoice_asks_for_nothing():
+    invoice = Invoice(currency="USD", total_minor=75_00, credit_minor=0, paid_minor=0,
+                      due_date=DUE, status="void")
+    b = balance.of_invoice(invoice, 0, DUE + timedelta(days=30))
+    assert (b.billed_minor, b.open_minor, b.due_minor, b.overdue_minor) == (75_00, 0, 0, 0)
 
 
 # --- an account ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.core.clock import PROVIDER_TZ
+from billing.core.errors import InvalidInput
 from billing.disputes import escalation, filing, rules, steps
 from billing.disputes.models import Dispute
 from billing.disputes.rules import (
@@ -111,12 +112,9 @@ def _in_state(session, case, state):
     return dispute, now
 
 
-def _attempt(session, dispute_id, user, step, now):
-    """Take `step` through its domain function; True if it was taken. Staff have no
-    answer to give: their words on a waiting dispute are a comment."""
-    if step == "answer" and user.is_staff:
-        return False
-    call = {
+def _step_call(session, dispute_id, user, step, now):
+    """The domain function that takes `step`, ready to call."""
+    return {
         "take": lambda: steps.take(session, dispute_id, user, now),
         "comment": lambda: steps.comment(session, dispute_id, user, "A note", now),
         "internal_note": lambda: steps.comment(session, dispute_id, user, "A note", now,
@@ -129,8 +127,15 @@ def _attempt(session, dispute_id, user, step, now):
         "reopen": lambda: steps.reopen(session, dispute_id, user, "Again", now),
         "withdraw": lambda: steps.withdraw(session, dispute_id, user, now),
     }[step]
+
+
+def _attempt(session, dispute_id, user, step, now):
+    """Take `step` through its domain function; True if it was taken. Staff have no
+    answer to give: their words on a waiting dispute are a comment."""
+    if step == "answer" and user.is_staff:
+        return False
     try:
-        result = call()
+        result = _step_call(session, dispute_id, user, step, now)()
     except StepRefused:
         return False
     finally:
@@ -173,6 +178,105 @@ def test_a_refused_step_says_why(session, case):
         dispute.reference)
 
 
+def _refusal(session, dispute, user, step, now) -> str:
+    """What the user reads when the step's domain function refuses it."""
+    with pytest.raises(StepRefused) as refused:
+        _step_call(session, dispute.id, user, step, now)()
+    session.rollback()
+    return refused.value.message
+
+
+@pytest.mark.parametrize(("step", "expected"), [
+    ("take", "Only Billing supervisor staff or higher may take {}."),
+    ("comment", "Only Billing supervisor staff or higher may comment on {}."),
+    ("internal_note", "Only Billing supervisor staff or higher may comment on {}."),
+    ("ask", "Only Billing supervisor staff or higher may ask about {}."),
+    ("escalate", "Only Billing supervisor staff or higher may escalate {}."),
+    ("settle", "Only Billing supervisor staff or higher may settle {}."),
+    ("reopen", "Only Billing supervisor staff or higher may reopen {}."),
+    ("withdraw", "Only the customer or its partner can withdraw a dispute."),
+])
+def test_staff_below_the_tier_are_told_which_tier_may_take_the_step(session, case, step,
+                                                                      expected):
+    dispute, now = _in_state(session, case, "tier2")
+    assert _refusal(session, dispute, case.people["specialist"], step, now) == (
+        expected.format(dispute.reference))
+
+
+@pytest.mark.parametrize(("role", "step", "expected"), [
+    ("specialist", "take", "{} is settled: there is nothing to work."),
+    ("specialist", "comment", "{} is settled: reopen it to comment."),
+    ("specialist", "internal_note", "{} is settled: reopen it to comment."),
+    ("filer", "comment", "{} is settled: reopen it to comment."),
+    ("filer", "internal_note", "Only staff write internal notes."),
+])
+def test_a_settled_dispute_tells_who_writes_on_it_to_reopen_it_first(session, case, role,
+                                                                    step, expected):
+    dispute, now = _in_state(session, case, "settled")
+    assert _refusal(session, dispute, case.people[role], step, now) == (
+        expected.format(dispute.reference))
+
+
+def test_the_refusals_no_step_function_reaches_still_say_why(session, case):
+    """Staff comment rather than answer, a filer's words on a closed dispute are a
+    comment, and the deadline job only escalates: no step function raises these reasons,
+    but step_refusal still gives them to a caller asking why a step is not offered."""
+    dispute, now = _in_state(session, case, "settled")
+    ref = dispute.reference
+    assert rules.step_refusal(dispute, case.people["filer"], "answer", now) == (
+        f"{ref} is settled: reopen it to comment.")
+    assert rules.step_refusal(dispute, case.people["specialist"], "answer", now) == (
+        "Only the customer or its partner answers a question to the filer.")
+    assert rules.step_refusal(dispute, None, "reopen", now) == (
+        "Only the deadline job acts without a user, and it only escalates.")
+
+
+def test_a_settled_dispute_may_be_reopened_up_to_the_instant_its_30_days_end(session, case):
+    dispute, _ = _in_state(session, case, "settled")
+    last_moment = FILED + timedelta(days=30)
+    filer = case.people["filer"]
+    assert rules.reopen_until(dispute) == last_moment
+    assert _refusal(session, dispute, filer, "reopen", last_moment + timedelta(microseconds=1)) == (
+        f"{dispute.reference} was settled more than 30 days ago and can no longer be "
+        f"reopened; file a new dispute instead.")
+    assert steps.reopen(session, dispute.id, filer, "Again", last_moment).dispute.status == "open"
+    session.commit()
+    # reopened, it is no longer settled, so it has no reopening deadline until settled again
+    assert rules.reopen_until(dispute) is None
+
+
+def test_the_reopening_period_follows_the_configured_number_of_days(session, case):
+    dispute, _ = _in_state(session, case, "settled")
+    filer = case.people["filer"]
+    day_31 = FILED + timedelta(days=31)
+    assert allowed_steps(dispute, filer, day_31, reopen_days=40) == {"reopen"}
+    with pytest.raises(StepRefused, match="settled more than 10 days ago"):
+        steps.reopen(session, dispute.id, filer, "Again", FILED + timedelta(days=11),
+                     reopen_days=10)
+
+
+# --- the words of a step -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [None, "", "   \n"])
+def test_a_step_without_words_is_refused(text):
+    with pytest.raises(InvalidInput) as refused:
+        rules.check_text(text, "Comment")
+    assert refused.value.message == "Comment: the text is empty."
+
+
+def test_a_step_takes_at_most_4000_characters():
+    rules.check_text("x" * 4000, "Comment")
+    with pytest.raises(InvalidInput) as refused:
+        rules.check_text("x" * 4001, "Comment")
+    assert refused.value.message == "Comment: at most 4000 characters."
+
+
+def test_a_step_with_a_nul_character_is_refused():
+    with pytest.raises(InvalidInput) as refused:
+        rules.check_text("These two\x00lines.", "Question")
+    assert refused.value.message == "Question: the text contains a NUL character."
+
+
 # --- the filing window ---------------------------------------------------------------------
 
 def _invoice(status="issued", issued=date(2026, 1, 1)):
@@ -203,6 +307,14 @@ def test_the_window_closes_at_the_providers_midnight_not_utcs():
 def test_the_window_follows_the_configured_number_of_days():
     assert filing_window(_invoice(), _provider(2026, 1, 11, 9), window_days=10).is_open
     assert not filing_window(_invoice(), _provider(2026, 1, 12, 9), window_days=10).is_open
+
+
+def test_a_configured_window_refuses_filing_with_its_own_length_and_last_day():
+    filer = SimpleNamespace(is_staff=False)
+    assert filing_refusal(_invoice(), filer, _provider(2026, 1, 11, 9), window_days=10) is None
+    assert filing_refusal(_invoice(), filer, _provider(2026, 1, 12, 9), window_days=10) == (
+        "Invoice USD-2026-000001 can no longer be disputed: the window of 10 days closed "
+        "on 2026-01-11.")
 
 
 @pytest.mark.parametrize("status", ["draft", "void"])

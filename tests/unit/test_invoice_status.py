@@ -71,3 +71,22 @@ def test_moving_a_status_sets_it_when_allowed_and_leaves_it_when_not():
     with pytest.raises(InvalidInput):
         move_invoice_status(invoice, "draft")
     assert invoice.status == "partially_paid"
+
+
+def test_the_refusal_of_an_invoice_without_a_number_says_the_invoice():
+    with pytest.raises(InvalidInput) as refused:
+        check_transition("draft", "paid")
+    assert refused.value.message == "The invoice cannot move from draft to paid."
+
+
+def test_the_setter_names_the_invoice_it_refuses_to_move():
+    invoice = Invoice(number="INV-USD-2026-000007", status="void")
+    with pytest.raises(InvalidInput) as refused:
+        move_invoice_status(invoice, "issued")
+    assert refused.value.message == "Invoice INV-USD-2026-000007 cannot move from void to issued."
+
+
+def test_a_status_the_table_does_not_know_moves_nowhere():
+    assert not may_move("archived", "paid")
+    with pytest.raises(InvalidInput, match="cannot move from archived to paid"):
+        check_transition("archived", "paid", "INV-USD-2026-000007")
