@@ -13,13 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from billing.core.clock import provider_date, utcnow
 from billing.core.errors import InvalidInput
-from billing.core.money import Money
 from billing.invoicing import balance
-from billing.invoicing.balance import Balance
 from billing.invoicing.models import Invoice
 from portal import access
 from portal.extensions import db
 from portal.invoicing import listing, pages
+from portal.invoicing.presenters import invoice_dict
 from reports.csv_files import csv_text
 
 MAX_ROWS = 10_000
@@ -42,7 +41,8 @@ def invoice_csv() -> Response:
     grants = access.cpni_access_many(db.session, current_user, customers, now, purposes)
     owed = balance.invoice_balances(
         db.session, [i for i in invoices if grants[i.customer_id].visible], now)
-    rows = [_row(invoice, owed.get(invoice.id)) for invoice in invoices]
+    rows = [_row(invoice_dict(invoice, grants[invoice.customer_id], balance=owed.get(invoice.id)))
+            for invoice in invoices]
     access.record_disclosures(db.session, current_user, grants, surface="export",
                               subject="invoice list CSV", now=now,
                               verification=pages.call_verifications(grants))
@@ -52,15 +52,15 @@ def invoice_csv() -> Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def _row(invoice: Invoice, owed: Balance | None) -> list:
-    """One invoice; its amounts only with its balance, which only a viewer who may see
-    them is given."""
-    row = [invoice.number, invoice.customer.account_number, invoice.customer.name,
-           invoice.period_key, invoice.issue_date, invoice.due_date, invoice.status,
-           invoice.currency]
-    if owed is None:
-        return row + ["withheld"] + [""] * 8
-    amounts = (invoice.subtotal_minor, invoice.tax_minor, invoice.credit_minor,
-               invoice.total_minor, invoice.paid_minor, owed.open_minor, owed.held_minor,
-               owed.due_minor)
-    return row + ["shown"] + [Money(a, invoice.currency).major for a in amounts]
+AMOUNTS = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "disputed",
+           "amount_due_without_disputed")
+
+
+def _row(data: dict) -> list:
+    """One invoice as the presenter gave it: its amounts only where the policy shows them."""
+    row = [data["number"], data["customer"]["account_number"], data["customer"]["name"],
+           data["period"], data["issue_date"] or "", data["due_date"] or "", data["status"],
+           data["currency"]]
+    if "total" not in data:
+        return row + ["withheld"] + [""] * len(AMOUNTS)
+    return row + ["shown"] + [data[key]["amount"] for key in AMOUNTS]
