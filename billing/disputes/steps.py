@@ -170,7 +170,11 @@ def reopen(session: Session, dispute_id: int, user: User, reason: str, now: date
 
 def withdraw(session: Session, dispute_id: int, user: User, now: datetime,
              reason: str | None = None) -> Step:
-    """The filer's side takes the dispute back; nothing is held any more."""
+    """The filer's side takes the dispute back; nothing is held any more, so what the
+    account owes now changes: its lock comes first, as for filing."""
+    invoice_id = session.scalar(select(Dispute.invoice_id).where(Dispute.id == dispute_id))
+    if invoice_id is not None:
+        lock_invoice(session, invoice_id)
     dispute = get_locked(session, dispute_id)
     require_step(dispute, user, "withdraw", now)
     dispute.status, dispute.deadline_at, dispute.closed_at = "withdrawn", None, now

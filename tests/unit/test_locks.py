@@ -20,6 +20,7 @@ from billing.catalog.models import Product, Service
 from billing.core.errors import NotFound
 from billing.core.locks import lock_account, lock_invoices
 from billing.disputes import filing, steps
+from billing.disputes.models import Dispute
 from billing.invoicing.credit_notes import create_credit_note
 from billing.invoicing.models import CreditNote, Invoice
 from billing.parties.models import Customer
@@ -139,6 +140,17 @@ def test_an_sla_credit_for_a_location_waits_for_a_change_on_its_paying_account(
         "first", "second"]
     note = session.scalars(select(CreditNote)).one()
     assert note.customer_id == account.id and note.reason == "sla"
+
+
+@pytest.mark.postgres_only
+def test_a_withdrawal_waits_for_a_change_on_the_same_account(session, account, db):
+    def withdraw(own):
+        steps.withdraw(own, account.dispute_id, own.get(User, account.filer_id), NOW,
+                       reason="Paid in full after all.")
+
+    assert _order_of_commits(db.engine, lambda own: lock_account(own, account.id),
+                             withdraw) == ["first", "second"]
+    assert session.get(Dispute, account.dispute_id).status == "withdrawn"
 
 
 @pytest.mark.postgres_only
