@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from billing.core.errors import InvalidInput
 
@@ -16,6 +16,7 @@ MINOR_DIGITS = {"USD": 2, "CAD": 2, "GBP": 2, "EUR": 2}
 CURRENCIES = tuple(MINOR_DIGITS)
 RATE_PLACES = Decimal("0.000001")
 MAX_MINOR = 2**31 - 1  # amounts are INTEGER columns: 21,474,836.47 in a 2-digit currency
+MAX_DIGITS = 40  # no computed amount comes near this many digits; beyond it, refuse
 
 
 def check_currency(code: str) -> str:
@@ -25,11 +26,21 @@ def check_currency(code: str) -> str:
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Round a decimal amount in major units half-up to integer minor units."""
+    """Round a decimal amount in major units half-up to integer minor units.
+
+    Exact however many digits the amount has: the default decimal context keeps 28, and
+    rounding a longer number there would fail (or, for a product, lose digits).
+    """
     if isinstance(amount, float):
         raise TypeError("money is never a float")
-    scale = Decimal(10) ** MINOR_DIGITS[check_currency(currency)]
-    return int((Decimal(amount) * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    places = MINOR_DIGITS[check_currency(currency)]
+    value = Decimal(amount)
+    if value.is_finite() and value.adjusted() > MAX_DIGITS:
+        raise InvalidInput(f"{value} is larger than any amount the portal handles.")
+    with localcontext() as exact:
+        exact.prec = max(exact.prec, len(value.as_tuple().digits) + places + 2,
+                         value.adjusted() + places + 2)
+        return int((value.scaleb(places)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> int:
@@ -74,10 +85,9 @@ def parse_amount(text: str, currency: str) -> int:
     places = MINOR_DIGITS[check_currency(currency)]
     if not value.is_finite() or value.as_tuple().exponent < -places:
         raise InvalidInput(f"{text!r} is not an amount in {currency}.")
-    minor = to_minor(value, currency)
-    if abs(minor) > MAX_MINOR:
+    if abs(value) > Decimal(MAX_MINOR).scaleb(-places):
         raise InvalidInput(f"{text!r} is larger than any amount the portal handles.")
-    return minor
+    return to_minor(value, currency)
 
 
 @dataclass(frozen=True, order=True)

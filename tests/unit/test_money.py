@@ -106,6 +106,9 @@ def test_refusals_say_why():
     ("1.001", "'1.001' is not an amount in USD."),
     ("21474836.48", "'21474836.48' is larger than any amount the portal handles."),
     ("-21474836.48", "'-21474836.48' is larger than any amount the portal handles."),
+    ("1" * 27, f"'{'1' * 27}' is larger than any amount the portal handles."),
+    ("9" * 30 + ".99", f"'{'9' * 30}.99' is larger than any amount the portal handles."),
+    ("1" * 300, f"'{'1' * 300}' is larger than any amount the portal handles."),
 ])
 def test_parse_amount_says_why_it_refuses(text, message):
     with pytest.raises(InvalidInput) as refused:
@@ -140,3 +143,14 @@ def test_parse_rate_takes_six_places_and_surrounding_spaces():
 
 def test_major_units_of_a_negative_amount():
     assert Money(-5, "EUR").major == Decimal("-0.05")
+
+
+def test_to_minor_rounds_exactly_beyond_the_default_decimal_precision():
+    assert to_minor(Decimal("1" * 29 + ".005"), "USD") == int("1" * 29 + "01")
+    assert to_minor(Decimal("-" + "1" * 29 + ".005"), "USD") == -int("1" * 29 + "01")
+
+
+def test_to_minor_refuses_an_amount_no_computation_comes_near():
+    with pytest.raises(InvalidInput) as refused:
+        to_minor(Decimal("1E+50"), "USD")
+    assert str(refused.value) == "1E+50 is larger than any amount the portal handles."

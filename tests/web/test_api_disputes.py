@@ -155,6 +155,15 @@ def test_every_missing_field_is_named_at_once(partner, invoice):
     assert "wrong_rate" in fields["reason"]
 
 
+@pytest.mark.parametrize("digits", [27, 30, 400])
+def test_an_amount_with_very_many_digits_is_a_clear_400_and_files_nothing(
+        partner, invoice, session, digits):
+    response = file(partner, invoice, amount="9" * digits + ".00")
+    assert response.status_code == 400
+    assert "amount" in response.get_json()["error"]["fields"]
+    assert session.scalar(select(func.count()).select_from(Dispute)) == 0
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"amount": "-5.00"}, "amount"), ({"amount": "abc"}, "amount"),
     ({"amount": "1e3"}, "amount"), ({"amount": "0"}, "amount"),
