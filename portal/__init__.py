@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_settings(Path(app.instance_path), config))
     _init_extensions(app)
+    from portal.records import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # before any route that names it
     _register_blueprints(app)
     from portal import cli, errors, i18n
 

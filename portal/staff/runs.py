@@ -42,7 +42,7 @@ def index():
                            state_labels=STATE_LABELS), status
 
 
-@bp.route("/<int:run_id>")
+@bp.route("/<id:run_id>")
 def run(run_id):
     run = _get_run(run_id)
     return render_template("invoicing/staff_run.html", run=run, progress=_progress(run),
@@ -50,13 +50,13 @@ def run(run_id):
                            state_label=STATE_LABELS[_state(run)])
 
 
-@bp.route("/<int:run_id>/progress")
+@bp.route("/<id:run_id>/progress")
 def progress(run_id):
     """What the progress view polls: how far the run got, and whether it is still going."""
     return jsonify(_progress(_get_run(run_id)))
 
 
-@bp.route("/<int:run_id>/issue", methods=["POST"])
+@bp.route("/<id:run_id>/issue", methods=["POST"])
 def issue(run_id):
     run = _get_run(run_id)
     if run_lifecycle.claim_issuing(db.session, run.id, now=utcnow()):

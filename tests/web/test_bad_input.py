@@ -126,3 +126,17 @@ def test_nul_byte_in_an_anonymous_login_is_400(client, world):
     response = client.post("/auth/login", data={"csrf_token": csrf_token(client, "/auth/login"),
                                                 "email": "a\x00@b.test", "password": "x"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/staff/runs/{}", "/staff/runs/{}/progress"])
+@pytest.mark.parametrize("run_id", ["3000000000", "99999999999999999999", "0", "²",
+                                    "1" * 40])
+def test_run_ids_beyond_an_id_column_are_404(login_as, path, run_id):
+    assert login_as("staff").get(path.format(run_id)).status_code == 404
+
+
+def test_issuing_a_run_id_beyond_an_id_column_is_404(login_as):
+    staff = login_as("staff")
+    token = csrf_token(staff, "/staff/runs")
+    response = staff.post("/staff/runs/99999999999999999999/issue", data={"csrf_token": token})
+    assert response.status_code == 404
