@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.records import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # before any route that names it
+    from portal.json_bodies import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)
     _register_blueprints(app)
     from portal import cli, errors, i18n
 

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 from billing.core.errors import InvalidInput
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years bill periods may fall in
+LAST_INSTANT_YEAR = 9998  # the last year any UTC offset can reach without overflowing
+
 PROVIDER_TZ = ZoneInfo("America/Denver")
 DEFAULT_CYCLE_DAY = 26
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -90,6 +93,22 @@ def parse_period(text: str, cycle_day: int = DEFAULT_CYCLE_DAY) -> BillPeriod:
     if not match:
         raise InvalidInput(f"{text!r} is not a period; use YYYY-MM.")
     year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+    if not (1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR):
         raise InvalidInput(f"{text!r} is not a period; use YYYY-MM.")
     return period_ending_in(year, month, cycle_day)
+
+
+def parse_instant(text) -> datetime | None:
+    """An ISO 8601 date-time with a UTC offset, from FIRST_YEAR to LAST_INSTANT_YEAR, as an
+    aware UTC instant; None for anything else, a date such as 9999-12-31T23:59:59-12:00
+    that no datetime can hold in UTC included. Whether it may lie in the future is the
+    caller's rule."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.utcoffset() is None or not FIRST_YEAR <= moment.year <= LAST_INSTANT_YEAR:
+        return None
+    return moment.astimezone(UTC)

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from billing.core.clock import FIRST_YEAR, LAST_INSTANT_YEAR, parse_instant
 from billing.core.money import CURRENCIES
 from billing.imports.core import RowInvalid
 
@@ -40,12 +41,10 @@ def day(row, column, *, required=True) -> date | None:
 
 def instant(row, column) -> datetime:
     value = row[column]
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise RowInvalid(column, f"{value!r} is not a date-time with a UTC offset "
+    moment = parse_instant(value)
+    if moment is None:
+        raise RowInvalid(column, f"{value!r} is not a date-time with a UTC offset between "
+                                 f"{FIRST_YEAR} and {LAST_INSTANT_YEAR} "
                                  "(e.g. 2026-03-01T14:05:00-07:00)")
     return moment
 

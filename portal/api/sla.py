@@ -9,14 +9,14 @@ hours and amounts are CPNI, withheld from a partner without the customer's appro
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from billing.catalog.models import Service
-from billing.core.clock import utcnow
+from billing.core.clock import FIRST_YEAR, LAST_INSTANT_YEAR, parse_instant, utcnow
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.numbers import whole_number
 from billing.sla import credits as sla_credits
@@ -144,15 +144,11 @@ def _text(body: dict, name: str, max_length: int, *, required: bool = True) -> s
 
 
 def _instant(body: dict, name: str) -> datetime:
-    text = _text(body, name, 40)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise InvalidInput(f"{name} must be an ISO 8601 date-time with a UTC offset, "
-                           "e.g. 2026-03-01T14:05:00-07:00.")
-    return moment.astimezone(UTC)
+    moment = parse_instant(_text(body, name, 40))
+    if moment is None:
+        raise InvalidInput(f"{name} must be an ISO 8601 date-time with a UTC offset between "
+                           f"{FIRST_YEAR} and {LAST_INSTANT_YEAR}, e.g. 2026-03-01T14:05:00-07:00.")
+    return moment
 
 
 def _services(value) -> list[Service]:

@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 import pytest
 
 from billing.core.clock import (
+    parse_instant,
     parse_period,
     period_containing,
     period_ending_in,
@@ -130,3 +131,14 @@ def test_instants_come_back_in_utc_whatever_the_servers_zone(server_time_zone):
     moment = require_aware(datetime(2026, 1, 1, 12, tzinfo=plus_two))
     assert (moment.hour, moment.utcoffset()) == (10, timedelta(0))
     assert provider_date(datetime(2026, 11, 1, 3, tzinfo=UTC)) == date(2026, 10, 31)
+
+
+def test_an_instant_with_an_offset_is_read_as_utc():
+    assert parse_instant("2026-03-01T14:05:00-07:00") == datetime(2026, 3, 1, 21, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["2026-03-01T14:05:00", "yesterday", "", None, 20260301,
+                                  "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",
+                                  "1999-12-31T23:59:59+00:00"])
+def test_instants_without_an_offset_or_beyond_the_range_are_none(text):
+    assert parse_instant(text) is None

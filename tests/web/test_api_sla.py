@@ -37,7 +37,9 @@ def token_for(client, session, world):
         session.commit()
         headers = {"Authorization": f"Bearer {secret}"}
 
-        def call(method, url, body=None):
+        def call(method, url, body=None, **raw):
+            if raw:  # a body sent as it is, e.g. JSON no serializer would write
+                return client.open(url, method=method, headers=headers, **raw)
             return client.open(url, method=method, json=body, headers=headers)
 
         return call
@@ -211,3 +213,32 @@ def test_staff_tokens_read_requests_with_amounts_withheld_until_a_purpose(token_
     rows = token_for("staff")("GET", "/api/v1/credit-requests").get_json()["data"]
     assert len(rows) == 6
     assert {r["cpni_withheld"]["reason"] for r in rows} == {"purpose_required"}
+
+
+@pytest.mark.parametrize("started_at", [
+    "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "1999-12-31T23:59:59+00:00",
+    "9999-01-01T00:00:00Z"])
+def test_instants_outside_the_billed_years_are_refused_and_save_nothing(staff_api, session,
+                                                                       started_at):
+    response = staff_api("POST", "/api/v1/outages", {**OUTAGE, "started_at": started_at})
+    assert response.status_code == 400
+    assert "between 2000 and 9998" in response.get_json()["error"]["message"]
+    assert count(session, Outage) == 0
+
+
+def test_a_body_nested_a_hundred_thousand_deep_is_a_clear_400(staff_api, session):
+    body = "[" * 100_000 + "]" * 100_000
+    response = staff_api("POST", "/api/v1/outages", body=None, data=body,
+                         content_type="application/json")
+    assert response.status_code == 400
+    assert "nested more than 32 levels" in response.get_json()["error"]["message"]
+    assert count(session, Outage) == 0
+
+
+@pytest.mark.parametrize("change", [{"summary": "SBC\x00failover"}, {"ref\x00": "x"},
+                                    {"service_ids": [{"a": "\x00"}]}])
+def test_a_nul_anywhere_in_a_json_body_is_a_clear_400(staff_api, session, change):
+    response = staff_api("POST", "/api/v1/outages", {**OUTAGE, **change})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "The request contains a NUL character."
+    assert count(session, Outage) == 0
