@@ -68,7 +68,7 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, d
     if found != list(columns):
         raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
                            f"(found: {','.join(found)}).")
-    for number, values in enumerate(reader, start=2):
+    for number, values in enumerate(_checked(reader), start=2):
         values = [value.strip() for value in values]
         if not any(values):
             continue
@@ -76,6 +76,21 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, d
             yield number, {"__width__": len(values)}
             continue
         yield number, dict(zip(columns, values, strict=True))
+
+
+def _checked(reader) -> Iterator[list[str]]:
+    """The reader's rows; a row the csv module cannot read (a cell longer than its field
+    limit, 131,072 characters) stops the import with a message that names its line."""
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise InvalidInput(f"Line {reader.line_num}: a cell is longer than "
+                               f"{csv.field_size_limit():,} characters, or the line is "
+                               "not CSV. Nothing was imported.") from None
+        yield values
 
 
 def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],

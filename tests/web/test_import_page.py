@@ -90,3 +90,13 @@ def test_an_import_that_changes_contact_details_tells_the_old_address(login_as, 
     assert "new-ap@direct.example" not in raw and "9 Other Road" not in raw
     assert [m["To"] for m in mailbox.messages].count("new-ap@direct.example") == 1
     assert world.customers["other"].email_of_record not in [m["To"] for m in mailbox.messages]
+
+
+def test_a_cell_longer_than_the_csv_limit_names_its_line_and_saves_nothing(login_as, session,
+                                                                           world):
+    before = partners(session)
+    data = HEADER + b"NEW-1,New Partner,channel,,,\nNEW-2," + b"x" * 140_000 + b",channel,,,\n"
+    response = upload(login_as("staff"), data)
+    assert response.status_code == 400
+    assert "Line 3: a cell is longer than 131,072 characters" in response.get_data(as_text=True)
+    assert partners(session) == before
