@@ -43,8 +43,8 @@ ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/en
              "/customer/cpni/grant", "/customer/cpni/revoke", "/staff/customers/<customer_id>/cpni",
              "/api/v1/customers", "/api/v1/customers/<customer_id>", "/api/v1/invoices",
              "/api/v1/invoices/<invoice_id>", "/api/v1/invoices/<invoice_id>/pdf",
-             "/static/<path:filename>", "/staff/runs/<int:run_id>",
-             "/staff/runs/<int:run_id>/progress", "/staff/runs/<int:run_id>/issue",
+             "/static/<path:filename>", "/staff/runs/<id:run_id>",
+             "/staff/runs/<id:run_id>/progress", "/staff/runs/<id:run_id>/issue",
              "/staff/price-books", "/staff/price-books/<book_id>",
              # SLA credits: tests/web/test_sla_requests.py
              "/customer/sla", "/customer/sla/preview", "/customer/sla/confirm",
