@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
@@ -61,3 +61,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:  # SQLite keeps no offset; we only ever wrote UTC
             return value.replace(tzinfo=UTC)
         return require_aware(value)
+
+
+def locked_row(session, model, row_id):
+    """The row of `model` with this id, read afresh and locked for this transaction (a
+    writer's transaction on SQLite), or None. Two people acting on one record at once
+    then act one after the other, each on what the other left."""
+    begin_writing(session)
+    return session.scalars(select(model).where(model.id == row_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from billing.core.business_hours import add_business_days
 from billing.core.clock import PROVIDER_TZ, provider_date, require_aware
-from billing.core.db import begin_writing
+from billing.core.db import locked_row
 from billing.core.errors import InvalidInput, NotFound
 from billing.cpni.compliance_models import CpniBreach
 from billing.parties.models import Customer
@@ -180,10 +180,7 @@ def _accounts(session: Session, account_numbers: list[str]) -> list[Customer]:
 
 
 def _locked(session: Session, breach_id: int) -> CpniBreach:
-    begin_writing(session)
-    breach = session.scalars(
-        select(CpniBreach).where(CpniBreach.id == breach_id).with_for_update()
-        .execution_options(populate_existing=True)).first()
+    breach = locked_row(session, CpniBreach, breach_id)
     if breach is None:
         raise NotFound("No such breach.")
     return breach

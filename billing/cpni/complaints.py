@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.core.clock import require_aware
-from billing.core.db import begin_writing
+from billing.core.db import locked_row
 from billing.core.errors import InvalidInput, NotFound
 from billing.cpni.compliance_models import CpniComplaint
 from billing.parties.models import Customer
@@ -47,10 +47,7 @@ def record_complaint(session: Session, *, account_number: str, received_at: date
 def close_complaint(session: Session, complaint_id: int, *, resolution: str,
                     now: datetime) -> CpniComplaint:
     """Close an open complaint, saying how it was resolved."""
-    begin_writing(session)
-    complaint = session.scalars(
-        select(CpniComplaint).where(CpniComplaint.id == complaint_id).with_for_update()
-        .execution_options(populate_existing=True)).first()
+    complaint = locked_row(session, CpniComplaint, complaint_id)
     if complaint is None:
         raise NotFound("No such complaint.")
     if complaint.status == "closed":

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.core.business_hours import add_business_hours
-from billing.core.db import begin_writing
+from billing.core.db import locked_row
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.locks import lock_account
 from billing.core.money import Money
@@ -42,9 +42,7 @@ from billing.parties.users import User
 
 def get_locked(session: Session, dispute_id: int) -> Dispute:
     """The dispute, its row locked for this transaction and read afresh."""
-    begin_writing(session)
-    dispute = session.scalars(select(Dispute).where(Dispute.id == dispute_id)
-                              .with_for_update().execution_options(populate_existing=True)).first()
+    dispute = locked_row(session, Dispute, dispute_id)
     if dispute is None:
         raise NotFound("No such dispute.")
     return dispute

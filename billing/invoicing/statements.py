@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session, joinedload
 from billing.core.clock import PROVIDER_TZ, provider_date
 from billing.core.errors import InvalidInput
 from billing.invoicing import balance
+from billing.invoicing.balance import BILLED_STATUSES
 from billing.invoicing.models import CreditNote, Invoice, InvoiceLine
 from billing.parties.models import Customer
 from billing.sla.models import SlaCreditRequest
 
 # "disputed": what open disputes hold back; it is not chased, so it ages in no bucket.
 AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+", "disputed")
-BILLED_STATUSES = ("issued", "partially_paid", "paid")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from billing.catalog.models import SLA_FAMILIES, Service
 from billing.catalog.pricing import PriceBooks, pricer_for
+from billing.core.db import locked_row
 from billing.core.errors import InvalidInput
 from billing.core.locks import lock_account
 from billing.core.money import line_amount
@@ -159,9 +160,7 @@ def decide_request(session: Session, request_id: int, *, approve: bool, reason: 
     The row is locked, so two staff deciding at once give one decision and one note.
     """
     _lock_paying_account(session, request_id)
-    request = session.scalars(
-        select(SlaCreditRequest).where(SlaCreditRequest.id == request_id).with_for_update()
-        .execution_options(populate_existing=True)).first()
+    request = locked_row(session, SlaCreditRequest, request_id)
     if request is None:
         raise InvalidInput("No such credit request.")
     if request.status != "pending":
