@@ -30,6 +30,13 @@ from billing.invoicing.tax_models import TaxExemption, TaxRate
 from billing.invoicing.usage_models import InvoiceRun, UsageRecord
 from billing.parties.models import Customer, Partner
 from billing.parties.users import ApiToken, LoginThrottle, PasswordReset, User
+from billing.payments.models import (
+    Payment,
+    PaymentAllocation,
+    PaymentReversal,
+    StripeCustomer,
+    StripeEvent,
+)
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 
 __all__ = [
@@ -60,11 +67,16 @@ __all__ = [
     "OutboundMail",
     "Partner",
     "PasswordReset",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentReversal",
     "PriceBook",
     "PriceBookEntry",
     "Product",
     "Service",
     "SlaCreditRequest",
+    "StripeCustomer",
+    "StripeEvent",
     "TaxExemption",
     "TaxRate",
     "TroubleTicket",

@@ -16,6 +16,7 @@ from billing.core.errors import InvalidInput
 from billing.core.numbering import format_number, series_key, take_numbers
 from billing.invoicing.models import Invoice
 from billing.invoicing.status import move_invoice_status
+from billing.payments.recording import customers_with_payments, spend_unapplied_credit
 
 PAYMENT_TERMS = timedelta(days=30)
 
@@ -73,3 +74,12 @@ def _issue(session: Session, drafts: list[Invoice], now: datetime) -> None:
             move_invoice_status(invoice, "issued")
             invoice.issue_date, invoice.due_date = issue_date, issue_date + PAYMENT_TERMS
     session.flush()
+    _spend_credit(session, drafts, now)
+
+
+def _spend_credit(session: Session, issued: list[Invoice], now: datetime) -> None:
+    """Unapplied payment credit pays the invoices just issued (docs/payments.md)."""
+    payers = customers_with_payments(session, [invoice.customer_id for invoice in issued])
+    for customer_id, currency in sorted({(i.customer_id, i.currency) for i in issued
+                                         if i.customer_id in payers}):
+        spend_unapplied_credit(session, customer_id, currency, now)
