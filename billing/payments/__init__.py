@@ -1,0 +1,1 @@
+"""Payments: money received, what it pays (allocation), refunds and chargebacks, Stripe."""
