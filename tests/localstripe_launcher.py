@@ -12,8 +12,10 @@ method of a succeeded setup intent to the intent's customer.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+import threading
 
 from aiohttp import web
 from localstripe import resources
@@ -60,12 +62,23 @@ def _setup_attaches_method() -> None:
     resources.SetupIntent._attach_pm = attach
 
 
+def _exit_with_parent() -> None:
+    """The test run holds our stdin open; when it ends, however abruptly, so do we."""
+
+    def watch():
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
     _keep_in_memory()
     resources.store.clear()
     _listing_by_creation(resources.PaymentIntent)
     _listing_by_creation(resources.Refund)
     _setup_attaches_method()
+    _exit_with_parent()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

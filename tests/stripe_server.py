@@ -77,7 +77,8 @@ class StripeServer:
 def _start(log) -> tuple[subprocess.Popen, int]:
     """Starts the launcher; its first line of output is the port it bound."""
     process = subprocess.Popen(
-        [sys.executable, str(LAUNCHER)], stdout=subprocess.PIPE, stderr=log, text=True
+        [sys.executable, str(LAUNCHER)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
     )
     try:
         with selectors.DefaultSelector() as selector:
@@ -94,6 +95,7 @@ def _start(log) -> tuple[subprocess.Popen, int]:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    process.stdin.close()
     process.terminate()
     try:
         process.wait(timeout=10)

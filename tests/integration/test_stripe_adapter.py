@@ -10,6 +10,7 @@ import json
 import socket
 import threading
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -279,3 +280,13 @@ def test_localstripe_sends_a_signed_payment_intent_succeeded(settings, customer,
     mine = [event for event in events if event.object_id == paid.id]
     assert [event.type for event in mine] == ["payment_intent.succeeded"]
     assert mine[0].object["metadata"]["invoice_numbers"] == "INV-2026-0001 INV-2026-0002"
+
+
+def test_the_elements_mock_is_served_where_the_page_would_load_stripe_js(stripe_server):
+    with urllib.request.urlopen(stripe_server.js_url, timeout=10) as answer:
+        script = answer.read().decode()
+        kind = answer.headers["Content-Type"]
+
+    assert stripe_server.js_url.startswith("http://127.0.0.1:")
+    assert kind.startswith("application/javascript")
+    assert "confirmCardPayment" in script and "confirmCardSetup" in script
