@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import stripe
 
@@ -27,6 +27,13 @@ from billing.payments.provider import (
     SetupView,
     StripeSettings,
     decline_message,
+)
+from billing.payments.stripe_objects import (
+    instant,
+    intent_view,
+    method_view,
+    refund_view,
+    setup_view,
 )
 
 METADATA_VALUE_LIMIT = 500  # Stripe refuses longer metadata values
@@ -77,7 +84,7 @@ def create_payment_intent(settings: StripeSettings, *, customer_id: str, amount_
             "metadata": _payment_metadata(account_number, invoice_numbers),
             "payment_method_types": list(payment_method_types),
         })
-    return _intent_view(intent)
+    return intent_view(intent.to_dict())
 
 
 def charge_saved_method(settings: StripeSettings, *, customer_id: str, payment_method_id: str,
@@ -94,7 +101,7 @@ def charge_saved_method(settings: StripeSettings, *, customer_id: str, payment_m
             "confirm": True,
             "off_session": True,
         })
-    return _intent_view(intent)
+    return intent_view(intent.to_dict())
 
 
 def confirm_payment_intent(settings: StripeSettings, intent_id: str,
@@ -117,7 +124,7 @@ def retrieve_payment_intent(settings: StripeSettings, intent_id: str) -> IntentV
         intent = _client(settings).v1.payment_intents.retrieve(
             intent_id, {"expand": ["payment_method"]}
         )
-    return _intent_view(intent)
+    return intent_view(intent.to_dict())
 
 
 def create_refund(settings: StripeSettings, *, payment_intent_id: str, amount_minor: int,
@@ -132,7 +139,7 @@ def create_refund(settings: StripeSettings, *, payment_intent_id: str, amount_mi
         params["reason"] = reason
     with _translated_errors(payment_intent_id):
         refund = _client(settings).v1.refunds.create(params)
-    return _refund_view(refund)
+    return refund_view(refund.to_dict())
 
 
 def list_recent_payment_intents(settings: StripeSettings, since: datetime) -> list[IntentView]:
@@ -143,7 +150,7 @@ def list_recent_payment_intents(settings: StripeSettings, since: datetime) -> li
             "limit": PAGE_SIZE,
             "expand": ["data.payment_method"],
         })
-        views = [_intent_view(intent) for intent in listing.auto_paging_iter()]
+        views = [intent_view(intent.to_dict()) for intent in listing.auto_paging_iter()]
     return sorted(views, key=lambda view: (view.created, view.id))
 
 
@@ -153,7 +160,7 @@ def list_recent_refunds(settings: StripeSettings, since: datetime) -> list[Refun
         listing = _client(settings).v1.refunds.list(
             {"created": {"gte": _seconds(since)}, "limit": PAGE_SIZE}
         )
-        views = [_refund_view(refund) for refund in listing.auto_paging_iter()]
+        views = [refund_view(refund.to_dict()) for refund in listing.auto_paging_iter()]
     return sorted(views, key=lambda view: (view.created, view.id))
 
 
@@ -166,7 +173,7 @@ def create_setup_intent(settings: StripeSettings, *, customer_id: str,
             "usage": "off_session",
             "payment_method_types": list(payment_method_types),
         })
-    return _setup_view(setup)
+    return setup_view(setup.to_dict())
 
 
 def confirm_setup_intent(settings: StripeSettings, setup_intent_id: str,
@@ -176,7 +183,7 @@ def confirm_setup_intent(settings: StripeSettings, setup_intent_id: str,
         setup = _client(settings).v1.setup_intents.confirm(
             setup_intent_id, {"payment_method": payment_method_id}
         )
-    return _setup_view(setup)
+    return setup_view(setup.to_dict())
 
 
 def list_payment_methods(settings: StripeSettings, customer_id: str,
@@ -186,7 +193,7 @@ def list_payment_methods(settings: StripeSettings, customer_id: str,
         listing = _client(settings).v1.payment_methods.list(
             {"customer": customer_id, "type": method_type, "limit": PAGE_SIZE}
         )
-        return [_method_view(method) for method in listing.auto_paging_iter()]
+        return [method_view(method.to_dict()) for method in listing.auto_paging_iter()]
 
 
 def detach_payment_method(settings: StripeSettings, payment_method_id: str) -> None:
@@ -212,7 +219,7 @@ def verify_webhook(settings: StripeSettings, payload: bytes, signature_header: s
     data = event.to_dict()
     obj = (data.get("data") or {}).get("object") or {}
     return EventView(
-        id=data["id"], type=data["type"], created=_instant(data["created"]),
+        id=data["id"], type=data["type"], created=instant(data["created"]),
         object_id=obj.get("id"), object=obj,
     )
 
@@ -262,59 +269,3 @@ def _payment_metadata(account_number: str, invoice_numbers: list[str]) -> dict[s
 
 def _seconds(moment: datetime) -> int:
     return int(require_aware(moment).timestamp())
-
-
-def _instant(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _id_of(value) -> str | None:
-    """Stripe gives a related object as its id, or as the object when expanded."""
-    if value is None or isinstance(value, str):
-        return value
-    return value.get("id")
-
-
-def _intent_view(intent) -> IntentView:
-    data = intent.to_dict()
-    error = data.get("last_payment_error") or {}
-    method = data.get("payment_method")
-    return IntentView(
-        id=data["id"], status=data["status"], amount_minor=data["amount"],
-        currency=data["currency"].upper(), customer_id=_id_of(data.get("customer")),
-        metadata=dict(data.get("metadata") or {}), charge_id=_id_of(data.get("latest_charge")),
-        created=_instant(data["created"]), client_secret=data.get("client_secret"),
-        payment_method_type=method.get("type") if isinstance(method, dict) else None,
-        last_error_message=decline_message(error.get("decline_code") or error.get("code"))
-        if error else None,
-        last_error_code=error.get("code"), decline_code=error.get("decline_code"),
-    )
-
-
-def _refund_view(refund) -> RefundView:
-    data = refund.to_dict()
-    return RefundView(
-        id=data["id"], status=data["status"], amount_minor=data["amount"],
-        currency=data["currency"].upper(), payment_intent_id=_id_of(data.get("payment_intent")),
-        charge_id=_id_of(data.get("charge")), created=_instant(data["created"]),
-        reason=data.get("reason"),
-    )
-
-
-def _setup_view(setup) -> SetupView:
-    data = setup.to_dict()
-    return SetupView(
-        id=data["id"], status=data["status"], customer_id=_id_of(data.get("customer")),
-        client_secret=data["client_secret"], payment_method_id=_id_of(data.get("payment_method")),
-    )
-
-
-def _method_view(method) -> MethodView:
-    data = method.to_dict()
-    card = data.get("card") or {}
-    detail = data.get(data["type"]) or {}
-    return MethodView(
-        id=data["id"], type=data["type"], brand=card.get("brand"),
-        last4=detail.get("last4"), exp_month=card.get("exp_month"),
-        exp_year=card.get("exp_year"),
-    )
