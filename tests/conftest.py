@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from portal import create_app
 from portal.extensions import db as _db
 from tests.cleanup import empty_database
+from tests.stripe_server import stripe_server  # noqa: F401  (a fixture, used by name)
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 
