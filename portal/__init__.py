@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from billing.core.errors import InvalidInput
 from portal.config import load_settings
 from portal.extensions import csrf, db, login_manager, migrate
+from portal.payments.settings import content_security_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +72,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged form to ride on
+    from portal.payments.webhook import bp as webhook_bp
+
+    app.register_blueprint(webhook_bp, url_prefix="/stripe")
+    csrf.exempt(webhook_bp)  # Stripe signs its calls; there is no session to forge
 
 
 def _home():
@@ -101,10 +106,8 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-    )
+    response.headers.setdefault("Content-Security-Policy",
+                                content_security_policy(current_app.config))
     if response.mimetype in ("text/html", "application/json"):
         response.headers.setdefault("Cache-Control", "no-store")  # may carry CPNI
     return response

@@ -46,6 +46,12 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         "PROVIDER_ADDRESS": env.get(
             "PROVIDER_ADDRESS", "1700 Lincoln Street, Denver CO 80203, United States"
         ),
+        # Online payment; without a secret key the portal takes offline payments only.
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
+        "STRIPE_JS_URL": env.get("STRIPE_JS_URL"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -8,12 +8,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from billing.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from billing.payments.provider import PaymentDeclined, PaymentProviderError
 
-STATUS = {NotFound: 404, InvalidInput: 400, Forbidden: 403}
+# The first class that matches decides: a declined card before other provider errors.
+STATUS = {NotFound: 404, InvalidInput: 400, Forbidden: 403, PaymentDeclined: 402,
+          PaymentProviderError: 502}
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/stripe/")) or request.is_json
 
 
 def error_response(status: int, code: str, message: str):

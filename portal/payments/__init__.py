@@ -1,0 +1,1 @@
+"""The portal side of payments: pages, forms and presenters for paying and recording."""

@@ -1,0 +1,139 @@
+"""Paying invoices online (customer admins): choose invoices, pay by card through Stripe
+Elements, see the outcome at once; and the saved cards of the account.
+
+The card is taken by the browser (Stripe.js) into a SetupIntent, so the portal never sees
+its number; the portal then confirms the PaymentIntent with that method from the server
+and answers succeeded, declined (the bank's reason in plain words) or "your bank asks you
+to confirm" (3-D Secure, which the browser completes). The outcome page reads the intent
+from Stripe and records a succeeded one at once; the webhook and the sync record it too,
+once. Without Stripe settings the page says online payment is not offered.
+"""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from billing.core.clock import utcnow
+from billing.core.errors import InvalidInput, NotFound
+from billing.invoicing import balance
+from billing.invoicing.models import Invoice
+from billing.parties.models import Customer
+from billing.payments import online
+from billing.payments import stripe as provider
+from billing.payments.provider import PaymentDeclined, decline_message
+from billing.payments.stripe_sync import record_intent
+from portal import access
+from portal.customer import bp
+from portal.extensions import db
+from portal.payments import receipts_hook
+from portal.payments.settings import stripe_settings
+
+
+def _payer_admin() -> None:
+    if current_user.role != "customer_admin":
+        abort(404)
+
+
+def _open_invoices() -> list[tuple[Invoice, object]]:
+    invoices = db.session.scalars(
+        access.invoices_query(db.session, current_user)
+        .where(Invoice.status.in_(online.PAYABLE))
+        .order_by(Invoice.due_date, Invoice.number)).all()
+    figures = balance.invoice_balances(db.session, invoices, utcnow())
+    return [(i, figures[i.id]) for i in invoices if figures[i.id].collectible_minor > 0]
+
+
+@bp.route("/pay", methods=["GET"])
+def pay():
+    _payer_admin()
+    chosen = set(request.args.getlist("invoice"))
+    return render_template("payments/customer_pay.html", rows=_open_invoices(),
+                           chosen=chosen, configured=stripe_settings() is not None)
+
+
+@bp.route("/pay", methods=["POST"])
+def pay_start():
+    """Create the intents for the chosen invoices and show the card form."""
+    _payer_admin()
+    settings = _settings()
+    invoices = _chosen_invoices(request.form.getlist("invoice"))
+    customer = invoices[0].customer
+    intent = online.start_payment(db.session, settings, customer, [i.id for i in invoices],
+                                  utcnow())
+    stripe_customer = online.stripe_customer_id(db.session, settings, customer,
+                                                intent.currency.upper())
+    setup = provider.create_setup_intent(settings, customer_id=stripe_customer)
+    db.session.commit()
+    return render_template("payments/customer_pay_card.html", intent=intent, setup=setup,
+                           invoices=invoices, settings=settings)
+
+
+@bp.route("/pay/<intent_id>/confirm", methods=["POST"])
+def pay_confirm(intent_id: str):
+    """The browser saved the card; pay the intent with it (JSON in, JSON out)."""
+    _payer_admin()
+    settings = _settings()
+    _own_intent(settings, intent_id)
+    method = str((request.get_json(silent=True) or {}).get("payment_method") or "")
+    if not method.startswith("pm_") or len(method) > 100:
+        raise InvalidInput("No card was given.")
+    try:
+        intent = provider.confirm_payment_intent(settings, intent_id, method)
+    except PaymentDeclined as declined:
+        return jsonify(status="declined", message=declined.message), 402
+    if intent.status == "requires_action":
+        return jsonify(status="requires_action", client_secret=intent.client_secret)
+    return jsonify(status=intent.status,
+                   next=url_for("customer.pay_outcome", intent_id=intent_id))
+
+
+@bp.route("/pay/<intent_id>")
+def pay_outcome(intent_id: str):
+    """What became of a payment: read from Stripe, recorded at once if it succeeded."""
+    _payer_admin()
+    settings = _settings()
+    intent = _own_intent(settings, intent_id)
+    payment = record_intent(db.session, intent, utcnow())
+    if payment is not None:
+        receipts_hook.after_payment(payment)
+    db.session.commit()
+    return render_template("payments/customer_pay_outcome.html", intent=intent,
+                           payment=payment, message=_outcome_message(intent))
+
+
+def _settings():
+    settings = stripe_settings()
+    if settings is None:
+        raise NotFound("Online payment is not offered.")
+    return settings
+
+
+def _chosen_invoices(ids: list[str]) -> list[Invoice]:
+    invoices = [access.get_invoice(db.session, current_user, i) for i in ids[:100]]
+    if not invoices:
+        raise InvalidInput("Choose one or more invoices to pay.")
+    if len({i.customer_id for i in invoices}) > 1:
+        raise InvalidInput("Pay the invoices of one account at a time.")
+    return invoices
+
+
+def _own_intent(settings, intent_id: str):
+    """The intent, if it pays for an account within the user's reach; else 404."""
+    if not intent_id.startswith("pi_") or len(intent_id) > 100:
+        abort(404)
+    intent = provider.retrieve_payment_intent(settings, intent_id)
+    number = (intent.metadata or {}).get("account_number")
+    in_reach = number and db.session.scalar(
+        access.customers_query(db.session, current_user)
+        .where(Customer.account_number == number).with_only_columns(Customer.id))
+    if not in_reach:
+        abort(404)
+    return intent
+
+
+def _outcome_message(intent) -> str | None:
+    if intent.status in ("requires_payment_method", "canceled") and intent.last_error_code:
+        return decline_message(intent.decline_code or intent.last_error_code)
+    return None
+
