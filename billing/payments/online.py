@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.core.db import insert_if_missing
-from billing.core.errors import InvalidInput
+from billing.core.errors import InvalidInput, NotFound
 from billing.core.locks import lock_account
 from billing.invoicing import balance
 from billing.invoicing.models import Invoice
@@ -23,10 +23,16 @@ from billing.parties.models import Customer
 from billing.payments import ledger
 from billing.payments import stripe as provider
 from billing.payments.models import Payment, PaymentReversal, StripeCustomer
-from billing.payments.provider import IntentView, StripeSettings
+from billing.payments.provider import (
+    IntentView,
+    MethodView,
+    PaymentProviderError,
+    StripeSettings,
+)
 from billing.payments.refunds import refund_payment
 
 PAYABLE = ("issued", "partially_paid")
+METHOD_TYPES = ("card", "sepa_debit")
 
 
 def stripe_customer_id(session: Session, settings: StripeSettings, customer: Customer,
@@ -67,8 +73,7 @@ def payable_invoices(session: Session, customer: Customer, invoice_ids: Sequence
 
 
 def start_payment(session: Session, settings: StripeSettings, customer: Customer,
-                  invoice_ids: Sequence[int], now: datetime,
-                  method_types: Sequence[str] = ("card",)) -> IntentView:
+                  invoice_ids: Sequence[int], now: datetime) -> IntentView:
     """A PaymentIntent for what the chosen invoices collect, for the browser to confirm."""
     payable = payable_invoices(session, customer, invoice_ids, now)
     currency = payable[0][0].currency
@@ -77,7 +82,7 @@ def start_payment(session: Session, settings: StripeSettings, customer: Customer
         amount_minor=sum(amount for _, amount in payable), currency=currency,
         account_number=customer.account_number,
         invoice_numbers=[invoice.number for invoice, _ in payable],
-        payment_method_types=list(method_types))
+        payment_method_types=list(method_types(currency)))
 
 
 def refund_through_stripe(session: Session, settings: StripeSettings, payment: Payment,
@@ -99,3 +104,41 @@ def refund_through_stripe(session: Session, settings: StripeSettings, payment: P
     reversal, _ = refund_payment(session, payment.id, amount_minor, now, reason=reason,
                                  by_user_id=by_user_id, external_id=refund.id)
     return reversal
+
+
+def saved_methods(session: Session, settings: StripeSettings, customer: Customer,
+                  currency: str | None = None) -> list[MethodView]:
+    """The cards and SEPA mandates the account keeps with Stripe (in one currency, or in
+    all its Stripe customers), newest first as Stripe lists them."""
+    query = select(StripeCustomer.stripe_id, StripeCustomer.currency).where(
+        StripeCustomer.customer_id == customer.id)
+    if currency:
+        query = query.where(StripeCustomer.currency == currency)
+    methods = []
+    for stripe_id, its_currency in session.execute(query.order_by(StripeCustomer.currency)):
+        for kind in method_types(its_currency):
+            methods += _listed(settings, stripe_id, kind)
+    return methods
+
+
+def _listed(settings: StripeSettings, stripe_id: str, kind: str) -> list[MethodView]:
+    try:
+        return provider.list_payment_methods(settings, stripe_id, kind)
+    except PaymentProviderError:
+        if kind == "card":
+            raise
+        return []  # a provider that cannot list this kind (the test fake: SEPA) holds none
+
+
+def own_method(session: Session, settings: StripeSettings, customer: Customer,
+               method_id: str, currency: str | None = None) -> MethodView:
+    """One of the account's saved methods; another's (or none) is refused as unknown."""
+    for method in saved_methods(session, settings, customer, currency):
+        if method.id == method_id:
+            return method
+    raise NotFound("No such saved payment method.")
+
+
+def method_types(currency: str) -> tuple[str, ...]:
+    """SEPA debit takes euros only; cards take every currency the portal bills in."""
+    return METHOD_TYPES if currency.upper() == "EUR" else ("card",)

@@ -17,4 +17,4 @@ from portal.customer import (  # noqa: E402,F401
     statements,
     views,
 )
-from portal.payments import online_pages  # noqa: E402,F401
+from portal.payments import methods_pages, online_pages  # noqa: E402,F401

@@ -21,7 +21,7 @@ from billing.invoicing.models import Invoice
 from billing.parties.models import Customer
 from billing.payments import online
 from billing.payments import stripe as provider
-from billing.payments.provider import PaymentDeclined, decline_message
+from billing.payments.provider import PaymentDeclined, PaymentProviderError, decline_message
 from billing.payments.stripe_sync import record_intent
 from portal import access
 from portal.customer import bp
@@ -61,12 +61,16 @@ def pay_start():
     customer = invoices[0].customer
     intent = online.start_payment(db.session, settings, customer, [i.id for i in invoices],
                                   utcnow())
-    stripe_customer = online.stripe_customer_id(db.session, settings, customer,
-                                                intent.currency.upper())
-    setup = provider.create_setup_intent(settings, customer_id=stripe_customer)
+    currency = intent.currency.upper()
+    types = online.method_types(currency)
+    setup = provider.create_setup_intent(
+        settings, customer_id=online.stripe_customer_id(db.session, settings, customer, currency),
+        payment_method_types=types)
     db.session.commit()
     return render_template("payments/customer_pay_card.html", intent=intent, setup=setup,
-                           invoices=invoices, settings=settings)
+                           invoices=invoices, settings=settings, types=types,
+                           saved=online.saved_methods(db.session, settings, customer, currency),
+                           customer=customer)
 
 
 @bp.route("/pay/<intent_id>/confirm", methods=["POST"])
@@ -74,14 +78,20 @@ def pay_confirm(intent_id: str):
     """The browser saved the card; pay the intent with it (JSON in, JSON out)."""
     _payer_admin()
     settings = _settings()
-    _own_intent(settings, intent_id)
-    method = str((request.get_json(silent=True) or {}).get("payment_method") or "")
-    if not method.startswith("pm_") or len(method) > 100:
-        raise InvalidInput("No card was given.")
+    intent, customer = _own_intent(settings, intent_id)
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    method_id = str(body.get("payment_method") or "")
+    if not method_id.startswith("pm_") or len(method_id) > 100:
+        raise InvalidInput("No card or bank account was given.")
+    method = online.own_method(db.session, settings, customer, method_id,
+                               intent.currency.upper())
     try:
-        intent = provider.confirm_payment_intent(settings, intent_id, method)
+        intent = provider.confirm_payment_intent(settings, intent_id, method_id)
     except PaymentDeclined as declined:
         return jsonify(status="declined", message=declined.message), 402
+    if body.get("keep") is False and method.type == "card" and intent.status == "succeeded":
+        provider.detach_payment_method(settings, method_id)
     if intent.status == "requires_action":
         return jsonify(status="requires_action", client_secret=intent.client_secret)
     return jsonify(status=intent.status,
@@ -93,7 +103,7 @@ def pay_outcome(intent_id: str):
     """What became of a payment: read from Stripe, recorded at once if it succeeded."""
     _payer_admin()
     settings = _settings()
-    intent = _own_intent(settings, intent_id)
+    intent, _ = _own_intent(settings, intent_id)
     payment = record_intent(db.session, intent, utcnow())
     if payment is not None:
         receipts_hook.after_payment(payment)
@@ -119,17 +129,22 @@ def _chosen_invoices(ids: list[str]) -> list[Invoice]:
 
 
 def _own_intent(settings, intent_id: str):
-    """The intent, if it pays for an account within the user's reach; else 404."""
+    """The intent and its account, if the account is within the user's reach; else 404."""
     if not intent_id.startswith("pi_") or len(intent_id) > 100:
         abort(404)
-    intent = provider.retrieve_payment_intent(settings, intent_id)
+    try:
+        intent = provider.retrieve_payment_intent(settings, intent_id)
+    except PaymentProviderError as error:
+        if error.provider_code == "resource_missing":
+            abort(404)
+        raise
     number = (intent.metadata or {}).get("account_number")
-    in_reach = number and db.session.scalar(
+    customer = number and db.session.scalars(
         access.customers_query(db.session, current_user)
-        .where(Customer.account_number == number).with_only_columns(Customer.id))
-    if not in_reach:
+        .where(Customer.account_number == number)).first()
+    if not customer:
         abort(404)
-    return intent
+    return intent, customer
 
 
 def _outcome_message(intent) -> str | None:

@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 import time
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -55,10 +56,39 @@ def start(client, invoice) -> str:
     return re.search(r"/customer/pay/(pi_\w+)/confirm", html).group(1), html
 
 
-def confirm(client, intent_id, method, html):
+def confirm(client, intent_id, card, html, settings, keep=True):
+    """Save the card through the page's SetupIntent (as Stripe.js would, completing the
+    bank's check when it asks for one), then pay with it."""
+    secret = re.search(r'data-setup-secret="([^"]+)"', html).group(1)
+    setup_id = secret.split("_secret_")[0]
+    saved = adapter.confirm_setup_intent(settings, setup_id, card)
+    if saved.status == "requires_action":
+        saved = authenticated_setup(settings, setup_id, secret)
+    method = saved.payment_method_id
     token = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    return client.post(f"/customer/pay/{intent_id}/confirm", json={"payment_method": method},
+    return client.post(f"/customer/pay/{intent_id}/confirm",
+                       json={"payment_method": method, "keep": keep},
                        headers={"X-CSRFToken": token})
+
+
+def authenticated_setup(settings, setup_id: str, secret: str):
+    """What the Elements mock does when the payer completes the bank's check."""
+    request = urllib.request.Request(
+        f"{settings.api_base}/v1/setup_intents/{setup_id}/confirm", method="POST",
+        data=json.dumps({"key": settings.publishable_key, "use_stripe_sdk": True,
+                         "client_secret": secret}).encode())
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body = json.load(answer)
+    assert body["status"] == "succeeded", body
+    # Stripe attaches the method to the intent's customer once the check passes; the fake
+    # does so only without a check, so the test attaches it as Stripe would have.
+    attach = urllib.request.Request(
+        f"{settings.api_base}/v1/payment_methods/{body['payment_method']}/attach",
+        method="POST", data=f"customer={body['customer']}".encode(),
+        headers={"Authorization": f"Bearer {settings.api_key}"})
+    urllib.request.urlopen(attach, timeout=10).close()
+    return adapter.SetupView(id=body["id"], status=body["status"], customer_id=body["customer"],
+                             client_secret=secret, payment_method_id=body["payment_method"])
 
 
 def test_without_stripe_the_page_says_online_payment_is_not_offered(login_as):
@@ -73,7 +103,7 @@ def test_a_card_payment_pays_the_invoice_once(db, world, login_as, stripe_on):
     client = login_as("customer_admin")
     invoice = world.invoices["channel"]
     intent_id, html = start(client, invoice)
-    answer = confirm(client, intent_id, "pm_card_visa", html)
+    answer = confirm(client, intent_id, "pm_card_visa", html, stripe_on)
     assert answer.json["status"] == "succeeded"
     outcome = client.get(answer.json["next"])
     assert "your payment of $8,642.19 has been received" in outcome.get_data(as_text=True)
@@ -89,7 +119,8 @@ def test_a_declined_card_says_why_and_records_nothing(db, world, login_as, strip
                                                       stripe_server):
     client = login_as("customer_admin")
     intent_id, html = start(client, world.invoices["channel"])
-    answer = confirm(client, intent_id, stripe_server.create_card(CARD_DECLINED), html)
+    answer = confirm(client, intent_id, stripe_server.create_card(CARD_DECLINED), html,
+                     stripe_on)
     assert answer.status_code == 402
     assert answer.json["status"] == "declined" and "declined" in answer.json["message"]
     assert "Your bank declined" in client.get(f"/customer/pay/{intent_id}").get_data(
@@ -102,7 +133,7 @@ def test_a_3d_secure_card_asks_the_browser_to_complete_the_check(db, world, logi
                                                                  stripe_on, stripe_server):
     client = login_as("customer_admin")
     intent_id, html = start(client, world.invoices["channel"])
-    answer = confirm(client, intent_id, stripe_server.create_card(CARD_3DS), html)
+    answer = confirm(client, intent_id, stripe_server.create_card(CARD_3DS), html, stripe_on)
     assert answer.json["status"] == "requires_action"
     assert answer.json["client_secret"].startswith(f"{intent_id}_secret_")
     assert count(db, Payment) == 0
@@ -202,3 +233,37 @@ def test_a_refund_through_stripe_is_recorded_once(db, world, stripe_on):
     again = sync_recent(db.session, stripe_on, since, utcnow())
     assert again.refunds == [] and again.problems == []
     assert db.session.query(PaymentReversal).filter_by(payment_id=payment.id).count() == 1
+
+
+def test_a_card_not_kept_is_forgotten_after_paying(db, world, login_as, stripe_on):
+    client = login_as("customer_admin")
+    intent_id, html = start(client, world.invoices["channel"])
+    assert confirm(client, intent_id, "pm_card_visa", html, stripe_on,
+                   keep=False).json["status"] == "succeeded"
+    assert "No payment method is saved" in client.get("/customer/payment-methods").get_data(
+        as_text=True)
+
+
+def test_saved_cards_are_listed_reused_and_removed(db, world, login_as, stripe_on):
+    client = login_as("customer_admin")
+    intent_id, html = start(client, world.invoices["channel"])
+    confirm(client, intent_id, "pm_card_visa", html, stripe_on)
+    page = client.get("/customer/payment-methods").get_data(as_text=True)
+    assert "Visa •••• 4242" in page
+    method = re.search(r'name="method" value="(pm_\w+)"', page).group(1)
+    other = start_payment(db.session, stripe_on, world.customers["other"],
+                          [world.invoices["other"].id], utcnow())
+    db.session.commit()
+    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
+    foreign = client.post(f"/customer/pay/{other.id}/confirm", json={"payment_method": method},
+                          headers={"X-CSRFToken": token})
+    assert foreign.status_code == 404  # not this user's intent
+    token = csrf_token(client, "/customer/payment-methods")
+    removed = client.post("/customer/payment-methods/remove",
+                          data={"csrf_token": token, "method": method})
+    assert removed.status_code == 302
+    assert "No payment method is saved" in client.get("/customer/payment-methods").get_data(
+        as_text=True)
+    token = csrf_token(client, "/customer/payment-methods")
+    assert client.post("/customer/payment-methods/remove",
+                       data={"csrf_token": token, "method": method}).status_code == 404
