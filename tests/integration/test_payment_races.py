@@ -21,7 +21,7 @@ from billing.invoicing.models import Invoice
 from billing.parties.models import Customer
 from billing.payments import ledger
 from billing.payments.models import Payment, PaymentAllocation, PaymentReversal
-from billing.payments.recording import Receipt, record_payment
+from billing.payments.recording import Receipt, assign_payment, record_payment
 from billing.payments.refunds import refund_payment
 from tests.factories import another_period_end, make_customer, make_invoice
 
@@ -168,3 +168,26 @@ def test_issuing_an_invoice_while_a_payment_lands_on_the_account_does_not_deadlo
                           .where(Invoice.customer_id == account))
     credit = ledger.unapplied_credit(session, account).get("USD", 0)
     assert paid + credit == 25_000 + 6 * 300
+
+
+def test_a_refund_while_staff_assign_the_payment_never_leaves_phantom_credit(
+        session, db, world, account):
+    payment, _ = record_payment(session, receipt(None, 10_000, "pi_suspense"), NOW)
+    staff_id, payment_id = world.users["staff"].id, payment.id
+    session.commit()
+
+    def assign(own):
+        return assign_payment(own, payment_id, account, [], staff_id, "bank memo",
+                              NOW).customer_id
+
+    def refund(own):
+        return refund_payment(own, payment_id, 6_000, NOW)[1]
+
+    results = at_once(db.engine, assign, refund)
+    # either the refund went first (assign places the 40.00 left) or the assignment did
+    # (the refund, now without the account's lock, is refused and may be tried again)
+    assert results[0] == account
+    assert results[1] is True or getattr(results[1], "code", None) == "just_assigned", results
+    session.expire_all()
+    figures = ledger.figures_of(session, session.get(Payment, payment_id))
+    assert figures.unapplied_minor == 0 and figures.allocated_minor == figures.held_minor
