@@ -28,9 +28,12 @@ it. The caller checks the amount against what the payment still holds (`refundab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def allocate(amount_minor: int, invoices: Sequence[OpenInvoice], named: Sequence
     named_found = [by_id[i] for i in dict.fromkeys(named) if i in by_id]
     named_ids = {invoice.id for invoice in named_found}
     rest = sorted((i for i in invoices if i.id not in named_ids),
-                  key=lambda i: (i.due_date, i.number))
+                  key=lambda i: (i.due_date, number_order(i.number), i.id))
     remaining, paid = amount_minor, []
     for invoice in [*named_found, *rest]:
         if remaining == 0:
@@ -88,6 +91,14 @@ def allocate(amount_minor: int, invoices: Sequence[OpenInvoice], named: Sequence
     allocations = tuple((invoice.id, share) for invoice, share in paid)
     return AllocationPlan(allocations, remaining,
                           _class(named_found, paid, remaining))
+
+
+def number_order(number: str) -> tuple:
+    """An invoice number as it sorts for "lowest number first": runs of digits compare as
+    numbers, so INV-USD-2026-999999 comes before INV-USD-2026-1000000 (the series outgrew
+    its six padded digits) and P-9 before P-10."""
+    parts = _DIGITS.split(number or "")
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts)
 
 
 def _class(named: list[OpenInvoice], paid: list[tuple[OpenInvoice, int]],

@@ -3,8 +3,9 @@
 `record_payment` stores the payment once per outside id (a replay returns the payment
 already recorded and changes nothing), allocates it by the rules in `allocation`, and
 classes it. An unknown payer leaves it unmatched in the suspense queue until staff
-`assign_payment` it to an account, which allocates it then. `spend_unapplied_credit`
-pays newly issued invoices from the account's unapplied credit, oldest payment first.
+`assign_payment` it to an account, which allocates then what it still holds (a refund
+may have sent some back meanwhile). `spend_unapplied_credit` pays newly issued invoices
+from the account's unapplied credit, oldest payment first.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from billing.invoicing.models import Invoice
 from billing.parties.bill_to import bill_to
 from billing.parties.models import Customer
 from billing.payments import ledger
-from billing.payments.allocation import allocate
+from billing.payments.allocation import AllocationPlan, allocate
 from billing.payments.models import PAYMENT_METHODS, PAYMENT_SOURCES, Payment
 from billing.payments.posting import post
 
@@ -91,9 +92,11 @@ def assign_payment(session: Session, payment_id: int, customer_id: int,
                       payment.method, payment.reference, payment.source, payer.id,
                       tuple(named_numbers), strict_names=True)
     named_ids = _named_ids(session, payer, receipt)
-    plan = allocate(payment.amount_minor,
-                    ledger.open_invoices(session, payer.id, payment.currency, named_ids),
-                    named_ids)
+    # What it still holds: a refund or chargeback may have taken some while it waited.
+    left = ledger.figures_of(session, payment).unapplied_minor
+    plan = allocate(left, ledger.open_invoices(session, payer.id, payment.currency,
+                                               named_ids), named_ids) if left > 0 \
+        else AllocationPlan((), 0, "matched")  # it all went back: nothing to pay
     payment.customer_id, payment.payment_class = payer.id, plan.payment_class
     payment.named_invoices = list(named_numbers)
     payment.assigned_at, payment.assigned_by_id = now, by_user_id
@@ -131,7 +134,7 @@ def customers_with_payments(session: Session, customer_ids: Sequence[int]) -> se
 
 def _check(receipt: Receipt, now: datetime) -> None:
     check_currency(receipt.currency)
-    if not 0 < receipt.amount_minor <= MAX_MINOR:
+    if not is_amount(receipt.amount_minor) or receipt.amount_minor > MAX_MINOR:
         raise InvalidInput("A payment's amount must be above zero and within the "
                            "largest amount the portal records.", code="bad_amount")
     if receipt.method not in PAYMENT_METHODS or receipt.source not in PAYMENT_SOURCES:
@@ -141,6 +144,11 @@ def _check(receipt: Receipt, now: datetime) -> None:
     if not (receipt.reference or "").strip() or len(receipt.reference) > 100:
         raise InvalidInput("A payment needs a reference of at most 100 characters "
                            "(cheque number, bank reference).", code="bad_reference")
+
+
+def is_amount(value) -> bool:
+    """A positive whole number of minor units (not a float, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _payer(session: Session, customer_id: int | None) -> Customer | None:

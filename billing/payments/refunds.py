@@ -25,6 +25,7 @@ from billing.payments import ledger
 from billing.payments.allocation import allocate, take_back
 from billing.payments.models import Payment, PaymentReversal
 from billing.payments.posting import post
+from billing.payments.recording import is_amount
 
 
 def refund_payment(session: Session, payment_id: int, amount_minor: int, now: datetime, *,
@@ -34,14 +35,15 @@ def refund_payment(session: Session, payment_id: int, amount_minor: int, now: da
     reversal and whether it is new."""
     if kind not in ("refund", "chargeback"):
         raise InvalidInput("Unknown kind of money going back.")
+    _check_amount(amount_minor)
     payment = _locked_payment(session, payment_id)
     known = _known(session, external_id)
     if known is not None:
         return known, False
     held = ledger.figures_of(session, payment)
-    if not 0 < amount_minor <= held.held_minor:
+    if amount_minor > held.held_minor:
         raise InvalidInput(
-            "A refund must be above zero and at most what the payment still holds: "
+            "A refund may take at most what the payment still holds: "
             f"{Money(held.held_minor, payment.currency).major} {payment.currency}.",
             code="over_refundable")
     plan = take_back(amount_minor, held.unapplied_minor,
@@ -59,13 +61,14 @@ def reverse_chargeback(session: Session, payment_id: int, amount_minor: int, now
                        *, reason: str = "", by_user_id: int | None = None,
                        external_id: str | None = None) -> tuple[PaymentReversal, bool]:
     """The provider won a card dispute: the money comes back and pays invoices again."""
+    _check_amount(amount_minor)
     payment = _locked_payment(session, payment_id)
     known = _known(session, external_id)
     if known is not None:
         return known, False
     held = ledger.figures_of(session, payment)
     open_chargebacks = held.charged_back_minor - held.restored_minor
-    if not 0 < amount_minor <= open_chargebacks:
+    if amount_minor > open_chargebacks:
         raise InvalidInput("A chargeback reversal brings back at most what chargebacks "
                            "took.", code="over_charged_back")
     reversal = _insert(session, payment, "chargeback_reversal", amount_minor, now, reason,
@@ -80,6 +83,12 @@ def reverse_chargeback(session: Session, payment_id: int, amount_minor: int, now
     return reversal, True
 
 
+def _check_amount(amount_minor) -> None:
+    if not is_amount(amount_minor):
+        raise InvalidInput("An amount going back or coming back must be a whole number of "
+                           "minor units above zero.", code="bad_amount")
+
+
 def _locked_payment(session: Session, payment_id: int) -> Payment:
     """The payment, under its account's lock and its own (two refunds of one payment at
     once run one after the other)."""
@@ -87,9 +96,16 @@ def _locked_payment(session: Session, payment_id: int) -> Payment:
     payment = session.get(Payment, payment_id)
     if payment is None:
         raise NotFound("No such payment.")
-    if payment.customer_id is not None:
-        lock_account(session, payment.customer_id)
-    return locked_row(session, Payment, payment_id)
+    account_id = payment.customer_id
+    if account_id is not None:
+        lock_account(session, account_id)
+    payment = locked_row(session, Payment, payment_id)
+    if payment.customer_id != account_id:
+        # Staff placed it on an account while we waited: we hold the payment's lock but
+        # not the account's, and taking it now would reverse the lock order.
+        raise InvalidInput("This payment was just placed on an account; try again.",
+                           code="just_assigned")
+    return payment
 
 
 def _known(session: Session, external_id: str | None) -> PaymentReversal | None:
