@@ -23,8 +23,8 @@ from reports.csv_files import csv_text
 
 MAX_ROWS = 10_000
 HEADER = ("invoice", "account", "account_name", "period", "issue_date", "due_date", "status",
-          "standing", "currency", "cpni", "subtotal", "tax", "credits", "total", "paid", "amount_due",
-          "disputed", "due_without_disputed")
+          "standing", "currency", "cpni", "subtotal", "tax", "credits", "total", "paid",
+          "amount_due", "disputed", "due_without_disputed")
 
 
 def invoice_csv() -> Response:
