@@ -21,6 +21,7 @@ from billing.payments.refunds import refund_payment
 from portal import access
 from portal.extensions import db
 from portal.guards import require
+from portal.i18n import money as format_money
 from portal.paging import page_number, paginate
 from portal.payments import labels, queries
 from portal.payments.forms import RefundForm
@@ -80,7 +81,8 @@ def _check_refundable(payment, amount: int) -> None:
     """Ask before the provider moves money: more than the payment holds is refused."""
     held = queries.figures(db.session, [payment])[payment.id].held_minor
     if amount > held:
-        raise InvalidInput(_("At most what the payment still holds can go back."),
+        raise InvalidInput(_("A refund must be at most what the payment still holds: "
+                             "%(amount)s.", amount=format_money(held, payment.currency)),
                            code="over_refundable")
 
 
