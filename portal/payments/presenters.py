@@ -27,13 +27,14 @@ def paid_invoices(payment: Payment) -> list[dict]:
             for invoice_id, amount in net.items() if amount]
 
 
-def reversal_dict(reversal, currency: str, *, staff: bool = False) -> dict:
+def reversal_dict(reversal, currency: str, users: dict | None = None) -> dict:
+    """Money gone back; with `users` (staff's view) also who recorded it and why."""
     data = {"id": reversal.id, "kind": reversal.kind, "at": reversal.at,
             "on": provider_date(reversal.at).isoformat(),
             "amount": money(reversal.amount_minor, currency)}
-    if staff:
+    if users is not None:
         data.update(reason=reversal.reason, external_id=reversal.external_id,
-                    recorded_by=_who(reversal, "recorded_by_id"))
+                    recorded_by=users.get(reversal.recorded_by_id))
     return data
 
 
@@ -42,6 +43,7 @@ def payment_dict(payment: Payment, figures: PaymentFigures, *, staff: bool = Fal
     """The payment as its account (or staff, with `staff` and a map of user ids to
     e-mails for who recorded and assigned what) sees it."""
     cur = payment.currency
+    users = (users or {}) if staff else None
     data = {
         "id": payment.id, "currency": cur, "received_at": payment.received_at,
         "received_on": provider_date(payment.received_at).isoformat(),
@@ -49,13 +51,12 @@ def payment_dict(payment: Payment, figures: PaymentFigures, *, staff: bool = Fal
         "account": customer_ref(payment.customer) if payment.customer else None,
         "amount": money(payment.amount_minor, cur),
         "invoices": paid_invoices(payment),
-        "reversals": [reversal_dict(r, cur, staff=staff) for r in payment.reversals],
+        "reversals": [reversal_dict(r, cur, users) for r in payment.reversals],
         "refunded": money(figures.refunded_minor + figures.charged_back_minor
                           - figures.restored_minor, cur),
         "unapplied": money(figures.unapplied_minor, cur),
     }
-    if staff:
-        users = users or {}
+    if users is not None:
         data.update(
             payment_class=payment.payment_class, source=payment.source,
             external_id=payment.external_id, named_invoices=list(payment.named_invoices or []),
@@ -66,10 +67,4 @@ def payment_dict(payment: Payment, figures: PaymentFigures, *, staff: bool = Fal
             allocated=money(figures.allocated_minor, cur),
             held=money(figures.held_minor, cur),
             refundable=money(figures.held_minor, cur))
-        for reversal in data["reversals"]:
-            reversal["recorded_by"] = users.get(reversal["recorded_by"])
     return data
-
-
-def _who(row, column: str):
-    return getattr(row, column)

@@ -220,3 +220,13 @@ def _recorded(session, world, *, customer="channel", amount_minor=10000, source=
         external_id=f"{source}:{customer}:{reference}"), utcnow())
     session.commit()
     return payment
+
+
+def test_the_receipt_mail_is_written_in_the_accounts_language(login_as, session, world, mailbox):
+    world.customers["channel"].locale = "fr"
+    session.commit()
+    client = login_as("staff")
+    assert client.post("/staff/payments/new", data=record_form(client)).status_code == 302
+    [mail] = mailbox.messages
+    text = text_of(mail).replace("\u202f", " ").replace("\xa0", " ")
+    assert "8 642,19 $US" in text  # French number format
