@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from billing.core.money import Money
 from portal.extensions import babel
-from reports.labels import BOOK_KIND_LABELS, STATUS_LABELS
+from reports.labels import BOOK_KIND_LABELS, STANDING_LABELS, STATUS_LABELS
 from reports.rendering import format_quantity, format_rate
 
 LANGUAGES = {"en_US": "English (US)", "en_GB": "English (UK)", "de": "Deutsch",
@@ -67,4 +67,5 @@ def register(app) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["STANDING_LABELS"] = STANDING_LABELS
     app.jinja_env.globals["BOOK_KIND_LABELS"] = BOOK_KIND_LABELS

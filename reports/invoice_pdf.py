@@ -7,7 +7,7 @@ from pathlib import Path
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from reports.labels import STATUS_LABELS
+from reports.labels import STANDING_LABELS
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -24,7 +24,7 @@ def render_invoice_pdf(invoice: dict, *, provider: dict, brand: dict | None, loc
     """A PDF of one invoice. CPNI appears only if the dict carries it."""
     html = render_html(
         "invoice.html", locale, invoice=invoice, provider=provider, brand=brand,
-        status_labels=translated(STATUS_LABELS, locale),
+        status_labels=translated(STANDING_LABELS, locale),
     )
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})
     return HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).write_pdf()

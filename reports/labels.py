@@ -13,6 +13,17 @@ STATUS_LABELS = {
     "void": _("Void"),
 }
 
+# An invoice's standing (billing.invoicing.balance.standing): shown to every viewer,
+# with or without CPNI access.
+STANDING_LABELS = {
+    "draft": _("Draft"),
+    "issued": _("Issued"),
+    "partly_paid": _("Partly paid"),
+    "paid": _("Paid"),
+    "overdue": _("Overdue"),
+    "void": _("Void"),
+}
+
 BOOK_KIND_LABELS = {
     "list": _("List"),
     "wholesale": _("Wholesale"),

@@ -115,6 +115,20 @@ def by_currency(balances: Iterable[Balance]) -> dict[str, Balance]:
     return dict(sorted(sums.items()))
 
 
+def standing(owed: Balance, status: str) -> str:
+    """What a reader of an invoice list needs to know of its payment, without any
+    amount: "draft", "void", "paid" (nothing open), "overdue" (collectible past its due
+    date), "partly_paid", or "issued" (unpaid, not yet due). Not CPNI: it says whether,
+    never how much or when."""
+    if status in ("draft", "void"):
+        return status
+    if owed.open_minor <= 0:
+        return "paid"
+    if owed.is_overdue:
+        return "overdue"
+    return "partly_paid" if owed.paid_minor > 0 else "issued"
+
+
 # --- loaders -------------------------------------------------------------------------------
 
 def disputed_at(session: Session, invoice_ids: Iterable[int], at: datetime) -> dict[int, int]:

@@ -13,6 +13,7 @@ from portal.customer import (  # noqa: E402,F401
     disputes,
     marketing,
     passcode,
+    payments,
     sla,
     statements,
     views,

@@ -23,8 +23,8 @@ from reports.csv_files import csv_text
 
 MAX_ROWS = 10_000
 HEADER = ("invoice", "account", "account_name", "period", "issue_date", "due_date", "status",
-          "currency", "cpni", "subtotal", "tax", "credits", "total", "paid", "amount_due",
-          "disputed", "due_without_disputed")
+          "standing", "currency", "cpni", "subtotal", "tax", "credits", "total", "paid",
+          "amount_due", "disputed", "due_without_disputed")
 
 
 def invoice_csv() -> Response:
@@ -39,8 +39,7 @@ def invoice_csv() -> Response:
     purposes = ({c.id: pages.staff_purpose(c.id) for c in customers}
                 if current_user.is_staff else None)
     grants = access.cpni_access_many(db.session, current_user, customers, now, purposes)
-    owed = balance.invoice_balances(
-        db.session, [i for i in invoices if grants[i.customer_id].visible], now)
+    owed = balance.invoice_balances(db.session, invoices, now)
     rows = [_row(invoice_dict(invoice, grants[invoice.customer_id], balance=owed.get(invoice.id)))
             for invoice in invoices]
     access.record_disclosures(db.session, current_user, grants, surface="export",
@@ -60,7 +59,7 @@ def _row(data: dict) -> list:
     """One invoice as the presenter gave it: its amounts only where the policy shows them."""
     row = [data["number"], data["customer"]["account_number"], data["customer"]["name"],
            data["period"], data["issue_date"] or "", data["due_date"] or "", data["status"],
-           data["currency"]]
+           data["standing"], data["currency"]]
     if "total" not in data:
         return row + ["withheld"] + [""] * len(AMOUNTS)
     return row + ["shown"] + [data[key]["amount"] for key in AMOUNTS]

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from billing.core.clock import utcnow
 from billing.cpni.approvals import approval_states
+from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from billing.parties.branding import document_brand
 from portal import access
@@ -96,7 +97,9 @@ def invoices_page(template: str, **extra):
     query = listing.invoice_list_query(db.session, current_user, request.args)
     page = paginate(db.session, query, page_number(request.args), listing.load_invoices)
     grants = _accesses([inv.customer for inv in page.items], now)
-    rows = [invoice_dict(inv, grants[inv.customer_id]) for inv in page.items]
+    owed = balance.invoice_balances(db.session, page.items, now)
+    rows = [invoice_dict(inv, grants[inv.customer_id], balance=owed[inv.id])
+            for inv in page.items]
     access.record_disclosures(
         db.session, current_user, grants, surface="page", subject="invoice list", now=now,
         verification=call_verifications(grants),

@@ -7,7 +7,7 @@ never reaches any template or JSON encoder.
 from __future__ import annotations
 
 from billing.core.money import Money
-from billing.invoicing.balance import Balance, of_invoice
+from billing.invoicing.balance import Balance, of_invoice, standing
 from portal.access import CpniAccess, visible_fields
 
 WITHHELD_MESSAGE = (
@@ -89,7 +89,8 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
     viewer may see (access.end_customer_access). Given its `balance`
     (billing.invoicing.balance), it also says what open disputes hold ("disputed") and
     the amount due without it ("amount_due_without_disputed"); "amount_due" is what is
-    unpaid, disputed or not."""
+    unpaid, disputed or not. "standing" (paid, partly paid, overdue...) is shown to
+    every viewer; without the balance (no day known) nothing is overdue."""
     data = {
         "id": invoice.id,
         "number": invoice.number,
@@ -100,6 +101,7 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
         "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "status": invoice.status,
+        "standing": standing(balance or of_invoice(invoice), invoice.status),
         "currency": invoice.currency,
         "bill_to": {
             "name": invoice.bill_to.get("name", invoice.customer.name),

@@ -1,1 +1,3 @@
-"""The portal side of payments: pages, forms and presenters for paying and recording."""
+"""Payments in the portal: customers pay online and keep saved methods; staff record
+offline payments, refund and work the suspense queue; customers see their payment history
+and receipts."""

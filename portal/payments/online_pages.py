@@ -26,7 +26,7 @@ from billing.payments.stripe_sync import record_intent
 from portal import access
 from portal.customer import bp
 from portal.extensions import db
-from portal.payments import receipts_hook
+from portal.payments import notices
 from portal.payments.settings import stripe_settings
 
 
@@ -106,7 +106,7 @@ def pay_outcome(intent_id: str):
     intent, _ = _own_intent(settings, intent_id)
     payment = record_intent(db.session, intent, utcnow())
     if payment is not None:
-        receipts_hook.after_payment(payment)
+        notices.send_receipt(payment)
     db.session.commit()
     return render_template("payments/customer_pay_outcome.html", intent=intent,
                            payment=payment, message=_outcome_message(intent))

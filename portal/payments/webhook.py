@@ -13,9 +13,11 @@ from flask import Blueprint, abort, jsonify, request
 from billing.core.clock import utcnow
 from billing.core.errors import InvalidInput
 from billing.payments import stripe as provider
+from billing.payments.models import Payment
 from billing.payments.provider import PaymentProviderError
 from billing.payments.stripe_sync import handle_event
 from portal.extensions import db
+from portal.payments import notices
 from portal.payments.settings import stripe_settings
 
 bp = Blueprint("stripe_webhook", __name__)
@@ -36,5 +38,7 @@ def webhook():
     except PaymentProviderError:
         db.session.rollback()
         return jsonify(error="provider_unavailable"), 503
+    if outcome.startswith("payment "):
+        notices.send_receipt(db.session.get(Payment, int(outcome.split()[1])))
     db.session.commit()
     return jsonify(received=event.id, outcome=outcome)

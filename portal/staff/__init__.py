@@ -20,6 +20,9 @@ bp.register_blueprint(credits_bp, url_prefix="/credit-requests")
 from portal.staff.disputes import bp as disputes_bp  # noqa: E402
 
 bp.register_blueprint(disputes_bp, url_prefix="/disputes")
+from portal.payments.staff_pages import bp as payments_bp  # noqa: E402
+
+bp.register_blueprint(payments_bp, url_prefix="/payments")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,

@@ -85,6 +85,16 @@ ELSEWHERE |= {"/staff/customers/<customer_id>/call", "/staff/customers/<customer
               "/staff/compliance/complaints/<complaint_id>/close",
               "/staff/compliance/certification", "/staff/compliance/certification.csv"}
 
+# Payments (issue 13): tests/web/test_payments_staff.py and test_payments_customer.py
+PAGES["customer_admin"] += ["/customer/payments"]
+PAGES["staff"] += ["/staff/payments", "/staff/payments/new", "/staff/payments/suspense"]
+ELSEWHERE |= {"/staff/payments/<payment_id>", "/staff/payments/<payment_id>/refund",
+              "/staff/payments/<payment_id>/assign", "/customer/payments/<payment_id>/receipt.pdf"}
+# Paying online through Stripe: tests/web/test_pay_online.py and browser/test_pay_journey.py
+PAGES["customer_admin"] += ["/customer/pay"]
+ELSEWHERE |= {"/customer/pay/<intent_id>", "/customer/pay/<intent_id>/confirm",
+              "/customer/payment-methods", "/customer/payment-methods/remove",
+              "/stripe/webhook"}
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):
