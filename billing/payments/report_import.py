@@ -28,11 +28,12 @@ caller may commit after any number of rows (the CLI commits every `CHUNK`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from billing.core.errors import InvalidInput, NotFound
@@ -45,6 +46,7 @@ from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import ReportRow
 
 CHUNK = 1_000  # rows per transaction in the CLI
+REVERSING = ("refund", "dispute", "dispute_reversal")
 RESULT_COLUMNS = ("balance_transaction_id", "reporting_category", "class", "account_number",
                   "invoice_numbers", "allocated", "unapplied", "currency")
 
@@ -55,7 +57,7 @@ class Outcome:
 
     result_class: str
     currency: str
-    allocated_minor: int = 0
+    allocated_minor: int | None = 0  # None: read after the last row (see import_rows)
     unapplied_minor: int = 0
     payment_id: int | None = None
     reversal_id: int | None = None
@@ -65,17 +67,21 @@ class Outcome:
 def import_rows(session: Session, rows: Sequence[ReportRow],
                 now: datetime) -> list[StripeBalanceTransaction]:
     """Apply these rows (each balance transaction once); returns the stored record of each,
-    in the rows' order. Flushes, never commits."""
+    in the rows' order. Flushes, never commits.
+
+    Lookups are made once for all the rows (the balance transactions already seen, the
+    accounts named), and the records are written together at the end; each payment and
+    reversal is still recorded row by row under its account's lock.
+    """
     known = _stored(session, [row.balance_transaction_id for row in rows])
     accounts = _accounts(session, rows)
-    done = []
-    for row in rows:
-        stored = known.get(row.balance_transaction_id)
-        if stored is None:
-            stored = _apply(session, row, accounts, now)
-            known[row.balance_transaction_id] = stored
-        done.append(stored)
-    return done
+    # Payments a refund or dispute among these rows moves: what such a charge allocated
+    # is read at once, before the refund changes it; the others' at the end, together.
+    moved = {row.payment_ref for row in rows if row.reporting_category in REVERSING}
+    fresh = [(row, _apply(session, row, accounts, moved, now)) for row in rows
+             if row.balance_transaction_id not in known]
+    known.update(_keep(session, _with_allocations(session, fresh), now))
+    return [known[row.balance_transaction_id] for row in rows]
 
 
 def result_row(stored: StripeBalanceTransaction) -> tuple[str, ...]:
@@ -101,37 +107,42 @@ def _stored(session: Session, ids: Iterable[str]) -> dict[str, StripeBalanceTran
         .where(StripeBalanceTransaction.balance_transaction_id.in_(ids)))} if ids else {}
 
 
-def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict[tuple[str, str], int]:
-    """The account ids the rows name, by ("number", account number) and ("stripe",
-    Stripe customer id in a currency), in two queries for the whole chunk."""
+def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
+    """The accounts the rows name, by ("number", account number) and ("stripe", Stripe
+    customer id), loaded with the accounts that pay for them in three queries for all
+    the rows. The dict holds the loaded accounts too (under "held"): the session keeps
+    only objects something refers to, and `record_payment` finds these in it."""
     numbers = {row.account_number for row in rows if row.account_number}
     stripe_ids = {row.stripe_customer_id for row in rows if row.stripe_customer_id}
-    found: dict[tuple[str, str], int] = {}
-    if numbers:
-        found.update((("number", number), customer_id) for number, customer_id in
-                     session.execute(select(Customer.account_number, Customer.id)
-                                     .where(Customer.account_number.in_(numbers))))
+    found: dict = {}
     if stripe_ids:
         found.update((("stripe", stripe_id), customer_id) for stripe_id, customer_id in
                      session.execute(select(StripeCustomer.stripe_id,
                                             StripeCustomer.customer_id)
                                      .where(StripeCustomer.stripe_id.in_(stripe_ids))))
+    ids = set(found.values())
+    named = list(session.scalars(select(Customer).where(
+        Customer.account_number.in_(numbers) | Customer.id.in_(ids)))) if numbers or ids else []
+    parents = {c.parent_id for c in named if c.parent_id} - {c.id for c in named}
+    held = named + (list(session.scalars(select(Customer).where(Customer.id.in_(parents))))
+                    if parents else [])
+    found.update((("number", customer.account_number), customer.id) for customer in named)
+    found["held"] = held
     return found
 
 
-def _apply(session: Session, row: ReportRow, accounts: dict,
-           now: datetime) -> StripeBalanceTransaction:
+def _apply(session: Session, row: ReportRow, accounts: dict, moved: set[str],
+           now: datetime) -> Outcome:
     if row.reporting_category == "charge":
-        outcome = _charge(session, row, accounts, now)
-    elif row.reporting_category in ("refund", "dispute", "dispute_reversal"):
-        outcome = _reversal(session, row, now)
-    else:
-        kind = "payout" if row.reporting_category.startswith("payout") else "fee"
-        outcome = Outcome(kind, row.currency)
-    return _keep(session, row, outcome)
+        return _charge(session, row, accounts, row.payment_ref in moved, now)
+    if row.reporting_category in REVERSING:
+        return _reversal(session, row, now)
+    return Outcome("payout" if row.reporting_category.startswith("payout") else "fee",
+                   row.currency)
 
 
-def _charge(session: Session, row: ReportRow, accounts: dict, now: datetime) -> Outcome:
+def _charge(session: Session, row: ReportRow, accounts: dict, read_now: bool,
+            now: datetime) -> Outcome:
     customer_id = _account_of(row, accounts)
     note = f"Stripe metadata names account {row.account_number}, which the portal does " \
         "not know." if row.account_number and customer_id is None else ""
@@ -144,9 +155,9 @@ def _charge(session: Session, row: ReportRow, accounts: dict, now: datetime) -> 
     payment, is_new = record_payment(session, receipt, now)
     if not is_new:
         return Outcome("replayed", row.amount_currency, payment_id=payment.id)
-    allocated = _allocated(session, payment.id)
+    allocated = _allocated(session, payment.id) if read_now else None
     return Outcome(payment.payment_class, row.amount_currency, allocated,
-                   payment.amount_minor - allocated, payment.id)
+                   payment.amount_minor - (allocated or 0), payment.id)
 
 
 def _account_of(row: ReportRow, accounts: dict) -> int | None:
@@ -192,10 +203,42 @@ def _allocated(session: Session, payment_id: int) -> int:
                               .where(PaymentAllocation.payment_id == payment_id)))
 
 
-def _keep(session: Session, row: ReportRow, outcome: Outcome) -> StripeBalanceTransaction:
-    """Store the balance transaction and its result; if a concurrent import stored it
-    first, return that one (the money moves above were idempotent on their outside ids)."""
-    stored = StripeBalanceTransaction(
+def _with_allocations(session: Session, fresh: list[tuple[ReportRow, Outcome]]):
+    """Fill in what the charges left for the end allocated (one query for them all)."""
+    pending = [outcome.payment_id for _, outcome in fresh if outcome.allocated_minor is None]
+    if not pending:
+        return fresh
+    allocated = dict(session.execute(
+        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_minor))
+        .where(PaymentAllocation.payment_id.in_(pending))
+        .group_by(PaymentAllocation.payment_id)).all())
+    filled = []
+    for row, outcome in fresh:
+        if outcome.allocated_minor is None:
+            done = int(allocated.get(outcome.payment_id) or 0)
+            outcome = replace(outcome, allocated_minor=done,
+                              unapplied_minor=outcome.unapplied_minor - done)
+        filled.append((row, outcome))
+    return filled
+
+
+def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
+          now: datetime) -> dict[str, StripeBalanceTransaction]:
+    """Store the balance transactions and their results in one statement. One that a
+    concurrent import stored first is left as it stored it (the money moves above were
+    idempotent on their outside ids); returns what is stored for each."""
+    if not fresh:
+        return {}
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[
+        session.get_bind().dialect.name]
+    session.execute(insert(StripeBalanceTransaction).on_conflict_do_nothing(
+        index_elements=["balance_transaction_id"]),
+        [_record(session, row, outcome, now) for row, outcome in fresh])
+    return _stored(session, [row.balance_transaction_id for row, _ in fresh])
+
+
+def _record(session: Session, row: ReportRow, outcome: Outcome, now: datetime) -> dict:
+    return dict(
         balance_transaction_id=row.balance_transaction_id,
         reporting_category=row.reporting_category, result_class=outcome.result_class,
         currency=row.currency, gross_minor=row.gross_minor, fee_minor=row.fee_minor,
@@ -207,15 +250,7 @@ def _keep(session: Session, row: ReportRow, outcome: Outcome) -> StripeBalanceTr
         invoice_numbers=" ".join(row.invoice_numbers), amount_currency=outcome.currency,
         allocated_minor=outcome.allocated_minor, unapplied_minor=outcome.unapplied_minor,
         payment_id=outcome.payment_id, reversal_id=outcome.reversal_id,
-        outcome=outcome.note)
-    try:
-        with session.begin_nested():
-            session.add(stored)
-    except IntegrityError:
-        return session.scalars(select(StripeBalanceTransaction).where(
-            StripeBalanceTransaction.balance_transaction_id ==
-            row.balance_transaction_id)).one()
-    return stored
+        outcome=outcome.note, imported_at=now)
 
 
 def _number_of(session: Session, payment_id: int | None) -> str:
