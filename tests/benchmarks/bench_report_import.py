@@ -38,6 +38,7 @@ import flask_migrate
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from billing.payments.report_rows import read_report
 from portal import create_app
 from portal.cli.payments import import_report
 from portal.extensions import db
@@ -210,6 +211,11 @@ def main(argv=None) -> None:
         db.session.remove()
     rows = len(invoices)
     print(f"Report: {rows:,} charges, {os.path.getsize(report) / 2**20:.1f} MiB", flush=True)
+    started = time.perf_counter()
+    with open(report, "rb") as stream:
+        read_report(stream, datetime.now(UTC))
+    checked = time.perf_counter() - started
+    print(f"Checking alone (read_report): {rows / checked:,.0f} rows/s", flush=True)
     imported = run_import(app, report, results, args.profile)
     copied = run_copy(args.database_url, report)
     with app.app_context():
