@@ -53,13 +53,26 @@ def import_report(path, output):
                            show_pos=True, file=sys.stderr) as bar:
         for start in range(0, len(report.rows), CHUNK):
             chunk = report.rows[start:start + CHUNK]
-            for stored in import_rows(db.session, chunk, now):
+            for stored in _apply(chunk, now):
                 results.append(result_row(stored))
                 _add(totals, stored)
             db.session.commit()
             bar.update(len(chunk))
     _write(results, output)
     _summary(len(results), totals)
+
+
+def _apply(chunk, now):
+    """One chunk in one transaction; a domain error stops the import there (the chunks
+    before it stay imported, and running the import again resumes)."""
+    try:
+        return import_rows(db.session, chunk, now)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"Stopped at lines {chunk[0].line} to {chunk[-1].line}: {error.message} The "
+            "lines before were imported; run the import again once this is resolved."
+        ) from None
 
 
 def _refuse(report) -> None:

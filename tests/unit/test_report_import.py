@@ -2,6 +2,7 @@
 transaction once, and a broken file refused whole with its lines named."""
 
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from billing.payments.models import Payment, PaymentAllocation, PaymentReversal
 from billing.payments.report_import import import_rows, result_row
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import read_report
+from tests.factories import make_customer, make_invoice
 from tests.stripe_report import EXPECTED, NOW, REPORT, make_report_accounts
 
 
@@ -104,3 +106,26 @@ def test_a_charge_in_the_future_or_with_an_unknown_method_is_refused(session, ac
     report = read_report(io.BytesIO(text.encode()), NOW)
     assert [(p.row, p.column) for p in report.errors] == [
         (2, "created_utc"), (4, "payment_method_type")]
+
+
+def test_a_converted_charge_pays_in_the_currency_the_customer_paid(session, world):
+    customer = make_customer(session, "RPT-EUR1", "Euro Payer", world.partners["channel"],
+                             currency="EUR", country="DE")
+    owed = make_invoice(session, customer, "R-EUR-1", period_end=date(2026, 2, 25),
+                        amount_minor=10_000)
+    header = REPORT.read_text().splitlines()[0]
+    values = dict.fromkeys(header.split(","), "")
+    values.update({
+        "balance_transaction_id": "txn_Eur1", "created_utc": "2026-03-02 09:00:00",
+        "currency": "usd", "gross": "108.40", "fee": "3.44", "net": "104.96",
+        "reporting_category": "charge", "charge_id": "ch_Eur1", "payment_intent_id": "pi_Eur1",
+        "customer_facing_amount": "100.00", "customer_facing_currency": "eur",
+        "payment_method_type": "sepa_debit", "payment_metadata[account_number]": "RPT-EUR1",
+        "payment_metadata[invoice_numbers]": "R-EUR-1"})
+    rows = run(session, f"{header}\n{','.join(values.values())}\n".encode())
+    assert rows == [("txn_Eur1", "charge", "matched", "RPT-EUR1", "R-EUR-1", "100.00", "0.00",
+                     "EUR")]
+    session.refresh(owed)
+    assert owed.status == "paid"
+    kept = session.scalars(select(StripeBalanceTransaction)).one()
+    assert (kept.currency, kept.gross_minor, kept.net_minor) == ("USD", 10_840, 10_496)
