@@ -37,7 +37,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from billing.core.errors import InvalidInput, NotFound
+from billing.core.locks import lock_accounts
 from billing.core.money import MINOR_DIGITS
+from billing.parties.bill_to import bill_to
 from billing.parties.models import Customer
 from billing.payments.models import Payment, PaymentAllocation, StripeCustomer
 from billing.payments.recording import Receipt, record_payment
@@ -69,12 +71,17 @@ def import_rows(session: Session, rows: Sequence[ReportRow],
     """Apply these rows (each balance transaction once); returns the stored record of each,
     in the rows' order. Flushes, never commits.
 
-    Lookups are made once for all the rows (the balance transactions already seen, the
-    accounts named), and the records are written together at the end; each payment and
-    reversal is still recorded row by row under its account's lock.
+    Lookups are made once for all the rows (the accounts named, the balance transactions
+    already seen), and the records are written together at the end; each payment and
+    reversal is still recorded row by row. Every account the rows change is locked first,
+    lowest id first: the transaction holds them all until it ends, and two imports (or an
+    import and a refund) taking them in different orders could otherwise deadlock. Once
+    they are held, any import that touched them before has committed, so the balance
+    transactions it stored are seen here and returned as stored.
     """
-    known = _stored(session, [row.balance_transaction_id for row in rows])
     accounts = _accounts(session, rows)
+    _lock(session, rows, accounts)
+    known = _stored(session, [row.balance_transaction_id for row in rows])
     # Payments a refund or dispute among these rows moves: what such a charge allocated
     # is read at once, before the refund changes it; the others' at the end, together.
     moved = {row.payment_ref for row in rows if row.reporting_category in REVERSING}
@@ -129,6 +136,16 @@ def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
     found.update((("number", customer.account_number), customer.id) for customer in named)
     found["held"] = held
     return found
+
+
+def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
+    """Lock the bill-to accounts of the charges and of the payments the refunds, disputes
+    and reversals reverse, lowest id first."""
+    refs = {ref for row in rows if row.reporting_category in REVERSING
+            for ref in (row.payment_intent_id, row.charge_id) if ref}
+    paying = set(session.scalars(select(Payment.customer_id).where(
+        Payment.external_id.in_(refs), Payment.customer_id.is_not(None)))) if refs else set()
+    lock_accounts(session, paying | {bill_to(customer).id for customer in accounts["held"]})
 
 
 def _apply(session: Session, row: ReportRow, accounts: dict, moved: set[str],

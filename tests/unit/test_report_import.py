@@ -2,10 +2,12 @@
 transaction once, and a broken file refused whole with its lines named."""
 
 import io
+import threading
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from billing.core.errors import InvalidInput
 from billing.payments.models import Payment, PaymentAllocation, PaymentReversal
@@ -129,3 +131,25 @@ def test_a_converted_charge_pays_in_the_currency_the_customer_paid(session, worl
     assert owed.status == "paid"
     kept = session.scalars(select(StripeBalanceTransaction)).one()
     assert (kept.currency, kept.gross_minor, kept.net_minor) == ("USD", 10_840, 10_496)
+
+
+@pytest.mark.postgres_only
+def test_two_imports_of_one_report_at_once_record_it_once(session, world, db):
+    make_report_accounts(session, world)
+    session.commit()
+    engine, barrier, outcomes = db.engine, threading.Barrier(2), []
+
+    def run_alone():
+        with Session(engine) as own:
+            report = read_report(io.BytesIO(REPORT.read_bytes()), NOW)
+            barrier.wait()
+            outcomes.append([result_row(kept) for kept in import_rows(own, report.rows, NOW)])
+            own.commit()
+
+    threads = [threading.Thread(target=run_alone) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == [EXPECTED, EXPECTED]
+    assert counts(session) == [7, 7, 3, 13]
