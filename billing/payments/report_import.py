@@ -3,7 +3,7 @@
 `import_rows(session, rows, now)` takes rows checked by `report_rows.read_report` (a file
 with a bad row never gets here) and, for each balance transaction not seen before:
 
-- `charge`: records the payment (`record_payment`, source "report"), its outside id the
+- `charge`: records the payment (`record_payments`, source "report"), its outside id the
   PaymentIntent id (else the charge id), so a payment the webhook or the sync already
   recorded is recognised and classed `replayed` with nothing new allocated. Its account
   is `payment_metadata[account_number]`, else the account whose Stripe customer it is;
@@ -28,7 +28,7 @@ caller may commit after any number of rows (the CLI commits every `CHUNK`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -41,8 +41,9 @@ from billing.core.locks import lock_accounts
 from billing.core.money import MINOR_DIGITS
 from billing.parties.bill_to import bill_to
 from billing.parties.models import Customer
+from billing.payments.batch_recording import record_payments
 from billing.payments.models import Payment, PaymentAllocation, StripeCustomer
-from billing.payments.recording import Receipt, record_payment
+from billing.payments.recording import Receipt
 from billing.payments.refunds import refund_payment, reverse_chargeback
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import ReportRow
@@ -59,7 +60,7 @@ class Outcome:
 
     result_class: str
     currency: str
-    allocated_minor: int | None = 0  # None: read after the last row (see import_rows)
+    allocated_minor: int = 0
     unapplied_minor: int = 0
     payment_id: int | None = None
     reversal_id: int | None = None
@@ -82,12 +83,18 @@ def import_rows(session: Session, rows: Sequence[ReportRow],
     accounts = _accounts(session, rows)
     _lock(session, rows, accounts)
     known = _stored(session, [row.balance_transaction_id for row in rows])
-    # Payments a refund or dispute among these rows moves: what such a charge allocated
-    # is read at once, before the refund changes it; the others' at the end, together.
-    moved = {row.payment_ref for row in rows if row.reporting_category in REVERSING}
-    fresh = [(row, _apply(session, row, accounts, moved, now)) for row in rows
-             if row.balance_transaction_id not in known]
-    known.update(_keep(session, _with_allocations(session, fresh), now))
+    fresh, charges = [], []
+    for row in rows:
+        if row.balance_transaction_id in known:
+            continue
+        if row.reporting_category == "charge":
+            charges.append(row)
+            continue
+        fresh += _charges(session, charges, accounts, now)  # before a refund of them
+        charges = []
+        fresh.append((row, _apply(session, row, now)))
+    fresh += _charges(session, charges, accounts, now)
+    known.update(_keep(session, fresh, now))
     return [known[row.balance_transaction_id] for row in rows]
 
 
@@ -118,7 +125,7 @@ def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
     """The accounts the rows name, by ("number", account number) and ("stripe", Stripe
     customer id), loaded with the accounts that pay for them in three queries for all
     the rows. The dict holds the loaded accounts too (under "held"): the session keeps
-    only objects something refers to, and `record_payment` finds these in it."""
+    only objects something refers to, and recording finds these in it."""
     numbers = {row.account_number for row in rows if row.account_number}
     stripe_ids = {row.stripe_customer_id for row in rows if row.stripe_customer_id}
     found: dict = {}
@@ -148,33 +155,36 @@ def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
     lock_accounts(session, paying | {bill_to(customer).id for customer in accounts["held"]})
 
 
-def _apply(session: Session, row: ReportRow, accounts: dict, moved: set[str],
-           now: datetime) -> Outcome:
-    if row.reporting_category == "charge":
-        return _charge(session, row, accounts, row.payment_ref in moved, now)
+def _apply(session: Session, row: ReportRow, now: datetime) -> Outcome:
     if row.reporting_category in REVERSING:
         return _reversal(session, row, now)
     return Outcome("payout" if row.reporting_category.startswith("payout") else "fee",
                    row.currency)
 
 
-def _charge(session: Session, row: ReportRow, accounts: dict, read_now: bool,
-            now: datetime) -> Outcome:
+def _charges(session: Session, rows: list[ReportRow], accounts: dict,
+             now: datetime) -> list[tuple[ReportRow, Outcome]]:
+    """Record the payments of these charges together (`record_payments`)."""
+    if not rows:
+        return []
+    recorded = record_payments(session, [_receipt(row, accounts) for row in rows], now)
+    return [(row, Outcome(done.payment_class, row.amount_currency, done.allocated_minor,
+                          row.amount_minor - done.allocated_minor, done.payment_id)
+             if done.is_new else Outcome("replayed", row.amount_currency,
+                                         payment_id=done.payment_id))
+            for row, done in zip(rows, recorded, strict=True)]
+
+
+def _receipt(row: ReportRow, accounts: dict) -> Receipt:
     customer_id = _account_of(row, accounts)
     note = f"Stripe metadata names account {row.account_number}, which the portal does " \
         "not know." if row.account_number and customer_id is None else ""
-    receipt = Receipt(
+    return Receipt(
         currency=row.amount_currency, amount_minor=row.amount_minor, received_at=row.created,
         method=row.method, reference=row.charge_id or row.balance_transaction_id,
         source="report", customer_id=customer_id, named_numbers=row.invoice_numbers,
         external_id=row.payment_ref, payer_note=note,
         note=f"Stripe balance transaction {row.balance_transaction_id}")
-    payment, is_new = record_payment(session, receipt, now)
-    if not is_new:
-        return Outcome("replayed", row.amount_currency, payment_id=payment.id)
-    allocated = _allocated(session, payment.id) if read_now else None
-    return Outcome(payment.payment_class, row.amount_currency, allocated,
-                   payment.amount_minor - (allocated or 0), payment.id)
 
 
 def _account_of(row: ReportRow, accounts: dict) -> int | None:
@@ -218,25 +228,6 @@ def _reverse(session: Session, row: ReportRow, payment_id: int, kind: str, now: 
 def _allocated(session: Session, payment_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(PaymentAllocation.amount_minor), 0))
                               .where(PaymentAllocation.payment_id == payment_id)))
-
-
-def _with_allocations(session: Session, fresh: list[tuple[ReportRow, Outcome]]):
-    """Fill in what the charges left for the end allocated (one query for them all)."""
-    pending = [outcome.payment_id for _, outcome in fresh if outcome.allocated_minor is None]
-    if not pending:
-        return fresh
-    allocated = dict(session.execute(
-        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_minor))
-        .where(PaymentAllocation.payment_id.in_(pending))
-        .group_by(PaymentAllocation.payment_id)).all())
-    filled = []
-    for row, outcome in fresh:
-        if outcome.allocated_minor is None:
-            done = int(allocated.get(outcome.payment_id) or 0)
-            outcome = replace(outcome, allocated_minor=done,
-                              unapplied_minor=outcome.unapplied_minor - done)
-        filled.append((row, outcome))
-    return filled
 
 
 def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
