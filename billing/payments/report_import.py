@@ -73,8 +73,9 @@ def import_rows(session: Session, rows: Sequence[ReportRow],
     in the rows' order. Flushes, never commits.
 
     Lookups are made once for all the rows (the accounts named, the balance transactions
-    already seen), and the records are written together at the end; each payment and
-    reversal is still recorded row by row. Every account the rows change is locked first,
+    already seen); each run of charges is recorded together (`record_payments`, the rules
+    of `record_payment`), refunds and disputes one by one in file order, and the records
+    are written together at the end. Every account the rows change is locked first,
     lowest id first: the transaction holds them all until it ends, and two imports (or an
     import and a refund) taking them in different orders could otherwise deadlock. Once
     they are held, any import that touched them before has committed, so the balance
