@@ -37,6 +37,7 @@ from billing.payments.models import (
     StripeCustomer,
     StripeEvent,
 )
+from billing.payments.report_models import StripeBalanceTransaction
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "Service",
     "SlaCreditRequest",
     "StripeCustomer",
+    "StripeBalanceTransaction",
     "StripeEvent",
     "TaxExemption",
     "TaxRate",

@@ -34,6 +34,9 @@ def register(app) -> None:
     from portal.cli.disputes import disputes_group
 
     app.cli.add_command(disputes_group)
+    from portal.cli.payments import payments_group
+
+    app.cli.add_command(payments_group)
 
 
 @click.group(help="Manage portal users.")
