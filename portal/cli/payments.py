@@ -6,6 +6,10 @@ each problem with its line). Then it is applied in transactions of `CHUNK` rows:
 balance transaction is recorded once, so an import stopped half-way is simply run again
 and resumes, and a second import of the same file changes nothing and writes the same
 results file.
+
+`sync [--hours 72]` asks Stripe for the payment intents and refunds of the last hours and
+records those no webhook brought (each once); run it every few minutes from cron or the
+worker schedule.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections import defaultdict
+from datetime import timedelta
 
 import click
 
@@ -25,11 +30,15 @@ from billing.payments.report_import import (
     major_text,
     result_row,
 )
+from billing.payments.models import Payment
 from billing.payments.report_rows import read_report
+from billing.payments.stripe_sync import sync_recent
 from portal.extensions import db
+from portal.payments import notices
+from portal.payments.settings import stripe_settings
 
 
-@click.group("payments", help="Payment jobs: Stripe report import.")
+@click.group("payments", help="Payment jobs: Stripe report import, Stripe sync.")
 def payments_group():
     pass
 
@@ -114,3 +123,25 @@ def _summary(count, totals) -> None:
         click.echo(f"  {klass:20} {rows:8}  allocated {major_text(allocated, currency):>14} "
                    f"{currency}  unapplied {major_text(unapplied, currency):>14} {currency}",
                    err=True)
+
+
+@payments_group.command("sync", help="Record the Stripe payments and refunds of the last "
+                                     "hours that no webhook brought (a scheduled job).")
+@click.option("--hours", default=72, show_default=True, type=click.IntRange(1, 24 * 90),
+              help="How far back to ask Stripe.")
+def sync(hours):
+    settings = stripe_settings()
+    if settings is None:
+        raise click.ClickException("Stripe is not configured (STRIPE_SECRET_KEY): "
+                                   "nothing to sync.")
+    now = utcnow()
+    result = sync_recent(db.session, settings, now - timedelta(hours=hours), now)
+    for payment_id in result.payments:
+        notices.send_receipt(db.session.get(Payment, payment_id))
+    db.session.commit()
+    click.echo(f"Recorded {len(result.payments)} payments and {len(result.refunds)} refunds "
+               f"from the last {hours} hours.")
+    for problem in result.problems:
+        click.echo(f"Not recorded: {problem}", err=True)
+    if result.problems:
+        sys.exit(1)

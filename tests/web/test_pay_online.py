@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 
 from billing.core.clock import utcnow
+from billing.core.models import OutboundMail
 from billing.invoicing.models import Invoice
 from billing.payments import stripe as adapter
 from billing.payments.models import Payment, PaymentReversal, StripeEvent
@@ -267,3 +268,23 @@ def test_saved_cards_are_listed_reused_and_removed(db, world, login_as, stripe_o
     token = csrf_token(client, "/customer/payment-methods")
     assert client.post("/customer/payment-methods/remove",
                        data={"csrf_token": token, "method": method}).status_code == 404
+
+
+def test_the_sync_command_records_a_missed_payment_and_sends_its_receipt(
+        app, db, world, stripe_on):
+    intent_id = paid_elsewhere(db, stripe_on, world)
+    result = app.test_cli_runner().invoke(args=["payments", "sync", "--hours", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Recorded" in result.output
+    payment = db.session.query(Payment).filter_by(external_id=intent_id).one()
+    assert db.session.get(Invoice, world.invoices["channel"].id).status == "paid"
+    again = app.test_cli_runner().invoke(args=["payments", "sync", "--hours", "1"])
+    assert "Recorded 0 payments" in again.output
+    assert db.session.query(Payment).filter_by(external_id=intent_id).count() == 1
+    receipts = db.session.query(OutboundMail).filter_by(kind="payment_receipt").all()
+    assert [m.to_address for m in receipts] == [payment.customer.email_of_record]
+
+
+def test_the_sync_command_says_when_stripe_is_not_configured(app, db):
+    result = app.test_cli_runner().invoke(args=["payments", "sync"])
+    assert result.exit_code != 0 and "not configured" in result.output
