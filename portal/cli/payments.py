@@ -23,6 +23,7 @@ import click
 
 from billing.core.clock import utcnow
 from billing.core.errors import DomainError
+from billing.payments.models import Payment
 from billing.payments.report_import import (
     CHUNK,
     RESULT_COLUMNS,
@@ -30,7 +31,6 @@ from billing.payments.report_import import (
     major_text,
     result_row,
 )
-from billing.payments.models import Payment
 from billing.payments.report_rows import read_report
 from billing.payments.stripe_sync import sync_recent
 from portal.extensions import db
