@@ -1,0 +1,1 @@
+"""Payments in the portal: readable labels and the presenters the API and pages render."""
