@@ -1,7 +1,8 @@
 """An account's statement as a plain dict holding only what the access policy allows.
 
-Every amount, invoice, payment, refund and credit on a statement is the account's CPNI: a viewer who may
-not see it gets the account's name, number and address and the period, nothing else.
+Every amount, invoice, payment, refund and credit on a statement is the account's CPNI:
+a viewer who may not see it gets the account's name, number and address and the period,
+nothing else.
 """
 
 from __future__ import annotations
