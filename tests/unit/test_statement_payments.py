@@ -126,3 +126,21 @@ def test_a_chargeback_raises_the_balance_and_its_reversal_lowers_it(session, wor
     # 200.00 - 200.00 + 200.00 - 200.00 = 0, and nothing ages
     assert march.closing_minor == 0 and march.ageing.total_minor == 0
     assert march.ageing.unapplied_payment_minor == 0
+
+
+def test_a_cheque_recorded_late_counts_on_the_day_it_was_received(session, world):
+    """Received 10 Mar, typed in by staff on 20 Apr: March's statement has it paying the
+    invoice on 10 Mar, not sitting as credit until April."""
+    customer = make_customer(session, "AC-0402", "Late Typist")
+    make_invoice(session, customer, "USD-2026-004021", period_end=date(2026, 3, 25),
+                 amount_minor=20_000)  # issued 26 Feb, due 28 Mar
+    record_payment(session, Receipt(
+        currency="USD", amount_minor=15_000, received_at=noon(date(2026, 3, 10)),
+        method="cheque", reference="CHQ-LATE", source="staff", customer_id=customer.id),
+        noon(date(2026, 4, 20)))
+    march = build_statement(session, customer, *MARCH, JUNE_10)
+    assert [(p.received_on, p.amount_minor) for p in march.payments] == [
+        (date(2026, 3, 10), 15_000)]
+    # 200.00 - 150.00 = 50.00 open on 31 Mar, 3 days past due; no credit left over
+    assert march.ageing.buckets["1-30"] == 5_000 and march.ageing.unapplied_payment_minor == 0
+    assert march.closing_minor == 20_000 - 15_000 == march.ageing.total_minor
