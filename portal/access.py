@@ -28,15 +28,17 @@ from billing.invoicing.models import Invoice
 from billing.parties.models import Customer, Partner
 from billing.parties.partners import subtree_ids_clause
 from billing.parties.users import User
+from billing.payments.models import Payment
 
 CUSTOMER_FIELDS = (
     "id", "account_number", "name", "parent_id", "email_of_record", "phone_of_record",
     "postal_address", "locale", "currency", "partner",
 )
 CUSTOMER_CPNI_FIELDS = ("services",)
+# Whether an invoice is paid, partly paid or overdue is not CPNI; how much is.
 INVOICE_FIELDS = (
     "id", "number", "customer", "period", "period_start", "period_end", "issue_date",
-    "due_date", "status", "currency",
+    "due_date", "status", "currency", "overdue",
 )
 # A dispute's amounts and lines say what the customer was charged: CPNI. Its state,
 # tier, deadline, reason and timeline are about the dispute, and shown to its filer.
@@ -46,7 +48,12 @@ DISPUTE_FIELDS = (
     "events", "attachments",
 )
 DISPUTE_CPNI_FIELDS = ("amount", "credit", "held", "lines", "credit_note")
-INVOICE_CPNI_FIELDS = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "lines")
+INVOICE_CPNI_FIELDS = ("subtotal", "tax", "credits", "total", "paid", "open", "amount_due", "lines")
+# What a customer paid, when and how is CPNI; only the account and currency are not.
+PAYMENT_FIELDS = ("id", "customer", "currency")
+PAYMENT_CPNI_FIELDS = ("received_at", "amount", "method", "reference", "source", "class",
+                       "named_invoices", "allocated", "unapplied", "refunded",
+                       "allocations", "reversals")
 # Which service an SLA credit is for, its hours and amount, and the calculation (the
 # service's monthly charge) say what the customer buys and pays: CPNI.
 SLA_CREDIT_REQUEST_FIELDS = ("id", "customer", "month", "status", "currency", "requested_at",
@@ -117,6 +124,35 @@ def disputes_query(session: Session, user: User):
     if user.is_staff and not user.is_billing_staff:
         return select(Dispute).where(Dispute.id.is_(None))
     return select(Dispute).join(Dispute.customer).where(customer_scope(session, user))
+
+
+def payments_query(session: Session, user: User, now: datetime):
+    """Payments within reach: staff, all (the suspense queue too); a customer, its own
+    accounts'; a partner, only of customers whose approval for it is in force (or of its
+    own wholesale account): the rest are neither listed, counted nor found."""
+    if user.is_staff:
+        return select(Payment)
+    query = select(Payment).join(Payment.customer).where(customer_scope(session, user))
+    if user.is_partner:  # approval is given by the corporate for its sub-accounts
+        holder = func.coalesce(Customer.parent_id, Customer.id)
+        own = (Customer.billing_role == "wholesale") & (Customer.partner_id == user.partner_id)
+        query = query.where(cpni.state_clause(user.partner_id, "active", now, holder) | own)
+    return query
+
+
+def get_payment(session: Session, user: User, payment_id, now: datetime) -> Payment:
+    query = payments_query(session, user, now).where(Payment.id == _as_id(payment_id))
+    if (found := session.scalars(query).first()) is None:
+        raise NotFound("No such payment.")
+    return found
+
+
+def payment_access_many(session: Session, user: User, payments, now: datetime) -> dict:
+    """Per payment id, its account's CPNI access; one in suspense (no account) is staff's,
+    who see its figures only with a stated purpose (none over the API)."""
+    grants = cpni_access_many(session, user, {p.customer for p in payments if p.customer}, now)
+    return {p.id: grants[p.customer_id] if p.customer_id else _staff_access(None)
+            for p in payments}
 
 
 def get_dispute(session: Session, user: User, dispute_id) -> Dispute:
@@ -256,13 +292,14 @@ def approval_filter(user: User, state: str, now: datetime):
 
 
 def visible_fields(kind: str, access: CpniAccess) -> tuple[str, ...]:
-    """The fields of a customer, invoice, dispute or SLA credit request this access lets
-    through."""
+    """The fields of a customer, invoice, dispute, SLA credit request or payment this
+    access lets through."""
     base, extra = {
         "customer": (CUSTOMER_FIELDS, CUSTOMER_CPNI_FIELDS),
         "invoice": (INVOICE_FIELDS, INVOICE_CPNI_FIELDS),
         "dispute": (DISPUTE_FIELDS, DISPUTE_CPNI_FIELDS),
         "sla_credit_request": (SLA_CREDIT_REQUEST_FIELDS, SLA_CREDIT_REQUEST_CPNI_FIELDS),
+        "payment": (PAYMENT_FIELDS, PAYMENT_CPNI_FIELDS),
     }[kind]
     return base + extra if access.visible else base
 

@@ -1,15 +1,18 @@
 """Account statements: what a customer owed, was billed, paid and credited over a period.
 
 The balance follows one rule: an invoice adds its charges (subtotal plus taxes, before
-any credit) on its issue date, a payment takes away what was paid, and a credit note
-takes away its amount on the day it was issued. Credits reach invoices later as credit
-lines; those lines only spend a credit already counted, so the statement shows them
-beside each invoice but never subtracts them a second time.
+any credit) on its issue date, a payment takes away the whole amount received on the day
+it was received (what it did not pay on an invoice is credit on the account), a refund
+or chargeback adds back what went back on its day, a chargeback reversal takes away
+again what came back, and a credit note takes away its amount on the day it was issued.
+Credits reach invoices later as credit lines; those lines only spend a credit already
+counted, so the statement shows them beside each invoice but never subtracts them a
+second time. Payments are read from their dated rows (`billing.payments.dated`), never
+from the undated `Invoice.paid_minor`, so a statement of a past period stays as it was.
 
-Payments: the portal keeps no payment records yet, only `Invoice.paid_minor` (how much
-of each invoice has been paid so far, with no date). Until the payments issue brings
-dated records, each invoice's paid amount is counted as paid in the period in which the
-invoice was issued; `Statement.payments_recorded` is False to say so on the document.
+opening + charges - payments + refunds and chargebacks - reversals - credits = closing,
+and the ageing at the end of the period (buckets less unapplied credit notes and less
+unapplied payment credit) equals the closing balance.
 
 One statement covers one account in its own currency (an account bills in one), for
 whole provider-calendar days from `period_start` to `period_end` inclusive.
@@ -30,6 +33,7 @@ from billing.invoicing import balance
 from billing.invoicing.balance import BILLED_STATUSES
 from billing.invoicing.models import CreditNote, Invoice, InvoiceLine
 from billing.parties.models import Customer
+from billing.payments.dated import DatedPayment, DatedReversal, PaymentHistory, history
 from billing.sla.models import SlaCreditRequest
 
 # "disputed": what open disputes hold back; it is not chased, so it ages in no bucket.
@@ -44,14 +48,13 @@ class StatementInvoice:
     charges_minor: int  # subtotal and taxes, before credits
     credit_applied_minor: int  # credit notes spent on this invoice
     total_minor: int  # what the invoice asked for: charges less credits applied
-    paid_minor: int
+    paid_minor: int  # what payments had paid on it by the end of the period
 
 
-@dataclass(frozen=True)
-class StatementPayment:
-    invoice_number: str
-    paid_on: date | None  # None: no payment record says when
-    amount_minor: int
+# A payment line: received_on, method, reference, amount_minor; a refund, chargeback or
+# chargeback reversal line: on, kind, reference (the payment's), amount_minor.
+StatementPayment = DatedPayment
+StatementReversal = DatedReversal
 
 
 @dataclass(frozen=True)
@@ -76,16 +79,19 @@ class StatementSlaCredit:
 class Ageing:
     """What is open at the end of the period, by days past the due date.
 
-    Credits not yet spent on an invoice lower the balance but belong to no bucket:
-    buckets summed, less `unapplied_credit_minor`, give the closing balance.
+    Credit notes not yet spent on an invoice, and payments not yet spent on one, lower
+    the balance but belong to no bucket: buckets summed, less `unapplied_credit_minor`
+    and `unapplied_payment_minor`, give the closing balance.
     """
 
     buckets: dict[str, int]
-    unapplied_credit_minor: int
+    unapplied_credit_minor: int  # credit notes
+    unapplied_payment_minor: int = 0  # payments received, held, not spent on an invoice
 
     @property
     def total_minor(self) -> int:
-        return sum(self.buckets.values()) - self.unapplied_credit_minor
+        return (sum(self.buckets.values()) - self.unapplied_credit_minor
+                - self.unapplied_payment_minor)
 
 
 @dataclass(frozen=True)
@@ -99,11 +105,20 @@ class Statement:
     opening_minor: int
     invoices: list[StatementInvoice]
     payments: list[StatementPayment]
+    reversals: list[StatementReversal]
     credits: list[StatementCredit]
     sla_credits: list[StatementSlaCredit]
     closing_minor: int
     ageing: Ageing
-    payments_recorded: bool = False
+
+    @property
+    def paid_minor(self) -> int:
+        return sum(p.amount_minor for p in self.payments)
+
+    @property
+    def reversed_minor(self) -> int:
+        """Refunds and chargebacks less chargeback reversals: what the period added back."""
+        return sum(r.balance_effect_minor for r in self.reversals)
 
 
 def build_statement(session: Session, customer: Customer, period_start: date,
@@ -113,32 +128,38 @@ def build_statement(session: Session, customer: Customer, period_start: date,
         raise InvalidInput("A statement period must start before it ends.")
     if period_end > provider_date(now):
         raise InvalidInput("A statement can only cover days that have passed.")
-    invoices = _invoices(session, customer, period_end)
+    paid = history(session, customer.id, customer.currency, period_end)
+    invoices = _invoices(session, customer, period_end, paid)
     notes = _credit_notes(session, customer, period_end)
     earlier = [i for i in invoices if i.issue_date < period_start]
     current = [i for i in invoices if i.issue_date >= period_start]
     notes_before = [n for n in notes if n.issued_on < period_start]
-    opening = _owed(earlier) - sum(n.amount_minor for n in notes_before)
+    payments, reversals = paid.between(period_start)
+    opening = (sum(i.charges_minor for i in earlier) - sum(n.amount_minor for n in notes_before)
+               - _net_paid(paid.payments, paid.reversals) + _net_paid(payments, reversals))
     credits = [n for n in notes if n.issued_on >= period_start]
-    payments = [StatementPayment(i.number, None, i.paid_minor) for i in current if i.paid_minor]
     closing = (opening + sum(i.charges_minor for i in current)
-               - sum(p.amount_minor for p in payments) - sum(n.amount_minor for n in credits))
+               - _net_paid(payments, reversals) - sum(n.amount_minor for n in credits))
     return Statement(
         customer_id=customer.id, account_number=customer.account_number, name=customer.name,
         currency=customer.currency, period_start=period_start, period_end=period_end,
-        opening_minor=opening, invoices=current, payments=payments, credits=credits,
-        sla_credits=_sla_credits(session, customer, period_start, period_end),
+        opening_minor=opening, invoices=current, payments=payments, reversals=reversals,
+        credits=credits, sla_credits=_sla_credits(session, customer, period_start, period_end),
         closing_minor=closing,
-        ageing=_ageing(invoices, notes, period_end, _disputed(session, customer, period_end),
-                       customer.currency))
+        ageing=_ageing(invoices, notes, paid, period_end,
+                       _disputed(session, customer, period_end), customer.currency))
 
 
-def _owed(invoices: list[StatementInvoice]) -> int:
-    return sum(i.charges_minor - i.paid_minor for i in invoices)
+def _net_paid(payments: list[DatedPayment], reversals: list[DatedReversal]) -> int:
+    """What payments took off the balance, less what reversals put back."""
+    return (sum(p.amount_minor for p in payments)
+            - sum(r.balance_effect_minor for r in reversals))
 
 
-def _invoices(session: Session, customer: Customer, until: date) -> list[StatementInvoice]:
-    """The account's invoices issued up to `until`, oldest first, with credit applied."""
+def _invoices(session: Session, customer: Customer, until: date,
+              paid: PaymentHistory) -> list[StatementInvoice]:
+    """The account's invoices issued up to `until`, oldest first, with credit applied and
+    what payments had paid on each by the end of `until`."""
     rows = session.scalars(
         select(Invoice).where(Invoice.customer_id == customer.id,
                               Invoice.currency == customer.currency,
@@ -153,7 +174,7 @@ def _invoices(session: Session, customer: Customer, until: date) -> list[Stateme
         number=i.number, issue_date=i.issue_date, due_date=i.due_date,
         charges_minor=i.total_minor - (applied.get(i.id) or 0),
         credit_applied_minor=-(applied.get(i.id) or 0), total_minor=i.total_minor,
-        paid_minor=i.paid_minor) for i in rows]
+        paid_minor=paid.paid_by_invoice.get(i.id, 0)) for i in rows]
 
 
 def _credit_notes(session: Session, customer: Customer, until: date) -> list[StatementCredit]:
@@ -194,7 +215,7 @@ def _disputed(session: Session, customer: Customer, on: date) -> dict[str, int]:
 
 
 def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
-            on: date, disputed: dict[str, int], currency: str) -> Ageing:
+            paid: PaymentHistory, on: date, disputed: dict[str, int], currency: str) -> Ageing:
     buckets = defaultdict(int, dict.fromkeys(AGEING_BUCKETS, 0))
     for invoice in invoices:
         owed = balance.compute(
@@ -206,7 +227,7 @@ def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
             buckets[_bucket((on - invoice.due_date).days)] += owed.collectible_minor
     applied = sum(i.credit_applied_minor for i in invoices)
     unapplied = sum(n.amount_minor for n in notes) - applied
-    return Ageing(dict(buckets), unapplied)
+    return Ageing(dict(buckets), unapplied, paid.unapplied_minor)
 
 
 def _bucket(days_past_due: int) -> str:

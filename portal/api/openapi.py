@@ -56,8 +56,9 @@ CUSTOMER_REF = {"type": "object", "properties": {
 def _schemas() -> dict:
     # "disputed": what open disputes hold back; "amount_due_without_disputed": what is
     # due now, the part chased for payment.
-    money_fields = ("subtotal", "tax", "credits", "total", "paid", "amount_due", "disputed",
-                    "amount_due_without_disputed")
+    # "paid": what payments paid of it; "open": what is still unpaid, disputed or not.
+    money_fields = ("subtotal", "tax", "credits", "total", "paid", "open", "amount_due",
+                    "disputed", "amount_due_without_disputed")
     return {
         "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
             "code": {"type": "string"}, "message": {"type": "string"}}}}},
@@ -90,6 +91,9 @@ def _schemas() -> dict:
             "status": {"type": "string",
                        "enum": ["issued", "partially_paid", "paid", "void"]},
             "currency": {"type": "string"},
+            "overdue": {"type": "boolean", "description": (
+                "Past its due date with an amount still due (disputed amounts aside). A "
+                "status, not CPNI: shown even when the amounts are withheld.")},
             "bill_to": {"type": "object"},
             **{name: _ref("Money") for name in money_fields},
             "lines": {"type": "array", "items": _ref("InvoiceLine")},
@@ -170,3 +174,4 @@ def _with_endpoints(build, module: str):
 
 document = _with_endpoints(document, "portal.api.sla_openapi")
 document = _with_endpoints(document, "portal.api.disputes_openapi")
+document = _with_endpoints(document, "portal.api.payments_openapi")

@@ -15,6 +15,7 @@ from portal import access
 from portal.customer import bp
 from portal.extensions import db
 from portal.invoicing import statements
+from portal.payments.labels import METHOD_LABELS, REVERSAL_LABELS
 from portal.periods import ended_months
 
 OFFERED_MONTHS = 24
@@ -38,7 +39,8 @@ def statements_page():
             problem = error.message
     return render_template("invoicing/customer_statements.html", accounts=accounts, months=months,
                            chosen=chosen, summary=summary, problem=problem,
-                           args=request.args), 400 if problem else 200
+                           args=request.args, method_labels=METHOD_LABELS,
+                           reversal_labels=REVERSAL_LABELS), 400 if problem else 200
 
 
 @bp.route("/accounts/<customer_id>/statement.pdf")

@@ -89,8 +89,10 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
     viewer may see (access.end_customer_access). Given its `balance`
     (billing.invoicing.balance), it also says what open disputes hold ("disputed") and
     the amount due without it ("amount_due_without_disputed"); "amount_due" is what is
-    unpaid, disputed or not. "standing" (paid, partly paid, overdue...) is shown to
-    every viewer; without the balance (no day known) nothing is overdue."""
+    unpaid, disputed or not, as is "open". With a balance, "overdue" says whether the
+    invoice is past due with something collectible, and "standing" (paid, partly paid,
+    overdue...) sums it up: both are statuses, shown without CPNI access; without the
+    balance (no day known) nothing is overdue."""
     data = {
         "id": invoice.id,
         "number": invoice.number,
@@ -108,17 +110,21 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
             "address": invoice.bill_to.get("address", []),
         },
     }
+    if balance is not None:
+        data["overdue"] = balance.is_overdue
     if "total" not in visible_fields("invoice", access):
         data["cpni_withheld"] = withheld(access)
         return data
     cur = invoice.currency
+    owed = balance if balance is not None else of_invoice(invoice)
     data.update(
         subtotal=money(invoice.subtotal_minor, cur),
         tax=money(invoice.tax_minor, cur),
         credits=money(invoice.credit_minor, cur),
         total=money(invoice.total_minor, cur),
-        paid=money(invoice.paid_minor, cur),
-        amount_due=money(of_invoice(invoice).open_minor, cur),
+        paid=money(owed.paid_minor, cur),
+        open=money(owed.open_minor, cur),
+        amount_due=money(owed.open_minor, cur),
     )
     if balance is not None:
         data.update(disputed=money(balance.held_minor, cur),

@@ -58,6 +58,7 @@ def invoice_view(session: Session, viewer: Viewer, invoice: Invoice, grant: Cpni
     accounts = invoice_accounts(session, invoice)
     sections = access.end_customer_access(session, viewer.user, invoice, accounts, now,
                                           viewer.purpose(invoice.customer_id))
+    # Always computed: whether it is overdue is no CPNI; invoice_dict withholds the amounts.
     owed = balance.invoice_balance(session, invoice, now)
     data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
                         section_access=sections, balance=owed)

@@ -13,6 +13,7 @@ from billing.invoicing.models import Invoice, InvoiceLine
 from billing.parties import identity
 from billing.parties.models import Customer, Partner
 from billing.parties.users import ApiToken, User
+from billing.payments.models import Payment, PaymentAllocation, PaymentReversal
 from portal.config import ConfigError, load_settings
 from tests.cleanup import empty_database
 
@@ -49,6 +50,7 @@ def test_demo_seed_builds_the_promised_world_once_and_the_same_each_time(runner,
     assert any(a.in_force(now) for a in approvals)
     assert any(a.revoked_at for a in approvals)
     assert any(a.expires_at and a.expires_at < now for a in approvals)
+    _assert_a_payment_history(session)
     assert "skipped" in runner.invoke(args=["demo", "seed"]).output
     assert session.scalar(select(func.count()).select_from(Customer)) == len(customers)
     first = _fingerprint(session)
@@ -56,6 +58,28 @@ def test_demo_seed_builds_the_promised_world_once_and_the_same_each_time(runner,
     empty_database(db.engine, db.metadata)
     runner.invoke(args=["demo", "seed"])
     assert _fingerprint(session) == first and len(first) > 1000
+
+
+def _assert_a_payment_history(session):
+    """The demo's payments went through the real recording: dated rows, offline methods,
+    partial payments, an overpayment left as credit, a refund; every invoice's paid
+    amount is the sum of its allocation rows."""
+    classes = dict(session.execute(select(Payment.payment_class, func.count())
+                                   .group_by(Payment.payment_class)).all())
+    assert classes["matched"] > 1000 and classes["partial"] > 50 and classes["overpaid"] == 1
+    assert set(session.scalars(select(Payment.source).distinct())) == {"demo"}
+    assert set(session.scalars(select(Payment.method).distinct())) == {"cheque", "wire", "ach"}
+    (refund,) = session.scalars(select(PaymentReversal)).all()
+    assert refund.kind == "refund" and refund.payment.payment_class == "overpaid"
+    from billing.payments import ledger
+
+    assert ledger.figures_of(session, refund.payment).unapplied_minor == 25_000 - 10_000
+    allocated = dict(session.execute(
+        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_minor))
+        .group_by(PaymentAllocation.invoice_id)).all())
+    paid = dict(session.execute(select(Invoice.id, Invoice.paid_minor)
+                                .where(Invoice.paid_minor != 0)).all())
+    assert paid == allocated and len(paid) > 1000
 
 
 def test_users_create_enforces_the_password_policy(runner, session, world):

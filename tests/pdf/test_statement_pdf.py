@@ -147,3 +147,43 @@ def test_the_statements_page_shows_balances_and_links_the_pdf(login_as, world, s
     assert "$8,636.96" in page
     response = client.get(f"/customer/statements?account={world.customers['other'].id}")
     assert response.status_code == 404
+
+
+@pytest.fixture
+def paid_in_february(session, world):
+    """A 1,000.00 cheque received 27 Feb 2026 for the channel customer's invoice, and
+    100.00 of it refunded on 28 Feb."""
+    from billing.payments.recording import Receipt, record_payment
+    from billing.payments.refunds import refund_payment
+
+    received = datetime(2026, 2, 27, 12, tzinfo=PROVIDER_TZ).astimezone(UTC)
+    payment, _ = record_payment(session, Receipt(
+        currency="USD", amount_minor=100_000, received_at=received, method="cheque",
+        reference="CHQ-PDF-5521", source="staff", customer_id=world.customers["channel"].id),
+        received)
+    refund_payment(session, payment.id, 10_000, received + timedelta(days=1))
+    session.commit()
+
+
+def test_the_statement_lists_dated_payments_and_refunds(login_as, world, paid_in_february):
+    text = _text(login_as("customer_admin"), _url(world, "customer"))
+    assert "Feb 27, 2026 Cheque CHQ-PDF-5521 $1,000.00" in text
+    assert "Feb 28, 2026 Refund CHQ-PDF-5521 $100.00" in text
+    assert "dated payment records will follow" not in text
+    # 0 + 8,642.19 - 1,000.00 paid + 100.00 refunded = 7,742.19
+    assert "Closing balance $7,742.19" in text
+
+
+def test_an_unapproved_partner_sees_no_payment(login_as, world, paid_in_february):
+    text = _text(login_as("channel_admin"), _url(world))
+    assert "Amounts withheld" in text
+    for hidden in ("CHQ-PDF-5521", "1,000.00", "100.00", "7,742.19", "Feb 27, 2026"):
+        assert hidden not in text, hidden
+
+
+def test_the_statements_page_lists_the_payments(login_as, world, paid_in_february):
+    page = login_as("customer_admin").get(
+        f"/customer/statements?account={world.customers['channel'].id}&{FEBRUARY}"
+    ).get_data(as_text=True)
+    for expected in ("CHQ-PDF-5521", "Cheque", "$1,000.00", "Refund", "$100.00", "$7,742.19"):
+        assert expected in page, expected

@@ -17,6 +17,7 @@ from billing.invoicing.credit_notes import create_credit_note
 from billing.invoicing.drafting import draft_invoice
 from billing.invoicing.issuing import issue_invoice
 from billing.invoicing.statements import build_statement
+from billing.payments.recording import Receipt, record_payment
 from billing.sla.credits import decide_request, open_ticket, record_outage, request_credit
 from tests.factories import make_customer, make_invoice, make_user
 
@@ -33,16 +34,26 @@ def _note(session, customer, amount_minor, day, reason="goodwill", currency="USD
                               now=noon(day))
 
 
+def pay(session, customer, amount_minor, day, *names, method="wire", reference="W-1"):
+    received = noon(day)
+    return record_payment(session, Receipt(
+        currency="USD", amount_minor=amount_minor, received_at=received, method=method,
+        reference=reference, source="staff", customer_id=customer.id, named_numbers=names),
+        received)[0]
+
+
 @pytest.fixture
 def ledger(session, world):
-    """Two more invoices and two goodwill notes for the direct customer."""
+    """Two more invoices, two payments and two goodwill notes for the direct customer."""
     direct = world.customers["direct"]
-    # issued 29 Dec 2025, due 28 Jan 2026: 100.00, 40.00 paid
+    # issued 29 Dec 2025, due 28 Jan 2026: 100.00, 40.00 paid on 15 Jan 2026
     make_invoice(session, direct, "USD-2025-000900", period_end=date(2026, 1, 25),
-                 amount_minor=10_000).paid_minor = 4_000
-    # issued 29 Mar 2026, due 28 Apr 2026: 200.00, 50.00 paid
+                 amount_minor=10_000)
+    pay(session, direct, 4_000, date(2026, 1, 15), "USD-2025-000900", reference="W-JAN")
+    # issued 29 Mar 2026, due 28 Apr 2026: 200.00, 50.00 paid on 10 Apr 2026
     make_invoice(session, direct, "USD-2026-000900", period_end=date(2026, 4, 25),
-                 amount_minor=20_000).paid_minor = 5_000
+                 amount_minor=20_000)
+    pay(session, direct, 5_000, date(2026, 4, 10), "USD-2026-000900", reference="W-APR")
     _note(session, direct, 1_500, date(2026, 2, 10))  # before the period
     _note(session, direct, 700, date(2026, 4, 5))  # in the period
     session.flush()
@@ -54,13 +65,14 @@ def test_balances_follow_invoices_payments_and_credits(session, ledger):
     # before 1 Mar: (100.00 - 40.00) + (8,642.19 - 0) - 15.00 credit = 8,687.19
     assert s.opening_minor == 6_000 + 864_219 - 1_500 == 868_719
     assert [i.number for i in s.invoices] == ["USD-2026-000900"]
-    assert [(p.invoice_number, p.amount_minor) for p in s.payments] == [("USD-2026-000900",
-                                                                         5_000)]
+    # the payment received in the period, dated; January's is in the opening balance
+    assert [(p.received_on, p.method, p.reference, p.amount_minor) for p in s.payments] == [
+        (date(2026, 4, 10), "wire", "W-APR", 5_000)]
     assert [(c.amount_minor, c.reason, c.issued_on) for c in s.credits] == [
         (700, "goodwill", date(2026, 4, 5))]
     # 8,687.19 + 200.00 charged - 50.00 paid - 7.00 credited = 8,830.19
     assert s.closing_minor == 868_719 + 20_000 - 5_000 - 700 == 883_019
-    assert s.currency == "USD" and not s.payments_recorded
+    assert s.currency == "USD" and s.reversals == []
 
 
 def test_ageing_buckets_by_days_past_due_at_the_period_end(session, ledger):

@@ -71,6 +71,8 @@ ELSEWHERE |= {"/staff/disputes/<dispute_id>", "/staff/disputes/<x>/<x>",
               "/staff/disputes/tiers/<tier_id>", "/staff/dispute-reports/<table>.csv",
               "/api/v1/disputes", "/api/v1/disputes/<dispute_id>",
               "/api/v1/disputes/<dispute_id>/events", "/api/v1/disputes/<dispute_id>/comments"}
+# Payments over the API: tests/web/test_api_payments.py
+ELSEWHERE |= {"/api/v1/payments", "/api/v1/payments/<payment_id>"}
 # The CPNI program: test_caller_verification.py, test_marketing_pages.py,
 # test_compliance_pages.py, test_account_notices.py
 ELSEWHERE |= {"/staff/customers/<customer_id>/call", "/staff/customers/<customer_id>/call/end",

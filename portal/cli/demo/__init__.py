@@ -33,14 +33,21 @@ from portal.cli.demo.history import (
     add_usage,
     bill_month,
     grow_a_service,
-    mark_payments,
 )
+from portal.cli.demo.payments import record_payments
 
 __all__ = ["DEMO_PASSWORD", "PRODUCTS", "STAFF_TOTP_SECRET", "already_seeded", "seed"]
 
 
 def already_seeded(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Partner)))
+
+
+def _overpayer(partners, customers):
+    """A top-level account of the first channel partner other than the one the disputes
+    and SLA credits are about (its open amounts must stay open for those)."""
+    own = [c for c in customers if c.partner is partners["CH-01"] and c.parent is None]
+    return own[1]
 
 
 def seed(session: Session, progress=lambda step: None) -> dict:
@@ -70,7 +77,9 @@ def seed(session: Session, progress=lambda step: None) -> dict:
             grow_a_service(session, rng, customer, period)
         session.commit()
         progress(f"{year}-{month:02d}")
-    mark_payments(session)
+    record_payments(session, rng, _overpayer(partners, customers))
+    session.commit()
+    progress("payments")
     add_sla_history(session, partners, customers)
     session.commit()
     add_disputes(session, partners, customers)

@@ -16,7 +16,6 @@ from billing.disputes import tiers as dispute_tiers
 from billing.invoicing.credit_notes import create_credit_note
 from billing.invoicing.models import Invoice
 from billing.invoicing.runs import draft_period, issue_period
-from billing.invoicing.status import move_invoice_status
 from billing.invoicing.usage_models import UsageRecord
 from billing.parties.users import User
 from billing.sla.credits import (
@@ -76,17 +75,6 @@ def grow_a_service(session, rng, customer, period):
                         unit_price=service.unit_price, currency=service.currency,
                         started_on=changed_on, delivery=service.delivery,
                         description=f"{int(quantity)} × {service.product.unit}"))
-
-
-def mark_payments(session):
-    """Older invoices are paid, the one before last half paid, the last still open."""
-    for invoice in session.scalars(select(Invoice).where(Invoice.status == "issued")):
-        if invoice.period_end < date(2026, 9, 1):
-            invoice.paid_minor = invoice.total_minor
-            move_invoice_status(invoice, "paid")
-        elif invoice.period_end < date(2026, 10, 1) and invoice.total_minor > 100:
-            invoice.paid_minor = invoice.total_minor // 2
-            move_invoice_status(invoice, "partially_paid")
 
 
 def add_sla_history(session, partners, customers):
