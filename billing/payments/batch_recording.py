@@ -50,7 +50,7 @@ def record_payments(session: Session, receipts: Sequence[Receipt],
             raise ValueError("record_payments takes receipts with an outside id only")
         _check(receipt, now)
     begin_writing(session)
-    payers = {r.customer_id: _payer(session, r.customer_id) for r in receipts if r.customer_id}
+    payers = {i: _payer(session, i) for i in {r.customer_id for r in receipts if r.customer_id}}
     lock_accounts(session, {payer.id for payer in payers.values()})
     known = _known(session, [r.external_id for r in receipts])
     book = _Book(session, receipts, payers)
@@ -73,11 +73,13 @@ def record_payments(session: Session, receipts: Sequence[Receipt],
     return answers
 
 
-def _known(session: Session, external_ids: list[str]) -> dict[str, Payment]:
+def _known(session: Session, external_ids: list[str]) -> dict:
+    """(id, payment_class) of the payments recorded with these outside ids."""
     if not external_ids:
         return {}
-    return {p.external_id: p for p in session.scalars(
-        select(Payment).where(Payment.external_id.in_(external_ids)))}
+    return {p.external_id: p for p in session.execute(
+        select(Payment.external_id, Payment.id, Payment.payment_class)
+        .where(Payment.external_id.in_(external_ids)))}
 
 
 class _Book:
@@ -135,7 +137,7 @@ def _insert(session: Session, plans, payers) -> dict[str, int]:
         external_id=r.external_id, named_invoices=list(r.named_numbers),
         payment_class=plan.payment_class, payer_note=r.payer_note[:300], note=r.note[:500],
         recorded_by_id=r.recorded_by_id, created_at=utcnow()) for r, plan in plans}
-    session.execute(insert(Payment.__table__).on_conflict_do_nothing(
+    session.connection().execute(insert(Payment.__table__).on_conflict_do_nothing(
         index_elements=["external_id"]), list(rows.values()))
     found = session.execute(select(
         Payment.id, Payment.external_id, Payment.customer_id, Payment.amount_minor,

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -67,8 +67,7 @@ class Outcome:
     note: str = ""
 
 
-def import_rows(session: Session, rows: Sequence[ReportRow],
-                now: datetime) -> list[StripeBalanceTransaction]:
+def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> list[Row]:
     """Apply these rows (each balance transaction once); returns the stored record of each,
     in the rows' order. Flushes, never commits.
 
@@ -115,11 +114,13 @@ def major_text(minor: int, currency: str) -> str:
     return f"{sign}{whole // 10 ** places}.{whole % 10 ** places:0{places}d}"
 
 
-def _stored(session: Session, ids: Iterable[str]) -> dict[str, StripeBalanceTransaction]:
+def _stored(session: Session, ids: Iterable[str]) -> dict[str, Row]:
+    """The stored records of these balance transactions, as plain rows (the columns of
+    `StripeBalanceTransaction` by name), not ORM objects: nothing changes them."""
     ids = list(ids)
-    return {stored.balance_transaction_id: stored for stored in session.scalars(
-        select(StripeBalanceTransaction)
-        .where(StripeBalanceTransaction.balance_transaction_id.in_(ids)))} if ids else {}
+    table = StripeBalanceTransaction.__table__
+    return {stored.balance_transaction_id: stored for stored in session.execute(
+        select(*table.c).where(table.c.balance_transaction_id.in_(ids)))} if ids else {}
 
 
 def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
@@ -232,7 +233,7 @@ def _allocated(session: Session, payment_id: int) -> int:
 
 
 def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
-          now: datetime) -> dict[str, StripeBalanceTransaction]:
+          now: datetime) -> dict[str, Row]:
     """Store the balance transactions and their results in one statement. One that a
     concurrent import stored first is left as it stored it (the money moves above were
     idempotent on their outside ids); returns what is stored for each."""
@@ -240,7 +241,7 @@ def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
         return {}
     insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[
         session.get_bind().dialect.name]
-    session.execute(insert(StripeBalanceTransaction).on_conflict_do_nothing(
+    session.connection().execute(insert(StripeBalanceTransaction.__table__).on_conflict_do_nothing(
         index_elements=["balance_transaction_id"]),
         [_record(session, row, outcome, now) for row, outcome in fresh])
     return _stored(session, [row.balance_transaction_id for row, _ in fresh])
