@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from billing.core.clock import utcnow
-from billing.core.db import begin_writing
+from billing.core.db import among, begin_writing
 from billing.core.locks import lock_accounts
 from billing.invoicing.models import Invoice
 from billing.payments.allocation import AllocationPlan, OpenInvoice, allocate
@@ -79,7 +79,7 @@ def _known(session: Session, external_ids: list[str]) -> dict:
         return {}
     return {p.external_id: p for p in session.execute(
         select(Payment.external_id, Payment.id, Payment.payment_class)
-        .where(Payment.external_id.in_(external_ids)))}
+        .where(among(session, Payment.external_id, external_ids)))}
 
 
 class _Book:
@@ -90,17 +90,20 @@ class _Book:
         accounts = [payer.id for payer in payers.values()]
         self.named = {(c, cur, number): i for number, i, c, cur in session.execute(
             select(Invoice.number, Invoice.id, Invoice.customer_id, Invoice.currency).where(
-                Invoice.number.in_(names), Invoice.customer_id.in_(accounts),
+                among(session, Invoice.number, names),
+                among(session, Invoice.customer_id, accounts),
                 Invoice.status != "void"))} if names and accounts else {}
         self.invoices = defaultdict(list)
         self.open: dict[int, int] = {}
         named_ids = list(self.named.values())
         owing = Invoice.total_minor > Invoice.paid_minor
+        # IN, not `among`: PostgreSQL's generic plan tests `id = ANY($2)` element by element
+        # for every row of the accounts, where it hashes the list of an IN.
         for i, number, due, left, customer_id, currency in session.execute(
                 select(Invoice.id, Invoice.number, Invoice.due_date,
                        Invoice.total_minor - Invoice.paid_minor, Invoice.customer_id,
                        Invoice.currency)
-                .where(Invoice.customer_id.in_(accounts), Invoice.status.in_(BILLED),
+                .where(among(session, Invoice.customer_id, accounts), Invoice.status.in_(BILLED),
                        owing | Invoice.id.in_(named_ids) if named_ids else owing)):
             self.invoices[(customer_id, currency)].append((i, number, due))
             self.open[i] = max(left, 0)
@@ -141,7 +144,7 @@ def _insert(session: Session, plans, payers) -> dict[str, int]:
         index_elements=["external_id"]), list(rows.values()))
     found = session.execute(select(
         Payment.id, Payment.external_id, Payment.customer_id, Payment.amount_minor,
-        Payment.source, Payment.note).where(Payment.external_id.in_(rows)))
+        Payment.source, Payment.note).where(among(session, Payment.external_id, rows)))
     return {external_id: i for i, external_id, *values in found
             if tuple(values) == tuple(rows[external_id][k] for k in
                                       ("customer_id", "amount_minor", "source", "note"))}

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from billing.core.db import among
 from billing.core.locks import lock_invoices
 from billing.invoicing.models import Invoice
 from billing.invoicing.status import check_transition, move_invoice_status
@@ -59,7 +60,7 @@ def post_many(session: Session, postings: Sequence[tuple[int, Sequence[tuple[int
     before = {i: (number, total, paid, status) for i, number, total, paid, status in
               session.execute(select(Invoice.id, Invoice.number, Invoice.total_minor,
                                      Invoice.paid_minor, Invoice.status)
-                              .where(Invoice.id.in_(ids)))}
+                              .where(among(session, Invoice.id, ids)))}
     paid = {i: before[i][2] for i in before}
     for row in rows:
         paid[row["invoice_id"]] += row["amount_minor"]

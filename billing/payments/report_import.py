@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from billing.core.db import among
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.locks import lock_accounts
 from billing.core.money import MINOR_DIGITS
@@ -120,7 +121,7 @@ def _stored(session: Session, ids: Iterable[str]) -> dict[str, Row]:
     ids = list(ids)
     table = StripeBalanceTransaction.__table__
     return {stored.balance_transaction_id: stored for stored in session.execute(
-        select(*table.c).where(table.c.balance_transaction_id.in_(ids)))} if ids else {}
+        select(*table.c).where(among(session, table.c.balance_transaction_id, ids)))} if ids else {}
 
 
 def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
@@ -135,13 +136,14 @@ def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
         found.update((("stripe", stripe_id), customer_id) for stripe_id, customer_id in
                      session.execute(select(StripeCustomer.stripe_id,
                                             StripeCustomer.customer_id)
-                                     .where(StripeCustomer.stripe_id.in_(stripe_ids))))
+                                     .where(among(session, StripeCustomer.stripe_id, stripe_ids))))
     ids = set(found.values())
     named = list(session.scalars(select(Customer).where(
-        Customer.account_number.in_(numbers) | Customer.id.in_(ids)))) if numbers or ids else []
+        among(session, Customer.account_number, numbers) | among(session, Customer.id, ids))
+    )) if numbers or ids else []
     parents = {c.parent_id for c in named if c.parent_id} - {c.id for c in named}
-    held = named + (list(session.scalars(select(Customer).where(Customer.id.in_(parents))))
-                    if parents else [])
+    held = named + (list(session.scalars(select(Customer).where(
+        among(session, Customer.id, parents)))) if parents else [])
     found.update((("number", customer.account_number), customer.id) for customer in named)
     found["held"] = held
     return found
@@ -153,7 +155,8 @@ def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
     refs = {ref for row in rows if row.reporting_category in REVERSING
             for ref in (row.payment_intent_id, row.charge_id) if ref}
     paying = set(session.scalars(select(Payment.customer_id).where(
-        Payment.external_id.in_(refs), Payment.customer_id.is_not(None)))) if refs else set()
+        among(session, Payment.external_id, refs), Payment.customer_id.is_not(None)
+    ))) if refs else set()
     lock_accounts(session, paying | {bill_to(customer).id for customer in accounts["held"]})
 
 
