@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from billing.core.bulk import insert_rows, update_rows
 from billing.core.db import among
 from billing.core.locks import lock_invoices
 from billing.invoicing.models import Invoice
@@ -45,8 +46,9 @@ def post(session: Session, payment_id: int, pairs: Sequence[tuple[int, int]], no
 def post_many(session: Session, postings: Sequence[tuple[int, Sequence[tuple[int, int]]]],
               now: datetime) -> None:
     """`post` for many payments at once (positive amounts only), without an ORM object per
-    invoice: one lock statement, one read of the invoices' amounts and statuses, one
-    executemany of the allocation rows and one of the invoices' new (paid_minor, status),
+    invoice: one lock statement, one read of the invoices' amounts and statuses, the
+    allocation rows inserted and the invoices' new (paid_minor, status) written in bulk
+    (`billing.core.bulk`: COPY on PostgreSQL),
     each move checked against the status table here first (the triggers hold it too).
     Invoices the session holds are expired, so they reload what was written. The caller
     holds the locks of every account concerned; the invoices are locked here, lowest id
@@ -68,16 +70,12 @@ def post_many(session: Session, postings: Sequence[tuple[int, Sequence[tuple[int
     for i, (number, total, _, status) in before.items():
         new = invoice_status(total, paid[i])
         check_transition(status, new, number)
-        moves.append({"invoice": i, "paid": paid[i], "status": new})
+        moves.append({"id": i, "paid_minor": paid[i], "status": new})
     # Past the session's ORM guards on purpose: the moves are checked just above.
-    connection = session.connection()
-    connection.execute(insert(PaymentAllocation.__table__), rows)
-    connection.execute(_PAID, moves)
+    insert_rows(session, PaymentAllocation.__table__, rows)
+    update_rows(session, Invoice.__table__, "id", moves)
     for i in ids:
         held = session.identity_map.get(identity_key(Invoice, i))
         if held is not None:
             session.expire(held, ["paid_minor", "status"])
 
-
-_PAID = update(Invoice.__table__).where(Invoice.__table__.c.id == bindparam("invoice")).values(
-    paid_minor=bindparam("paid"), status=bindparam("status"))

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from billing.core.bulk import insert_rows
 from billing.core.db import among
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.locks import lock_accounts
@@ -237,16 +236,14 @@ def _allocated(session: Session, payment_id: int) -> int:
 
 def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
           now: datetime) -> dict[str, Row]:
-    """Store the balance transactions and their results in one statement. One that a
+    """Store the balance transactions and their results in bulk (COPY on PostgreSQL). One that a
     concurrent import stored first is left as it stored it (the money moves above were
     idempotent on their outside ids); returns what is stored for each."""
     if not fresh:
         return {}
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[
-        session.get_bind().dialect.name]
-    session.connection().execute(insert(StripeBalanceTransaction.__table__).on_conflict_do_nothing(
-        index_elements=["balance_transaction_id"]),
-        [_record(session, row, outcome, now) for row, outcome in fresh])
+    insert_rows(session, StripeBalanceTransaction.__table__,
+                [_record(session, row, outcome, now) for row, outcome in fresh],
+                skip_conflicts_on="balance_transaction_id")
     return _stored(session, [row.balance_transaction_id for row, _ in fresh])
 
 
