@@ -52,12 +52,14 @@ def record_payments(session: Session, receipts: Sequence[Receipt],
     payers = {i: _payer(session, i) for i in {r.customer_id for r in receipts if r.customer_id}}
     lock_accounts(session, {payer.id for payer in payers.values()})
     known = _known(session, [r.external_id for r in receipts])
-    book = _Book(session, receipts, payers)
-    plans: dict[str, tuple[Receipt, AllocationPlan]] = {}
+    firsts: dict[str, Receipt] = {}  # the first receipt of each outside id not yet known
     for receipt in receipts:
-        if receipt.external_id not in known and receipt.external_id not in plans:
-            plans[receipt.external_id] = (
-                receipt, book.allocate(receipt, payers.get(receipt.customer_id)))
+        if receipt.external_id not in known:
+            firsts.setdefault(receipt.external_id, receipt)
+    todo = list(firsts.values())
+    book = _Book(session, todo, payers)
+    plans: dict[str, tuple[Receipt, AllocationPlan]] = {
+        r.external_id: (r, book.allocate(r, payers.get(r.customer_id))) for r in todo}
     ids = _insert(session, list(plans.values()), payers)
     known.update(_known(session, [e for e in plans if e not in ids]))
     post_many(session, [(ids[e], plan.allocations) for e, (_, plan) in plans.items()
@@ -82,7 +84,16 @@ def _known(session: Session, external_ids: list[str]) -> dict:
 
 
 class _Book:
-    """The paying accounts' open invoices, read once and kept current in memory."""
+    """The invoices the receipts may pay, read once and kept current in memory.
+
+    Most payments name the invoices they pay and fit in them; those never reach the
+    account's other open invoices, and reading those (an account may have many) would
+    be wasted. So the named invoices are read first, and the receipts are allocated
+    against them alone as a trial; only for the accounts (and currencies) where some
+    receipt has money left over, or names nothing, are the other open invoices read too.
+    An account either way sees exactly what `allocate` over all its open invoices gives:
+    a receipt that fits in its named invoices takes only from them.
+    """
 
     def __init__(self, session: Session, receipts, payers):
         names = {n for r in receipts for n in r.named_numbers if n}
@@ -93,9 +104,6 @@ class _Book:
         self.named: dict[tuple, int] = {}
         self.invoices = defaultdict(list)
         self.open: dict[int, int] = {}
-        # The invoices named (paid already or not), then the accounts' other open ones: two
-        # plain lookups rather than one "open or named" filter, which PostgreSQL's generic
-        # plan evaluates by testing each row of the accounts against the whole list.
         if names and accounts:
             for *row, status in session.execute(select(*columns, Invoice.status).where(
                     among(session, Invoice.number, names),
@@ -103,11 +111,27 @@ class _Book:
                 self.named[(row[4], row[5], row[1])] = row[0]
                 if status in BILLED:
                     self._add(*row)
+        short = self._trial(receipts, payers)
+        if not short:
+            return
+        # The named ones were read above; an "open or named" filter here would make
+        # PostgreSQL's generic plan test each row of the accounts against the whole list.
         for row in session.execute(select(*columns).where(
-                among(session, Invoice.customer_id, accounts), Invoice.status.in_(BILLED),
-                Invoice.total_minor > Invoice.paid_minor)):
-            if row[0] not in self.open:
+                among(session, Invoice.customer_id, {account for account, _ in short}),
+                Invoice.status.in_(BILLED), Invoice.total_minor > Invoice.paid_minor)):
+            if row[0] not in self.open and (row[4], row[5]) in short:
                 self._add(*row)
+
+    def _trial(self, receipts, payers) -> set[tuple[int, str]]:
+        """The (account, currency) pairs some receipt of which does not fit in its named
+        invoices; the open amounts are left as they were."""
+        before, short = dict(self.open), set()
+        for receipt in receipts:
+            payer = payers.get(receipt.customer_id)
+            if payer is not None and self.allocate(receipt, payer).unapplied_minor > 0:
+                short.add((payer.id, receipt.currency))
+        self.open = before
+        return short
 
     def _add(self, i, number, due, left, customer_id, currency) -> None:
         self.invoices[(customer_id, currency)].append((i, number, due))
