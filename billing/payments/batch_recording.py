@@ -24,13 +24,15 @@ from sqlalchemy.orm import Session
 from billing.core.bulk import insert_rows
 from billing.core.clock import utcnow
 from billing.core.db import among, begin_writing
+from billing.core.errors import NotFound
 from billing.core.locks import lock_accounts
 from billing.invoicing.models import Invoice
+from billing.parties.bill_to import bill_to_ids
 from billing.payments.allocation import AllocationPlan, OpenInvoice, allocate
 from billing.payments.ledger import BILLED
 from billing.payments.models import Payment
 from billing.payments.posting import post_many
-from billing.payments.recording import Receipt, _check, _payer
+from billing.payments.recording import Receipt, _check
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,11 @@ def record_payments(session: Session, receipts: Sequence[Receipt],
             raise ValueError("record_payments takes receipts with an outside id only")
         _check(receipt, now)
     begin_writing(session)
-    payers = {i: _payer(session, i) for i in {r.customer_id for r in receipts if r.customer_id}}
-    lock_accounts(session, {payer.id for payer in payers.values()})
+    named = {r.customer_id for r in receipts if r.customer_id}
+    payers = bill_to_ids(session, named)  # {account: the account that pays for it}
+    if named - set(payers):
+        raise NotFound("No such account.")
+    lock_accounts(session, set(payers.values()))
     known = _known(session, [r.external_id for r in receipts])
     firsts: dict[str, Receipt] = {}  # the first receipt of each outside id not yet known
     for receipt in receipts:
@@ -97,7 +102,7 @@ class _Book:
 
     def __init__(self, session: Session, receipts, payers):
         names = {n for r in receipts for n in r.named_numbers if n}
-        accounts = [payer.id for payer in payers.values()]
+        accounts = set(payers.values())
         left = Invoice.total_minor - Invoice.paid_minor
         columns = (Invoice.id, Invoice.number, Invoice.due_date, left, Invoice.customer_id,
                    Invoice.currency)
@@ -129,7 +134,7 @@ class _Book:
         for receipt in receipts:
             payer = payers.get(receipt.customer_id)
             if payer is not None and self.allocate(receipt, payer).unapplied_minor > 0:
-                short.add((payer.id, receipt.currency))
+                short.add((payer, receipt.currency))
         self.open = before
         return short
 
@@ -137,10 +142,10 @@ class _Book:
         self.invoices[(customer_id, currency)].append((i, number, due))
         self.open[i] = max(left, 0)
 
-    def allocate(self, receipt: Receipt, payer) -> AllocationPlan:
+    def allocate(self, receipt: Receipt, payer: int | None) -> AllocationPlan:
         if payer is None:
             return allocate(receipt.amount_minor, [], account_known=False)
-        key = (payer.id, receipt.currency)
+        key = (payer, receipt.currency)
         named = [self.named[(*key, n)] for n in receipt.named_numbers if (*key, n) in self.named]
         invoices = [OpenInvoice(i, number, due, self.open[i])
                     for i, number, due in self.invoices[key]
@@ -160,13 +165,14 @@ def _insert(session: Session, plans, payers) -> dict[str, int]:
     allocates nothing) can be inserted by another at the same instant."""
     if not plans:
         return {}
+    created = utcnow()
     rows = {r.external_id: dict(
-        customer_id=payers[r.customer_id].id if r.customer_id in payers else None,
+        customer_id=payers.get(r.customer_id),
         currency=r.currency, amount_minor=r.amount_minor, received_at=r.received_at,
         method=r.method, reference=r.reference.strip(), source=r.source,
         external_id=r.external_id, named_invoices=list(r.named_numbers),
         payment_class=plan.payment_class, payer_note=r.payer_note[:300], note=r.note[:500],
-        recorded_by_id=r.recorded_by_id, created_at=utcnow()) for r, plan in plans}
+        recorded_by_id=r.recorded_by_id, created_at=created) for r, plan in plans}
     insert_rows(session, Payment.__table__, list(rows.values()), skip_conflicts_on="external_id")
     found = session.execute(select(
         Payment.id, Payment.external_id, Payment.customer_id, Payment.amount_minor,

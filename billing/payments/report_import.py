@@ -39,7 +39,7 @@ from billing.core.db import among
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.locks import lock_accounts
 from billing.core.money import MINOR_DIGITS
-from billing.parties.bill_to import bill_to
+from billing.parties.bill_to import paying_account
 from billing.parties.models import Customer
 from billing.payments.batch_recording import record_payments
 from billing.payments.models import Payment, PaymentAllocation, StripeCustomer
@@ -125,9 +125,8 @@ def _stored(session: Session, ids: Iterable[str]) -> dict[str, Row]:
 
 def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
     """The accounts the rows name, by ("number", account number) and ("stripe", Stripe
-    customer id), loaded with the accounts that pay for them in three queries for all
-    the rows. The dict holds the loaded accounts too (under "held"): the session keeps
-    only objects something refers to, and recording finds these in it."""
+    customer id), in two queries for all the rows; under "payers", {account id: the id
+    of the account that pays for it} (`bill_to`)."""
     numbers = {row.account_number for row in rows if row.account_number}
     stripe_ids = {row.stripe_customer_id for row in rows if row.stripe_customer_id}
     found: dict = {}
@@ -137,14 +136,12 @@ def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
                                             StripeCustomer.customer_id)
                                      .where(among(session, StripeCustomer.stripe_id, stripe_ids))))
     ids = set(found.values())
-    named = list(session.scalars(select(Customer).where(
-        among(session, Customer.account_number, numbers) | among(session, Customer.id, ids))
-    )) if numbers or ids else []
-    parents = {c.parent_id for c in named if c.parent_id} - {c.id for c in named}
-    held = named + (list(session.scalars(select(Customer).where(
-        among(session, Customer.id, parents)))) if parents else [])
-    found.update((("number", customer.account_number), customer.id) for customer in named)
-    found["held"] = held
+    named = session.execute(select(Customer.id, Customer.account_number, paying_account())
+                            .where(among(session, Customer.account_number, numbers)
+                                   | among(session, Customer.id, ids))).all() \
+        if numbers or ids else []
+    found.update((("number", number), customer_id) for customer_id, number, _ in named)
+    found["payers"] = {customer_id: payer for customer_id, _, payer in named}
     return found
 
 
@@ -156,7 +153,7 @@ def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
     paying = set(session.scalars(select(Payment.customer_id).where(
         among(session, Payment.external_id, refs), Payment.customer_id.is_not(None)
     ))) if refs else set()
-    lock_accounts(session, paying | {bill_to(customer).id for customer in accounts["held"]})
+    lock_accounts(session, paying | set(accounts["payers"].values()))
 
 
 def _apply(session: Session, row: ReportRow, now: datetime) -> Outcome:

@@ -104,3 +104,14 @@ def test_payments_that_fit_their_named_invoices_allocate_as_one_at_a_time(sessio
         ("partial", [("A", 3_000)]), ("matched", [("A", 7_000)])],
         [("A", 10_000, "paid"), ("B", 5_000, "paid"), ("C", 2_500, "paid")])
     assert outcome(session, many_spill, "SPILL2") == outcome(session, one_spill, "SPILL1")
+
+
+def test_a_location_billed_on_its_parent_pays_into_the_parent(session, world):
+    parent = account(session, world, "PARENT")
+    location = make_customer(session, "BATCH-LOC", "Batch location", world.partners["channel"],
+                             parent=parent, pays_own_charges=False)
+    paid = Receipt("USD", 2_500, NOW - timedelta(hours=1), "card", "ch_loc", "report",
+                   location.id, ("PARENT-C",), external_id="pi_loc")
+    assert record_payments(session, [paid], NOW)[0].payment_class == "matched"
+    assert session.scalars(select(Payment).filter_by(external_id="pi_loc")).one() \
+        .customer_id == parent.id
