@@ -8,7 +8,9 @@ fraction of one INSERT or UPDATE per row; elsewhere (SQLite) they are one execut
 - `insert_rows(session, table, rows, skip_conflicts_on=None)`: insert the rows (dicts
   with the same keys). With `skip_conflicts_on` (a unique column) a row whose key is
   already there is left out, as INSERT ... ON CONFLICT DO NOTHING; on PostgreSQL the rows
-  are then copied into a temporary table first and inserted from it.
+  are copied straight in under a savepoint, and only when one of them is already there
+  (a concurrent writer stored it first) copied again into a temporary table and inserted
+  from it, skipping those.
 - `update_rows(session, table, key, rows)`: set the given columns of the rows named by
   `key` (each dict holds the key and the new values), from a temporary table on
   PostgreSQL.
@@ -22,6 +24,8 @@ from collections.abc import Sequence
 from sqlalchemy import JSON, Table, bindparam, insert, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+
+UNIQUE_VIOLATION = "23505"
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict], *,
@@ -38,6 +42,13 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict], *,
     if skip_conflicts_on is None:
         _copy(connection, table, table.name, names, rows)
         return
+    try:  # straight in; almost always no row is there yet
+        with session.begin_nested():  # SAVEPOINT is sent on asking for the connection
+            _copy(session.connection(), table, table.name, names, rows)
+        return
+    except Exception as refused:  # the driver's own error: COPY bypasses SQLAlchemy
+        if getattr(refused, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
     columns = ", ".join(names)
     with _staged(connection, table, names, rows) as stage:
         connection.exec_driver_sql(
