@@ -69,9 +69,12 @@ def update_rows(session: Session, table: Table, key: str, rows: Sequence[dict]) 
         return
     changes = ", ".join(f"{name} = {{stage}}.{name}" for name in names if name != key)
     with _staged(connection, table, names, rows) as stage:
+        # The keys once more as an array: the planner then reaches the rows by the key's
+        # index, where the join alone makes it scan the whole table once it is large.
         connection.exec_driver_sql(
             f"UPDATE {table.name} SET {changes.format(stage=stage)} FROM {stage} "
-            f"WHERE {table.name}.{key} = {stage}.{key}")
+            f"WHERE {table.name}.{key} = {stage}.{key} "
+            f"AND {table.name}.{key} = ANY(%(keys)s)", {"keys": [row[key] for row in rows]})
 
 
 class _staged:
