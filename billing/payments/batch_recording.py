@@ -3,12 +3,13 @@ in a handful of statements for the lot instead of about ten for each payment.
 
 `record_payments(session, receipts, now)` locks every paying account first (lowest id
 first), then reads in one query each the payments already recorded (by outside id: those
-are returned as not new, nothing changed), the invoices named and the accounts' open
-invoices. It allocates each receipt in turn with the same pure `allocate`, keeping the
+are returned as not new, nothing changed), the invoices named and, only for the accounts
+where some receipt does not fit in its named invoices, the accounts' other open invoices
+(`_Book`). It allocates each receipt in turn with the same pure `allocate`, keeping the
 invoices' open amounts in memory so that a later receipt of the same account sees what
-the earlier ones paid, inserts the payments in one statement (one a concurrent recorder
-inserted first is skipped and returned as not new) and posts the allocations together
-(`posting.post_many`). Every receipt needs an outside id.
+the earlier ones paid, inserts the payments in bulk (`billing.core.bulk`; one a concurrent
+recorder inserted first is skipped and returned as not new) and posts the allocations
+together (`posting.post_many`). Every receipt needs an outside id.
 """
 
 from __future__ import annotations
