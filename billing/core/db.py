@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, select
+from sqlalchemy import ColumnElement, DateTime, MetaData, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
@@ -31,6 +32,17 @@ def insert_if_missing(session, model, conflict_column: str, **values) -> None:
     insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
     statement = insert(model).values(**values)
     session.execute(statement.on_conflict_do_nothing(index_elements=[conflict_column]))
+
+
+def among(session, column, values) -> ColumnElement[bool]:
+    """`column IN values` for a long list of values. On PostgreSQL it is `column = ANY(array)`
+    with the list as one array parameter: the statement's text is the same whatever the
+    list's length, so neither SQLAlchemy nor psycopg re-renders and re-parses a thousand
+    placeholders on every execution (their caches keep it)."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def begin_writing(session) -> None:

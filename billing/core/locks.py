@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.core.db import begin_writing
+from billing.core.db import among, begin_writing
 from billing.core.errors import NotFound
 from billing.invoicing.models import Invoice
 from billing.parties.models import Customer
@@ -47,7 +47,7 @@ def lock_invoices(session: Session, invoice_ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     begin_writing(session)
-    return list(session.scalars(select(Invoice.id).where(Invoice.id.in_(ids))
+    return list(session.scalars(select(Invoice.id).where(among(session, Invoice.id, ids))
                                 .order_by(Invoice.id).with_for_update(key_share=True)))
 
 
@@ -59,6 +59,6 @@ def lock_accounts(session: Session, customer_ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     begin_writing(session)
-    return list(session.scalars(select(Customer.id).where(Customer.id.in_(ids))
+    return list(session.scalars(select(Customer.id).where(among(session, Customer.id, ids))
                                 .order_by(Customer.id).with_for_update(key_share=True)))
 

@@ -31,15 +31,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from billing.core.bulk import insert_rows
+from billing.core.db import among
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.locks import lock_accounts
 from billing.core.money import MINOR_DIGITS
-from billing.parties.bill_to import bill_to
+from billing.parties.bill_to import paying_account
 from billing.parties.models import Customer
 from billing.payments.batch_recording import record_payments
 from billing.payments.models import Payment, PaymentAllocation, StripeCustomer
@@ -67,8 +67,7 @@ class Outcome:
     note: str = ""
 
 
-def import_rows(session: Session, rows: Sequence[ReportRow],
-                now: datetime) -> list[StripeBalanceTransaction]:
+def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> list[Row]:
     """Apply these rows (each balance transaction once); returns the stored record of each,
     in the rows' order. Flushes, never commits.
 
@@ -115,18 +114,19 @@ def major_text(minor: int, currency: str) -> str:
     return f"{sign}{whole // 10 ** places}.{whole % 10 ** places:0{places}d}"
 
 
-def _stored(session: Session, ids: Iterable[str]) -> dict[str, StripeBalanceTransaction]:
+def _stored(session: Session, ids: Iterable[str]) -> dict[str, Row]:
+    """The stored records of these balance transactions, as plain rows (the columns of
+    `StripeBalanceTransaction` by name), not ORM objects: nothing changes them."""
     ids = list(ids)
-    return {stored.balance_transaction_id: stored for stored in session.scalars(
-        select(StripeBalanceTransaction)
-        .where(StripeBalanceTransaction.balance_transaction_id.in_(ids)))} if ids else {}
+    table = StripeBalanceTransaction.__table__
+    return {stored.balance_transaction_id: stored for stored in session.execute(
+        select(*table.c).where(among(session, table.c.balance_transaction_id, ids)))} if ids else {}
 
 
 def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
     """The accounts the rows name, by ("number", account number) and ("stripe", Stripe
-    customer id), loaded with the accounts that pay for them in three queries for all
-    the rows. The dict holds the loaded accounts too (under "held"): the session keeps
-    only objects something refers to, and recording finds these in it."""
+    customer id), in two queries for all the rows; under "payers", {account id: the id
+    of the account that pays for it} (`bill_to`)."""
     numbers = {row.account_number for row in rows if row.account_number}
     stripe_ids = {row.stripe_customer_id for row in rows if row.stripe_customer_id}
     found: dict = {}
@@ -134,15 +134,14 @@ def _accounts(session: Session, rows: Sequence[ReportRow]) -> dict:
         found.update((("stripe", stripe_id), customer_id) for stripe_id, customer_id in
                      session.execute(select(StripeCustomer.stripe_id,
                                             StripeCustomer.customer_id)
-                                     .where(StripeCustomer.stripe_id.in_(stripe_ids))))
+                                     .where(among(session, StripeCustomer.stripe_id, stripe_ids))))
     ids = set(found.values())
-    named = list(session.scalars(select(Customer).where(
-        Customer.account_number.in_(numbers) | Customer.id.in_(ids)))) if numbers or ids else []
-    parents = {c.parent_id for c in named if c.parent_id} - {c.id for c in named}
-    held = named + (list(session.scalars(select(Customer).where(Customer.id.in_(parents))))
-                    if parents else [])
-    found.update((("number", customer.account_number), customer.id) for customer in named)
-    found["held"] = held
+    named = session.execute(select(Customer.id, Customer.account_number, paying_account())
+                            .where(among(session, Customer.account_number, numbers)
+                                   | among(session, Customer.id, ids))).all() \
+        if numbers or ids else []
+    found.update((("number", number), customer_id) for customer_id, number, _ in named)
+    found["payers"] = {customer_id: payer for customer_id, _, payer in named}
     return found
 
 
@@ -152,8 +151,9 @@ def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
     refs = {ref for row in rows if row.reporting_category in REVERSING
             for ref in (row.payment_intent_id, row.charge_id) if ref}
     paying = set(session.scalars(select(Payment.customer_id).where(
-        Payment.external_id.in_(refs), Payment.customer_id.is_not(None)))) if refs else set()
-    lock_accounts(session, paying | {bill_to(customer).id for customer in accounts["held"]})
+        among(session, Payment.external_id, refs), Payment.customer_id.is_not(None)
+    ))) if refs else set()
+    lock_accounts(session, paying | set(accounts["payers"].values()))
 
 
 def _apply(session: Session, row: ReportRow, now: datetime) -> Outcome:
@@ -232,17 +232,15 @@ def _allocated(session: Session, payment_id: int) -> int:
 
 
 def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
-          now: datetime) -> dict[str, StripeBalanceTransaction]:
-    """Store the balance transactions and their results in one statement. One that a
+          now: datetime) -> dict[str, Row]:
+    """Store the balance transactions and their results in bulk (COPY on PostgreSQL). One that a
     concurrent import stored first is left as it stored it (the money moves above were
     idempotent on their outside ids); returns what is stored for each."""
     if not fresh:
         return {}
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[
-        session.get_bind().dialect.name]
-    session.execute(insert(StripeBalanceTransaction).on_conflict_do_nothing(
-        index_elements=["balance_transaction_id"]),
-        [_record(session, row, outcome, now) for row, outcome in fresh])
+    insert_rows(session, StripeBalanceTransaction.__table__,
+                [_record(session, row, outcome, now) for row, outcome in fresh],
+                skip_conflicts_on="balance_transaction_id")
     return _stored(session, [row.balance_transaction_id for row, _ in fresh])
 
 

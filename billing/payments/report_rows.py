@@ -16,12 +16,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import BinaryIO
 
 from billing.core.clock import FIRST_YEAR, LAST_INSTANT_YEAR, parse_instant
 from billing.core.errors import InvalidInput
-from billing.core.money import MAX_MINOR, MINOR_DIGITS, to_minor
+from billing.core.money import MAX_MINOR, MINOR_DIGITS
 from billing.imports.core import MAX_ERRORS, RowError, RowInvalid, _checked, _text_lines
 
 ACCOUNT = "payment_metadata[account_number]"
@@ -40,8 +39,8 @@ METHODS = {"card": "card", "sepa_debit": "sepa_debit", "us_bank_account": "ach",
 SIGNS = {"charge": 1, "refund": -1, "dispute": -1, "dispute_reversal": 1}
 MAX_NAMED = 50  # invoice numbers one payment may name
 
-_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_STRIPE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_AMOUNT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+_STRIPE_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,25 +183,32 @@ def _currency(row: dict, column: str) -> str:
 
 
 def _amount(row: dict, column: str, currency: str) -> int:
+    """Major units to minor units by the digits themselves (no decimal arithmetic: the
+    amount is refused rather than rounded when it has more decimals than the currency,
+    so the minor units are exact)."""
     value = row.get(column, "")
-    if not _AMOUNT.fullmatch(value):
+    found = _AMOUNT.fullmatch(value)
+    if not found:
         raise RowInvalid(column, f"{value!r} is not an amount (write it like -1250.50)")
-    amount = Decimal(value)
-    if amount.as_tuple().exponent < -MINOR_DIGITS[currency]:
+    sign, whole, decimals = found.groups(default="")
+    places = MINOR_DIGITS[currency]
+    if len(decimals) > places:
         raise RowInvalid(column, f"{value!r} has more decimals than {currency} has")
-    if abs(amount) > Decimal(MAX_MINOR).scaleb(-MINOR_DIGITS[currency]):
+    digits = (whole + decimals.ljust(places, "0")).lstrip("0")
+    minor = int(digits or "0") if len(digits) <= len(str(MAX_MINOR)) else MAX_MINOR + 1
+    if minor > MAX_MINOR:
         raise RowInvalid(column, f"{value!r} is larger than any amount the portal records")
-    return to_minor(amount, currency)
+    return -minor if sign else minor
 
 
 def _time(row: dict, column: str, *, required=True) -> datetime | None:
     value = row.get(column, "")
     if not value and not required:
         return None
-    if _STRIPE_TIME.fullmatch(value):
+    if found := _STRIPE_TIME.fullmatch(value):
         try:
-            moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-        except ValueError:
+            moment = datetime(*map(int, found.groups()), tzinfo=UTC)
+        except ValueError:  # no such day or time
             moment = None
         if moment is not None and FIRST_YEAR <= moment.year <= LAST_INSTANT_YEAR:
             return moment

@@ -80,3 +80,38 @@ def test_seen_before_or_twice_in_the_lot_is_not_new(session, world):
     assert [r.is_new for r in twice] == [True, False]
     assert twice[0].payment_id == twice[1].payment_id
     assert len(session.scalars(select(Payment).filter_by(customer_id=many.id)).all()) == 3
+
+
+def test_payments_that_fit_their_named_invoices_allocate_as_one_at_a_time(session, world):
+    """Where every payment fits in the invoices it names, the batch reads only those; beside
+    an account whose payments spill over, each still gives what one at a time gives."""
+    fitting = [(5_000, ("B",)), (2_500, ("C",)), (3_000, ("A",)), (7_000, ("A",))]
+
+    def fit_receipts(customer, tag):
+        return [Receipt("USD", amount, NOW - timedelta(hours=1), "card", f"ch_{tag}{n}",
+                        "report", customer.id, tuple(f"{tag}-{name}" for name in names),
+                        external_id=f"pi_{tag}{n}") for n, (amount, names) in enumerate(fitting)]
+
+    one_fit, one_spill = account(session, world, "FIT1"), account(session, world, "SPILL1")
+    for receipt in fit_receipts(one_fit, "FIT1") + receipts(one_spill, "SPILL1"):
+        record_payment(session, receipt, NOW)
+    many_fit, many_spill = account(session, world, "FIT2"), account(session, world, "SPILL2")
+    mixed = [r for pair in zip(fit_receipts(many_fit, "FIT2"), receipts(many_spill, "SPILL2"),
+                               strict=False) for r in pair] + receipts(many_spill, "SPILL2")[4:]
+    record_payments(session, mixed, NOW)
+    assert outcome(session, many_fit, "FIT2") == outcome(session, one_fit, "FIT1") == ([
+        ("matched", [("B", 5_000)]), ("matched", [("C", 2_500)]),
+        ("partial", [("A", 3_000)]), ("matched", [("A", 7_000)])],
+        [("A", 10_000, "paid"), ("B", 5_000, "paid"), ("C", 2_500, "paid")])
+    assert outcome(session, many_spill, "SPILL2") == outcome(session, one_spill, "SPILL1")
+
+
+def test_a_location_billed_on_its_parent_pays_into_the_parent(session, world):
+    parent = account(session, world, "PARENT")
+    location = make_customer(session, "BATCH-LOC", "Batch location", world.partners["channel"],
+                             parent=parent, pays_own_charges=False)
+    paid = Receipt("USD", 2_500, NOW - timedelta(hours=1), "card", "ch_loc", "report",
+                   location.id, ("PARENT-C",), external_id="pi_loc")
+    assert record_payments(session, [paid], NOW)[0].payment_class == "matched"
+    assert session.scalars(select(Payment).filter_by(external_id="pi_loc")).one() \
+        .customer_id == parent.id
