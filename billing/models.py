@@ -8,6 +8,7 @@ import billing.cpni.log_guard  # noqa: F401  (importing registers the guard)
 import billing.cpni.retention  # noqa: F401  (importing registers the guard)
 from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
 from billing.core.db import Base
+from billing.commissions.models import CommissionLine, CommissionPlan, CommissionRun
 from billing.core.models import OutboundMail
 from billing.cpni.compliance_models import (
     CallerVerification,
@@ -45,6 +46,9 @@ __all__ = [
     "AuditChainHead",
     "Base",
     "CallerVerification",
+    "CommissionLine",
+    "CommissionPlan",
+    "CommissionRun",
     "CpniApproval",
     "CpniBreach",
     "CpniComplaint",
