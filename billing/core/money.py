@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from fractions import Fraction
 
 from billing.core.errors import InvalidInput
 
@@ -127,3 +128,19 @@ def total(amounts, currency: str) -> Money:
     for amount in amounts:
         result = result + (amount if isinstance(amount, Money) else Money(amount, currency))
     return result
+
+
+def round_fraction(value: Fraction) -> int:
+    """An exact rational amount of minor units rounded half-up (away from zero), once.
+
+    Commission lines are products of shares and percents that no decimal holds exactly;
+    computing them as fractions and rounding here keeps the one rounding exact.
+    """
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    value = Fraction(value)
+    magnitude = abs(value)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return whole if value >= 0 else -whole
