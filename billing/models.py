@@ -7,8 +7,13 @@ every table. Code imports a class from its capability (billing.disputes.models, 
 import billing.cpni.log_guard  # noqa: F401  (importing registers the guard)
 import billing.cpni.retention  # noqa: F401  (importing registers the guard)
 from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.commissions.models import (
+    CommissionEvent,
+    CommissionLine,
+    CommissionPlan,
+    CommissionRun,
+)
 from billing.core.db import Base
-from billing.commissions.models import CommissionLine, CommissionPlan, CommissionRun
 from billing.core.models import OutboundMail
 from billing.cpni.compliance_models import (
     CallerVerification,
@@ -46,6 +51,7 @@ __all__ = [
     "AuditChainHead",
     "Base",
     "CallerVerification",
+    "CommissionEvent",
     "CommissionLine",
     "CommissionPlan",
     "CommissionRun",

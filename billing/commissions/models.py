@@ -2,8 +2,9 @@
 
 A plan is data, effective-dated: the rates a partner earns from a date on, until its next
 plan. A run is the record of one provider calendar month's commission; its lines are
-keyed by (partner, allocation row, category), so a second run of a month, or two runs at
-once, never earn the same money twice. A line belongs to the month of the run that wrote
+keyed by (partner, allocation row, category) and each allocation row a run considered is
+recorded once (`CommissionEvent`), so a second run of a month, or two runs at once, never
+earn the same money twice. A line belongs to the month of the run that wrote
 it: money recorded late is earned in a later month, never by rewriting a closed one.
 """
 
@@ -66,6 +67,17 @@ class CommissionRun(Base):
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payables: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class CommissionEvent(Base):
+    """An allocation row a run has considered, whether or not it earned anything: the
+    next run looks only at rows not here, so money seen once is never seen again."""
+
+    __tablename__ = "commission_event"
+
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("payment_allocation.id"),
+                                               primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("commission_run.id"), index=True)
 
 
 class CommissionLine(Base):

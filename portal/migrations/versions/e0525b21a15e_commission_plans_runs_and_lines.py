@@ -58,6 +58,16 @@ def upgrade():
     with op.batch_alter_table('commission_plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_commission_plan_partner_id'), ['partner_id'], unique=False)
 
+    op.create_table('commission_event',
+    sa.Column('allocation_id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['allocation_id'], ['payment_allocation.id'], name=op.f('fk_commission_event_allocation_id_payment_allocation')),
+    sa.ForeignKeyConstraint(['run_id'], ['commission_run.id'], name=op.f('fk_commission_event_run_id_commission_run')),
+    sa.PrimaryKeyConstraint('allocation_id', name=op.f('pk_commission_event'))
+    )
+    with op.batch_alter_table('commission_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_commission_event_run_id'), ['run_id'], unique=False)
+
     op.create_table('commission_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -99,6 +109,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_commission_line_customer_id'))
 
     op.drop_table('commission_line')
+    with op.batch_alter_table('commission_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_commission_event_run_id'))
+
+    op.drop_table('commission_event')
     with op.batch_alter_table('commission_plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commission_plan_partner_id'))
 
