@@ -1,0 +1,92 @@
+"""The partner's Commissions page, statement, PDF and workbook: the agency sees its own
+earnings and its overrides per sub-agent, a sub-agent only its own, and an account
+without an approval in force never appears with amounts of its own."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from billing.commissions import months
+from billing.commissions.models import CommissionPlan
+from billing.commissions.runs import run_month
+from billing.core.clock import utcnow
+from billing.invoicing.models import Invoice, InvoiceLine
+from billing.payments.recording import Receipt, record_payment
+from tests.factories import another_period_end, approve, make_customer
+
+
+def bill_and_pay(session, customer, number, amount, now):
+    end = another_period_end()
+    session.add(Invoice(customer=customer, number=number, period_start=end - timedelta(days=27),
+                        period_end=end, issue_date=end, due_date=end, status="issued",
+                        currency="USD", subtotal_minor=amount, total_minor=amount, bill_to={},
+                        lines=[InvoiceLine(position=1, kind="recurring", description="seat",
+                                           quantity=Decimal(1), unit_price=Decimal(amount) / 100,
+                                           amount_minor=amount)]))
+    session.flush()
+    record_payment(session, Receipt(currency="USD", amount_minor=amount, received_at=now,
+                                    method="wire", reference="W", source="staff",
+                                    customer_id=customer.id), now)
+
+
+@pytest.fixture
+def earned(session, world):
+    """Agency 20 %, sub-agent 15 %. The sub-agent serves two accounts: "Open Books" has
+    approved the agency and the sub-agent, "Closed Books" nobody."""
+    p, now = world.partners, utcnow()
+    for key, rate in [("agency", 20), ("sub", 15)]:
+        session.add(CommissionPlan(partner=p[key], effective_from=date(2026, 1, 1),
+                                   recurring_rate=Decimal(rate), usage_rate=Decimal(0),
+                                   one_time_rate=Decimal(0)))
+    shown = make_customer(session, "COM-OPEN", "Open Books", p["sub"])
+    hidden = make_customer(session, "COM-SHUT", "Closed Books", p["sub"])
+    approve(session, shown, p["agency"])
+    approve(session, shown, p["sub"])
+    bill_and_pay(session, shown, "CP-1", 10_000, now)  # agency 5 % = 500, sub 15 % = 1_500
+    bill_and_pay(session, hidden, "CP-2", 30_000, now)  # agency 1_500, sub 4_500
+    run_month(session, months.month_of(now), now)
+    session.commit()
+    return months.month_of(now)
+
+
+def test_agency_sees_the_chart_and_this_months_total(login_as, earned):
+    page = login_as("agency_admin").get("/partner/commissions").get_data(as_text=True)
+    assert 'id="chart-commission-USD"' in page
+    assert "$20.00" in page  # 500 + 1_500 of overrides
+
+
+def test_agency_sees_overrides_per_sub_agent_with_the_cpni_cut(login_as, earned):
+    page = login_as("agency_admin").get(f"/partner/commissions/{earned}").get_data(as_text=True)
+    assert "Overrides through Sub Agent" in page
+    assert "Open Books" in page and "$5.00" in page
+    assert "Closed Books" not in page and "COM-SHUT" not in page
+    assert "1 accounts without CPNI approval, together" in page and "$15.00" in page
+
+
+def test_sub_agent_sees_only_its_own(login_as, earned):
+    page = login_as("sub_admin").get(f"/partner/commissions/{earned}").get_data(as_text=True)
+    assert "Overrides through" not in page and "Your accounts" in page
+    assert "$15.00" in page and "$45.00" in page and "$5.00" not in page
+
+
+def test_the_pdf_and_workbook_keep_the_cpni_cut(login_as, earned):
+    client = login_as("agency_admin")
+    pdf = client.get(f"/partner/commissions/{earned}/statement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "COM-OPEN" in text and "COM-SHUT" not in text and "Closed Books" not in text
+    workbook = client.get(f"/partner/commissions/{earned}/statement.xlsx")
+    rows = list(load_workbook(io.BytesIO(workbook.data)).active.iter_rows(values_only=True))
+    cells = [str(cell) for row in rows for cell in row if cell is not None]
+    assert "COM-OPEN" in cells and "COM-SHUT" not in cells and "Closed Books" not in cells
+    assert [row[-1] for row in rows if row[0] == "Total"] == [Decimal("20.00")]
+
+
+def test_customers_and_other_partners_get_no_commissions(login_as, earned, client):
+    assert login_as("channel_admin").get(f"/partner/commissions/{earned}").get_data(
+        as_text=True).count("Open Books") == 0
+    assert login_as("customer_admin").get("/partner/commissions").status_code in (403, 404)
