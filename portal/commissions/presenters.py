@@ -23,9 +23,10 @@ from portal.invoicing.presenters import money
 
 
 def statement(session: Session, user: User, month: str, now: datetime, *,
-              surface: str = "page") -> dict:
-    """One month of the user's partner's commission; logs each account's disclosure."""
-    partner = user.partner
+              surface: str = "page", partner: Partner | None = None) -> dict:
+    """One month of a partner's commission (the user's own unless a partner within its
+    reach is named), cut by the user's access; logs each account's disclosure."""
+    partner = partner or user.partner
     earnings = statements.account_earnings(session, partner.id, month)
     customers = {c.id: c for c in session.scalars(
         select(Customer).where(Customer.id.in_({e.customer_id for e in earnings})))}

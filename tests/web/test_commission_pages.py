@@ -15,6 +15,7 @@ from billing.commissions.models import CommissionPlan
 from billing.commissions.runs import run_month
 from billing.core.clock import utcnow
 from billing.invoicing.models import Invoice, InvoiceLine
+from billing.parties import identity
 from billing.payments.recording import Receipt, record_payment
 from tests.factories import another_period_end, approve, make_customer
 
@@ -90,3 +91,37 @@ def test_customers_and_other_partners_get_no_commissions(login_as, earned, clien
     assert login_as("channel_admin").get(f"/partner/commissions/{earned}").get_data(
         as_text=True).count("Open Books") == 0
     assert login_as("customer_admin").get("/partner/commissions").status_code in (403, 404)
+
+
+@pytest.fixture
+def api(client, session, world):
+    secrets = {}
+
+    def get(url, user):
+        if user not in secrets:
+            _, secrets[user] = identity.create_api_token(session, user=world.users[user],
+                                                         name="erp", now=utcnow())
+            session.commit()
+        return client.get(url, headers={"Authorization": f"Bearer {secrets[user]}"})
+
+    return get
+
+
+def test_the_api_answers_the_month_with_the_cpni_cut(api, earned, world):
+    data = api(f"/api/v1/commissions?month={earned}", "agency_admin").get_json()["data"]
+    [own_group] = data["groups"]
+    assert own_group["sub_agent"]["name"] == "Sub Agent"
+    assert [a["account_number"] for a in own_group["accounts"]] == ["COM-OPEN"]
+    assert own_group["others"] == [{"currency": "USD", "accounts": 1, "total": {
+        "minor": 1_500, "currency": "USD", "amount": "15.00"}}]
+    assert data["totals"] == [{"minor": 2_000, "currency": "USD", "amount": "20.00"}]
+    assert "COM-SHUT" not in str(data)
+
+
+def test_the_api_reaches_sub_agents_but_not_other_partners(api, earned, world):
+    sub = world.partners["sub"].id
+    assert api(f"/api/v1/commissions?partner_id={sub}", "agency_admin").status_code == 200
+    assert api(f"/api/v1/commissions?partner_id={world.partners['agency'].id}",
+               "sub_admin").status_code == 404
+    staff = api(f"/api/v1/commissions?partner_id={sub}", "staff").get_json()["data"]
+    assert staff["groups"][0]["accounts"] == []  # no purpose over the API: all added up
