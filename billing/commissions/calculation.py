@@ -27,7 +27,8 @@
 Each line is (partner, event, category): basis = amount x category / gross; the serving
 partner earns its own rate, each agency above it its rate less the rate of the partner
 just below it on the path, never below zero; amount = basis x earned rate, rounded
-half-up to minor units once (`round_fraction`). Lines that round to zero are left out.
+half-up to minor units once (`round_ratio`, exact integer arithmetic). Lines that round
+to zero are left out.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
+from functools import lru_cache
 
-from billing.core.money import round_fraction
+from billing.core.money import round_ratio
 
 CATEGORIES = ("recurring", "usage", "one_time")
 LINE_CATEGORY = {"recurring": "recurring", "proration": "recurring", "usage": "usage",
@@ -123,21 +124,31 @@ def earned_rates(path: Sequence[PathPartner], day: date, category: str) -> list[
 def commission_lines(path: Sequence[PathPartner], invoice: InvoiceSplit,
                      events: Sequence[MoneyEvent]) -> list[EarnedLine]:
     """The commission lines the events earn (negative for clawbacks); see the module."""
-    if invoice.gross <= 0:
+    gross = invoice.gross
+    if gross <= 0:
         return []
-    earned = []
+    earned, rates_on = [], {}
     for event in events:
         if event.source != "payment" or event.amount_minor == 0:
             continue
+        if event.rate_date not in rates_on:
+            rates_on[event.rate_date] = {c: earned_rates(path, event.rate_date, c)
+                                         for c in CATEGORIES}
         for category in CATEGORIES:
             share = getattr(invoice, category)
             if share <= 0:
                 continue
-            basis = Fraction(event.amount_minor) * share / invoice.gross
-            rates = earned_rates(path, event.rate_date, category)
-            for partner, rate in zip(path, rates, strict=True):
-                amount = round_fraction(basis * Fraction(rate) / 100)
+            # basis = amount x share / gross; amount = basis x rate / 100, in integers
+            basis_top = event.amount_minor * share
+            for partner, rate in zip(path, rates_on[event.rate_date][category], strict=True):
+                top, bottom = _ratio(rate)
+                amount = round_ratio(basis_top * top, gross * 100 * bottom)
                 if amount:
                     earned.append(EarnedLine(partner.partner_id, event.key, category,
-                                             round_fraction(basis), rate, amount))
+                                             round_ratio(basis_top, gross), rate, amount))
     return earned
+
+
+@lru_cache(maxsize=1024)
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    return rate.as_integer_ratio()

@@ -139,8 +139,15 @@ def round_fraction(value: Fraction) -> int:
     if isinstance(value, float):
         raise TypeError("money is never a float")
     value = Fraction(value)
-    magnitude = abs(value)
-    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-    if 2 * rest >= magnitude.denominator:
+    return round_ratio(value.numerator, value.denominator)
+
+
+def round_ratio(numerator: int, denominator: int) -> int:
+    """numerator / denominator minor units rounded half-up (away from zero): the integer
+    form of `round_fraction`, for loops over many amounts."""
+    if denominator <= 0:
+        raise ValueError("a ratio of money has a positive denominator")
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
         whole += 1
-    return whole if value >= 0 else -whole
+    return whole if numerator >= 0 else -whole
