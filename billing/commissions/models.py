@@ -85,6 +85,10 @@ class CommissionLine(Base):
 
     The money event is an allocation row: a positive one is money paying an invoice; a
     negative one is money a refund or chargeback (`reversal_id`) took back: a clawback.
+    `customer_id`, `invoice_id` and `reversal_id` are copies of what that allocation row
+    names (the account billed), kept for the statements; the allocation's own foreign key
+    vouches for them, so they carry none (a run writes hundreds of thousands of lines,
+    and each foreign key is a lookup per row).
     """
 
     __tablename__ = "commission_line"
@@ -99,10 +103,10 @@ class CommissionLine(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("commission_run.id"))
     month: Mapped[str] = mapped_column(String(7))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"))
+    customer_id: Mapped[int]
+    invoice_id: Mapped[int]
     allocation_id: Mapped[int] = mapped_column(ForeignKey("payment_allocation.id"))
-    reversal_id: Mapped[int | None] = mapped_column(ForeignKey("payment_reversal.id"))
+    reversal_id: Mapped[int | None]
     category: Mapped[str] = mapped_column(String(16))
     basis_minor: Mapped[int]
     rate: Mapped[Decimal] = mapped_column(PERCENT)

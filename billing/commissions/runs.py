@@ -108,9 +108,18 @@ def _claim(session: Session, month: str, now: datetime, started_by: str) -> Comm
 
 
 def _record_seen(session: Session, run: CommissionRun, events) -> None:
-    if events:
-        session.execute(insert(CommissionEvent), [
-            {"allocation_id": event.allocation_id, "run_id": run.id} for event in events])
+    """Note these allocation rows as considered (none was: the run's lock is held)."""
+    if not events:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        raw = session.connection().connection.driver_connection  # the same transaction
+        with raw.cursor() as cursor, cursor.copy(
+                "COPY commission_event (allocation_id, run_id) FROM STDIN") as copy:
+            for event in events:
+                copy.write_row((event.allocation_id, run.id))
+        return
+    session.execute(insert(CommissionEvent), [
+        {"allocation_id": event.allocation_id, "run_id": run.id} for event in events])
 
 
 def _earn(session: Session, run: CommissionRun, paths: gathering.Paths, invoice_ids,

@@ -85,16 +85,12 @@ def upgrade():
     sa.Column('at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("category IN ('recurring', 'usage', 'one_time')", name=op.f('ck_commission_line_category')),
     sa.ForeignKeyConstraint(['allocation_id'], ['payment_allocation.id'], name=op.f('fk_commission_line_allocation_id_payment_allocation')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_commission_line_customer_id_customer')),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], name=op.f('fk_commission_line_invoice_id_invoice')),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_commission_line_partner_id_partner')),
-    sa.ForeignKeyConstraint(['reversal_id'], ['payment_reversal.id'], name=op.f('fk_commission_line_reversal_id_payment_reversal')),
     sa.ForeignKeyConstraint(['run_id'], ['commission_run.id'], name=op.f('fk_commission_line_run_id_commission_run')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_commission_line')),
     sa.UniqueConstraint('partner_id', 'allocation_id', 'category', name='uq_commission_event')
     )
     with op.batch_alter_table('commission_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_commission_line_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_commission_line_partner_month', ['partner_id', 'month'], unique=False)
         batch_op.create_index('ix_commission_line_run', ['run_id'], unique=False)
 
@@ -106,7 +102,6 @@ def downgrade():
     with op.batch_alter_table('commission_line', schema=None) as batch_op:
         batch_op.drop_index('ix_commission_line_run')
         batch_op.drop_index('ix_commission_line_partner_month')
-        batch_op.drop_index(batch_op.f('ix_commission_line_customer_id'))
 
     op.drop_table('commission_line')
     with op.batch_alter_table('commission_event', schema=None) as batch_op:
