@@ -7,6 +7,12 @@ every table. Code imports a class from its capability (billing.disputes.models, 
 import billing.cpni.log_guard  # noqa: F401  (importing registers the guard)
 import billing.cpni.retention  # noqa: F401  (importing registers the guard)
 from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.commissions.models import (
+    CommissionEvent,
+    CommissionLine,
+    CommissionPlan,
+    CommissionRun,
+)
 from billing.core.db import Base
 from billing.core.models import OutboundMail
 from billing.cpni.compliance_models import (
@@ -45,6 +51,10 @@ __all__ = [
     "AuditChainHead",
     "Base",
     "CallerVerification",
+    "CommissionEvent",
+    "CommissionLine",
+    "CommissionPlan",
+    "CommissionRun",
     "CpniApproval",
     "CpniBreach",
     "CpniComplaint",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from fractions import Fraction
 
 from billing.core.errors import InvalidInput
 
@@ -127,3 +128,26 @@ def total(amounts, currency: str) -> Money:
     for amount in amounts:
         result = result + (amount if isinstance(amount, Money) else Money(amount, currency))
     return result
+
+
+def round_fraction(value: Fraction) -> int:
+    """An exact rational amount of minor units rounded half-up (away from zero), once.
+
+    Commission lines are products of shares and percents that no decimal holds exactly;
+    computing them as fractions and rounding here keeps the one rounding exact.
+    """
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    value = Fraction(value)
+    return round_ratio(value.numerator, value.denominator)
+
+
+def round_ratio(numerator: int, denominator: int) -> int:
+    """numerator / denominator minor units rounded half-up (away from zero): the integer
+    form of `round_fraction`, for loops over many amounts."""
+    if denominator <= 0:
+        raise ValueError("a ratio of money has a positive denominator")
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    return whole if numerator >= 0 else -whole

@@ -7,10 +7,12 @@ capability's neighbours: party_kinds, catalog_kinds, invoicing_kinds and sla_kin
 from __future__ import annotations
 
 from billing.imports.catalog_kinds import PriceBookKind, ProductKind, ServiceKind
+from billing.imports.commission_kinds import CommissionPlanKind
 from billing.imports.invoicing_kinds import TaxRateKind, UsageKind
 from billing.imports.party_kinds import CustomerKind, PartnerKind
 from billing.imports.sla_kinds import OutageKind, TroubleTicketKind
 
 KINDS = {kind.name: kind for kind in (PartnerKind(), CustomerKind(), ProductKind(),
                                       PriceBookKind(), ServiceKind(), UsageKind(),
-                                      TaxRateKind(), OutageKind(), TroubleTicketKind())}
+                                      TaxRateKind(), OutageKind(), TroubleTicketKind(),
+                                      CommissionPlanKind())}

@@ -30,4 +30,4 @@ def authenticate():
     return None
 
 
-from portal.api import disputes, payments, sla, views  # noqa: E402,F401
+from portal.api import commissions, disputes, payments, sla, views  # noqa: E402,F401

@@ -175,3 +175,4 @@ def _with_endpoints(build, module: str):
 document = _with_endpoints(document, "portal.api.sla_openapi")
 document = _with_endpoints(document, "portal.api.disputes_openapi")
 document = _with_endpoints(document, "portal.api.payments_openapi")
+document = _with_endpoints(document, "portal.api.commissions_openapi")

@@ -37,6 +37,9 @@ def register(app) -> None:
     from portal.cli.payments import payments_group
 
     app.cli.add_command(payments_group)
+    from portal.cli.commissions import commissions_group
+
+    app.cli.add_command(commissions_group)
 
 
 @click.group(help="Manage portal users.")

@@ -23,6 +23,9 @@ bp.register_blueprint(disputes_bp, url_prefix="/disputes")
 from portal.payments.staff_pages import bp as payments_bp  # noqa: E402
 
 bp.register_blueprint(payments_bp, url_prefix="/payments")
+from portal.commissions.staff_pages import bp as commissions_bp  # noqa: E402
+
+bp.register_blueprint(commissions_bp, url_prefix="/commissions")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,

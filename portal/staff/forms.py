@@ -30,7 +30,8 @@ class ImportForm(FlaskForm):
                  SelectChoice("tax_rates", _l("Tax rates")),
                  SelectChoice("usage", _l("Usage")),
                  SelectChoice("outages", _l("Outages")),
-                 SelectChoice("trouble_tickets", _l("Trouble tickets"))],
+                 SelectChoice("trouble_tickets", _l("Trouble tickets")),
+                 SelectChoice("commission_plans", _l("Commission plans"))],
     )
     file = FileField(_l("CSV file"), validators=[
         FileRequired(_l("Choose a file.")),

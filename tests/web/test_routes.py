@@ -97,6 +97,13 @@ PAGES["customer_admin"] += ["/customer/pay"]
 ELSEWHERE |= {"/customer/pay/<intent_id>", "/customer/pay/<intent_id>/confirm",
               "/customer/payment-methods", "/customer/payment-methods/remove",
               "/stripe/webhook"}
+# Commissions (issue 15): tests/web/test_commission_pages.py and test_commission_staff.py
+PAGES["channel_admin"] += ["/partner/commissions"]
+ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/statement.pdf",
+              "/partner/commissions/<month>/statement.xlsx", "/api/v1/commissions",
+              "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
+              "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
+PAGES["staff"] += ["/staff/commissions"]
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):

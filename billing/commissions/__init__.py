@@ -1,0 +1,1 @@
+"""Commissions: plans, the calculation down the agency path, monthly runs (DESIGN section 9)."""
