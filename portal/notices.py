@@ -67,24 +67,3 @@ def deliver_after_request(response):
     deliver_queued()
     return response
 
-
-def deliver_after_response(response):
-    """Inline delivery once the answer has been sent, not before it: for answers whose
-    timing must not tell whether a message was queued (forgot-password).
-
-    The sending runs when the server closes the response, in a fresh app context.
-    """
-    queued, since = g.pop("mail_queued", 0), g.pop("mail_queued_since", None)
-    if queued and current_app.config["MAIL_DELIVERY"] == "inline":
-        app = current_app._get_current_object()
-
-        def send():
-            with app.app_context():
-                try:
-                    outbox.deliver_due(db.session, send_mail, utcnow(), limit=queued,
-                                       created_since=since)
-                except Exception:  # the outbox keeps it; the scheduled sender retries
-                    app.logger.exception("outbox delivery failed")
-
-        response.call_on_close(send)
-    return response

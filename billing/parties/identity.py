@@ -145,14 +145,16 @@ class ResetRequest(NamedTuple):
     token: str
 
 
-def start_password_reset(session: Session, email: str, now: datetime) -> ResetRequest:
-    """Make a one-time link token for the user with this e-mail, if there is one.
+def new_reset_token() -> str:
+    return secrets.token_urlsafe(32)
 
-    The token and its digest are made whether or not the address is known, so that the
-    two answers do the same work; only the small insert of the link differs.
-    """
+
+def start_password_reset(session: Session, email: str, now: datetime,
+                         token: str | None = None) -> ResetRequest:
+    """Record a one-time link token (made here unless given) for the user with this
+    e-mail, if there is one; the token's digest is computed either way."""
     user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
-    token = secrets.token_urlsafe(32)
+    token = token or new_reset_token()
     token_hash = _digest(token)
     if user is None or not user.is_active:
         return ResetRequest(None, token)

@@ -9,8 +9,7 @@ from billing.core.clock import utcnow
 from billing.core.errors import InvalidInput
 from billing.parties import account_changes, identity, user_sessions
 from billing.parties.users import User
-from portal import notices
-from portal.auth import bp, rate_limits
+from portal.auth import bp, rate_limits, reset_requests
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotForm,
@@ -131,20 +130,19 @@ def logout():
 @limiter.limit(rate_limits.forgot_per_address, key_func=rate_limits.typed_address,
                methods=["POST"])
 def forgot():
-    """Known and unknown addresses take the same path: a token and its digest are made and
-    the message is written either way; only a known address's message is queued, and the
-    outbox sends it after the answer has gone (or `mail deliver` does)."""
+    """The answer is the same work for any address: a token is made and the message
+    written; whether the address is anyone's is looked up only after the answer has gone
+    (portal/auth/reset_requests.py), and a known address's link goes through the outbox."""
     form = ForgotForm()
     if form.validate_on_submit():
-        request_ = identity.start_password_reset(db.session, form.email.data, utcnow())
-        subject, body = _reset_mail(request_.token)
-        if request_.user is not None:
-            notices.queue_message(to=request_.user.email, subject=subject, body=body,
-                                  kind="password_reset_link")
-        db.session.commit()
+        token = identity.new_reset_token()
+        subject, body = _reset_mail(token)
         flash(_("If that address belongs to an account, we have sent a reset link to it. "
                 "The link works once, for one hour."), "info")
-        return notices.deliver_after_response(redirect(url_for("auth.login")))
+        response = redirect(url_for("auth.login"))
+        reset_requests.record_after_response(response, email=form.email.data, token=token,
+                                             subject=subject, body=body)
+        return response
     return render_template("auth/forgot.html", form=form)
 
 

@@ -143,34 +143,64 @@ def _spy(monkeypatch, owner, name):
     return calls
 
 
+def _inserts(statements) -> list[str]:
+    return sorted(s.split("(")[0].split()[-1] for s in statements
+                  if s.lstrip().upper().startswith("INSERT"))
+
+
+def _reads(statements) -> list[str]:
+    return [s for s in statements if not s.lstrip().upper().startswith("INSERT")]
+
+
 def test_forgot_does_the_same_work_for_known_and_unknown_addresses(app, client, world,
                                                                    mailbox, monkeypatch):
-    """Structural, not timed: both answers make a token and its digest and write the
-    message; neither hashes a password or talks to the mail server before answering;
-    their reads are the same and a known address adds only its two inserts.
+    """Structural, not timed: up to the answer both requests do exactly the same (a
+    token made, the message written, no SQL, no password hash, no mail server); after
+    the answer both look the address up and compute the token's digest, and a known
+    address adds only its two inserts and the mail.
     (tests/benchmarks/bench_forgot_password.py measures the times by hand.)"""
     calls = {name: _spy(monkeypatch, owner, name) for owner, name in (
-        (identity, "_digest"), (identity, "hash_password"), (identity, "_verify"),
-        (views, "_reset_mail"))}
+        (identity, "new_reset_token"), (identity, "_digest"), (identity, "hash_password"),
+        (identity, "_verify"), (views, "_reset_mail"))}
     token = csrf_token(client, "/auth/forgot")
-    work, sent = {}, {}
+    work = {}
     for kind, email in (("known", world.users["customer_admin"].email),
                         ("unknown", "nobody@nowhere.test")):
         for made in calls.values():
             made.clear()
-        with app.app_context(), counted(_db.engine) as statements:
+        with app.app_context(), counted(_db.engine) as answering:
             response = _forgot(client, email, token)
         assert response.status_code == 302 and mailbox.messages == []
-        response.close()
-        sent[kind] = len(mailbox.messages)
+        before = {name: len(made) for name, made in calls.items()}
+        with app.app_context(), counted(_db.engine) as afterwards:
+            response.close()
+        after = {name: len(made) for name, made in calls.items()}
+        work[kind] = (answering, before, after, _reads(afterwards), _inserts(afterwards),
+                      len(mailbox.messages))
         mailbox.clear()
-        work[kind] = ({name: len(made) for name, made in calls.items()},
-                      [s for s in statements if not s.lstrip().upper().startswith("INSERT")],
-                      sorted(s.split("(")[0].split()[-1] for s in statements
-                             if s.lstrip().upper().startswith("INSERT")))
-    assert work["known"][0] == work["unknown"][0] == {
-        "_digest": 1, "hash_password": 0, "_verify": 0, "_reset_mail": 1}
-    assert work["known"][1] == work["unknown"][1]
-    assert work["known"][2] == ["outbound_mail", "password_reset"]
-    assert work["unknown"][2] == []
-    assert sent == {"known": 1, "unknown": 0}
+    known, unknown = work["known"], work["unknown"]
+    assert known[0] == unknown[0] == []  # no SQL before the answer
+    assert known[1] == unknown[1] == {"new_reset_token": 1, "_digest": 0,
+                                      "hash_password": 0, "_verify": 0, "_reset_mail": 1}
+    assert known[2] == unknown[2] == {**known[1], "_digest": 1}
+    assert known[3][:1] == unknown[3][:1]  # the same look-up of the address
+    assert (known[4], unknown[4]) == (["outbound_mail", "password_reset"], [])
+    assert (known[5], unknown[5]) == (1, 0)
+
+
+def test_forgot_in_worker_mode_leaves_the_link_in_the_outbox(client, world, mailbox,
+                                                            session, app):
+    from sqlalchemy import select
+
+    from billing.core.models import OutboundMail
+
+    app.config["MAIL_DELIVERY"] = "worker"
+    try:
+        _forgot(client, world.users["customer_admin"].email,
+                csrf_token(client, "/auth/forgot")).close()
+    finally:
+        app.config["MAIL_DELIVERY"] = "inline"
+    queued = session.scalars(select(OutboundMail)).all()
+    assert [(m.to_address, m.status, m.kind) for m in queued] == [
+        (world.users["customer_admin"].email, "pending", "password_reset_link")]
+    assert "/auth/reset/" in queued[0].body and mailbox.messages == []
