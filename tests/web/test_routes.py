@@ -97,6 +97,10 @@ PAGES["customer_admin"] += ["/customer/pay"]
 ELSEWHERE |= {"/customer/pay/<intent_id>", "/customer/pay/<intent_id>/confirm",
               "/customer/payment-methods", "/customer/payment-methods/remove",
               "/stripe/webhook"}
+# Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
+for audience in PAGES:
+    PAGES[audience] += ["/auth/sessions"]
+ELSEWHERE |= {"/auth/sessions/<id:session_id>/end"}
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):
