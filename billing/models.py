@@ -35,7 +35,7 @@ from billing.invoicing.models import CreditNote, Invoice, InvoiceLine, NumberSer
 from billing.invoicing.tax_models import TaxExemption, TaxRate
 from billing.invoicing.usage_models import InvoiceRun, UsageRecord
 from billing.parties.models import Customer, Partner
-from billing.parties.users import ApiToken, LoginThrottle, PasswordReset, User
+from billing.parties.users import ApiToken, LoginThrottle, PasswordReset, User, UserSession
 from billing.payments.models import (
     Payment,
     PaymentAllocation,
@@ -94,4 +94,5 @@ __all__ = [
     "TroubleTicket",
     "UsageRecord",
     "User",
+    "UserSession",
 ]

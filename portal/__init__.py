@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from billing.core.errors import InvalidInput
 from portal.config import load_settings
-from portal.extensions import csrf, db, login_manager, migrate
+from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.payments.settings import content_security_policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
@@ -108,6 +109,9 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy",
                                 content_security_policy(current_app.config))
+    if current_app.config["PORTAL_ENV"] == "production":  # served over HTTPS only
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     if response.mimetype in ("text/html", "application/json"):
         response.headers.setdefault("Cache-Control", "no-store")  # may carry CPNI
     return response

@@ -52,6 +52,10 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
         "STRIPE_JS_URL": env.get("STRIPE_JS_URL"),
+        # Rate limits on the sign-in forms: counters in this process by default; in
+        # production with several workers, a shared store such as redis://host:6379/0.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on a 429
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -48,6 +48,8 @@ def register(app) -> None:
             405: _("That action is not allowed here."),
             413: _("The request is too large: uploads are limited to 10 MB. Import larger "
                    "files with the command line."),
+            429: _("Too many attempts from here or for this address. Wait a little and "
+                   "try again."),
         }
         return error_response(error.code or 500, code, messages.get(error.code, error.description))
 

@@ -24,9 +24,16 @@ def queue(*, to: str, locale: str | None, template: str, kind: str,
         text = render_template(template, public_url=current_app.config["PUBLIC_URL"],
                                provider=current_app.config["PROVIDER_NAME"], **context)
     subject, _, body = text.strip().partition("\n")
+    queue_message(to=to, subject=subject.strip(), body=body.strip() + "\n", kind=kind,
+                  dedup_key=dedup_key)
+
+
+def queue_message(*, to: str, subject: str, body: str, kind: str,
+                  dedup_key: str | None = None) -> None:
+    """Queue a message already written (in the request's language) for delivery."""
     now = utcnow()
-    outbox.enqueue(db.session, to=to, subject=subject.strip(), body=body.strip() + "\n",
-                   kind=kind, now=now, dedup_key=dedup_key)
+    outbox.enqueue(db.session, to=to, subject=subject, body=body, kind=kind, now=now,
+                   dedup_key=dedup_key)
     g.mail_queued = g.get("mail_queued", 0) + 1
     g.mail_queued_since = min(g.get("mail_queued_since", now), now)
 
@@ -59,3 +66,4 @@ def deliver_queued() -> None:
 def deliver_after_request(response):
     deliver_queued()
     return response
+

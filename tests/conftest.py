@@ -111,7 +111,10 @@ def app(database_url, tmp_path_factory, smtp_server):
 @pytest.fixture
 def db(app, tmp_path):
     """The database, emptied after each test; a fresh PDF cache for each test too."""
+    from portal.extensions import limiter
+
     app.config["PDF_CACHE_DIR"] = str(tmp_path / "pdf")
+    limiter.reset()  # every test logs in from the same client address
     with app.app_context():
         yield _db
         _db.session.rollback()

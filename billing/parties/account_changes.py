@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.core.errors import InvalidInput
-from billing.parties import identity
+from billing.parties import identity, user_sessions
 from billing.parties.models import Customer
-from billing.parties.users import PasswordReset, User
+from billing.parties.users import PasswordReset, User, UserSession
 
 # One plain address: no display name, list separator or quoting.
 _EMAIL = re.compile(r'[^@\s,;<>()"]+@[^@\s,;<>()"]+\.[^@\s,;<>()"]+')
@@ -112,11 +112,12 @@ def _checked_address(address: PostalAddress) -> dict:
 
 
 def change_password(session: Session, user: User, *, current: str, new: str,
-                    now: datetime) -> None:
+                    now: datetime, keep: UserSession | None = None) -> None:
     """Replace a login's password after checking the current one and the policy.
 
     A wrong current password counts toward the lockout like a failed login (the caller
-    commits even when this raises). Reset links sent before the change stop working.
+    commits even when this raises). Reset links sent before the change stop working, and
+    every session of the user ends but `keep` (the one the change was made in).
     """
     identity.authenticate(session, user.email, current, now)
     if new == current:
@@ -127,4 +128,6 @@ def change_password(session: Session, user: User, *, current: str, new: str,
                                               PasswordReset.used_at.is_(None))
     for link in session.scalars(outstanding):
         link.used_at = now
+    user_sessions.end_sessions_of(session, user.id, now, user_sessions.PASSWORD_CHANGED,
+                                  keep=keep)
     session.flush()

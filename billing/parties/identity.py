@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import pyotp
 from argon2 import PasswordHasher
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from billing.core.db import insert_if_missing
 from billing.core.errors import InvalidInput
+from billing.parties import user_sessions
 from billing.parties.users import ROLES, ApiToken, LoginThrottle, PasswordReset, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -135,16 +137,31 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def start_password_reset(session: Session, email: str, now: datetime) -> tuple[User, str] | None:
-    """Make a one-time link token for the user with this e-mail, if there is one."""
+class ResetRequest(NamedTuple):
+    """A forgot-password request: the user it is for (None when the address is nobody's)
+    and the link token, made either way."""
+
+    user: User | None
+    token: str
+
+
+def new_reset_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def start_password_reset(session: Session, email: str, now: datetime,
+                         token: str | None = None) -> ResetRequest:
+    """Record a one-time link token (made here unless given) for the user with this
+    e-mail, if there is one; the token's digest is computed either way."""
     user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    token = token or new_reset_token()
+    token_hash = _digest(token)
     if user is None or not user.is_active:
-        return None
-    token = secrets.token_urlsafe(32)
-    session.add(
-        PasswordReset(user_id=user.id, token_hash=_digest(token), expires_at=now + RESET_LIFETIME)
-    )
-    return user, token
+        return ResetRequest(None, token)
+    session.add(PasswordReset(user_id=user.id, token_hash=token_hash,
+                              expires_at=now + RESET_LIFETIME))
+    session.flush()
+    return ResetRequest(user, token)
 
 
 def finish_password_reset(session: Session, token: str, password: str, now: datetime) -> User:
@@ -162,6 +179,8 @@ def finish_password_reset(session: Session, token: str, password: str, now: date
                                               PasswordReset.used_at.is_(None))
     for link in session.scalars(outstanding):
         link.used_at = now  # this link and any other sent before it stop working
+    # Whoever asked for the link may be the owner locking out an intruder: every session ends.
+    user_sessions.end_sessions_of(session, user.id, now, user_sessions.PASSWORD_RESET)
     return user
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -60,13 +59,9 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The session's user reference; it changes with the password, which ends every
-        session opened before a password change or reset."""
-        return f"{self.id}.{self.credential_stamp}"
-
-    @property
-    def credential_stamp(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """The reference Flask-Login would keep in the cookie. The portal keeps a server-side
+        session's secret there instead (portal/auth/), so this is only a fallback."""
+        return str(self.id)
 
     @property
     def is_staff(self) -> bool:
@@ -127,5 +122,28 @@ class PasswordReset(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """A signed-in browser, kept on the server (billing/parties/user_sessions.py).
+
+    The cookie carries a random secret and only its SHA-256 is kept here, so the table
+    cannot be used to forge a cookie. A session ends at logout, when its user ends it,
+    at a password change or reset, or when it has been idle or open too long; an ended
+    session is refused even when its cookie is replayed.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()

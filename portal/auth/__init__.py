@@ -1,22 +1,31 @@
-"""Logging in and out, second factor for staff, password reset, language choice."""
+"""Logging in and out, second factor for staff, password reset, language choice,
+and the user's own list of sessions."""
 
-from flask import Blueprint
+from flask import Blueprint, g
+from sqlalchemy.orm import Session
 
-from billing.core.numbers import whole_number
+from billing.core.clock import utcnow
+from billing.parties import user_sessions
 from billing.parties.users import User
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
 
 
-def load_user(reference: str):
-    """The user of a session, unless its password changed since the session began."""
-    user_id, _, stamp = (reference or "").partition(".")
-    number = whole_number(user_id)
-    user = db.session.get(User, number) if number else None
-    if user is None or not user.is_active or user.credential_stamp != stamp:
+def load_user(secret: str):
+    """The user of a live server-side session (billing/parties/user_sessions.py).
+
+    The check runs in its own short transaction, so that an expiry or a last-seen time it
+    records is kept whatever the request itself later commits or rolls back.
+    """
+    with Session(db.engine) as own, own.begin():
+        record = user_sessions.check_session(own, secret, utcnow())
+        found = (record.id, record.user_id) if record else None
+    if found is None:
         return None
-    return user
+    g.user_session_id = found[0]
+    user = db.session.get(User, found[1])
+    return user if user is not None and user.is_active else None
 
 
-from portal.auth import views  # noqa: E402,F401  (routes register on import)
+from portal.auth import session_views, views  # noqa: E402,F401  (routes register on import)

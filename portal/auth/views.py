@@ -3,13 +3,13 @@ from __future__ import annotations
 import pyotp
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from billing.core.clock import utcnow
 from billing.core.errors import InvalidInput
-from billing.parties import account_changes, identity
+from billing.parties import account_changes, identity, user_sessions
 from billing.parties.users import User
-from portal.auth import bp
+from portal.auth import bp, rate_limits, reset_requests
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotForm,
@@ -18,13 +18,16 @@ from portal.auth.forms import (
     ResetForm,
     TotpForm,
 )
+from portal.auth.session_views import begin_session, current_session
 from portal.cpni import account_notices
-from portal.extensions import db
-from portal.mail import send_mail
+from portal.extensions import db, limiter
 from portal.redirects import is_local_path
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(rate_limits.login_per_client, methods=["POST"])
+@limiter.limit(rate_limits.login_per_address, key_func=rate_limits.typed_address,
+               methods=["POST"])
 def login():
     if is_local_path(request.args.get("next")):
         session["after_login"] = request.args["next"]
@@ -50,7 +53,7 @@ def _finish_login(user: User):
     session.clear()  # nothing from before the login carries over
     if locale:
         session["locale"] = locale
-    login_user(user)
+    begin_session(user)
     session.permanent = True
     return redirect(target if is_local_path(target) else url_for("home"))
 
@@ -112,6 +115,10 @@ def totp_enrol():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    this = current_session()
+    if this is not None:  # a copy of the cookie is refused from now on
+        user_sessions.end_session(this, utcnow(), user_sessions.LOGOUT)
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -119,20 +126,27 @@ def logout():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(rate_limits.forgot_per_client, methods=["POST"])
+@limiter.limit(rate_limits.forgot_per_address, key_func=rate_limits.typed_address,
+               methods=["POST"])
 def forgot():
+    """The answer is the same work for any address: a token is made and the message
+    written; whether the address is anyone's is looked up only after the answer has gone
+    (portal/auth/reset_requests.py), and a known address's link goes through the outbox."""
     form = ForgotForm()
     if form.validate_on_submit():
-        found = identity.start_password_reset(db.session, form.email.data, utcnow())
-        db.session.commit()
-        if found:
-            _send_reset_mail(*found)
+        token = identity.new_reset_token()
+        subject, body = _reset_mail(token)
         flash(_("If that address belongs to an account, we have sent a reset link to it. "
                 "The link works once, for one hour."), "info")
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        reset_requests.record_after_response(response, email=form.email.data, token=token,
+                                             subject=subject, body=body)
+        return response
     return render_template("auth/forgot.html", form=form)
 
 
-def _send_reset_mail(user: User, token: str) -> None:
+def _reset_mail(token: str) -> tuple[str, str]:
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset", token=token)
     body = _(
         "Someone asked to reset the password of your billing portal account.\n\n"
@@ -140,7 +154,7 @@ def _send_reset_mail(user: User, token: str) -> None:
         "If it was not you, ignore this message; your password stays as it is.",
         link=link,
     )
-    send_mail(user.email, _("Reset your billing portal password"), body)
+    return _("Reset your billing portal password"), body
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -169,7 +183,8 @@ def change_password():
         return render_template("auth/password.html", form=form)
     try:
         account_changes.change_password(db.session, user, current=form.current.data,
-                                        new=form.password.data, now=utcnow())
+                                        new=form.password.data, now=utcnow(),
+                                        keep=current_session())
     except identity.LoginRefused as refused:
         db.session.commit()  # a wrong current password counts toward the lockout
         wrong = refused.message == identity.WRONG
@@ -181,8 +196,7 @@ def change_password():
         flash(error.message, "error")
         return render_template("auth/password.html", form=form), 400
     account_notices.password_changed(user, by_reset=False)
-    db.session.commit()
-    login_user(user)  # this session goes on with the new password; every other one ends
+    db.session.commit()  # this session goes on; every other one of the user has ended
     flash(_("Your password has been changed."), "info")
     return redirect(url_for("home"))
 

@@ -104,6 +104,10 @@ ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/stat
               "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
               "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
 PAGES["staff"] += ["/staff/commissions"]
+# Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
+for audience in PAGES:
+    PAGES[audience] += ["/auth/sessions"]
+ELSEWHERE |= {"/auth/sessions/<id:session_id>/end"}
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):
