@@ -1,7 +1,7 @@
 """server-side user sessions
 
 Revision ID: 5e7a1c3d9b20
-Revises: ef59f50f131b
+Revises: e0525b21a15e
 Create Date: 2026-12-05 14:20:00
 
 One row per signed-in browser (billing/parties/user_sessions.py): the cookie carries a
@@ -17,7 +17,7 @@ import billing.core.db
 
 # revision identifiers, used by Alembic.
 revision = '5e7a1c3d9b20'
-down_revision = 'ef59f50f131b'
+down_revision = 'e0525b21a15e'
 branch_labels = None
 depends_on = None
 
