@@ -115,7 +115,7 @@ def disclosures_query(session: Session, user: User):
     """Logged disclosures of the CPNI of accounts within reach, newest first."""
     in_reach = select(Customer.id).where(customer_scope(session, user))
     return select(CpniDisclosure).where(CpniDisclosure.customer_id.in_(in_reach)).order_by(
-        CpniDisclosure.occurred_at.desc(), CpniDisclosure.sequence.desc())
+        CpniDisclosure.occurred_at.desc(), CpniDisclosure.id.desc())
 
 
 def disputes_query(session: Session, user: User):
@@ -315,6 +315,9 @@ def record_disclosures(
     """
     shown = {cid: grant.purpose for cid, grant in accesses.items()
              if grant.visible and grant.purpose}
-    cpni.record_disclosures(session, user=user, customer_ids=sorted(shown), surface=surface,
-                            purposes=shown, subject=subject, now=now,
-                            verifications=verification)
+    if cpni.record_disclosures(session, user=user, customer_ids=sorted(shown),
+                               surface=surface, purposes=shown, subject=subject, now=now,
+                               verifications=verification):
+        from portal.audit_log import note_appended  # the edge seals after the request
+
+        note_appended()
