@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 
 from billing.core.clock import utcnow
 from billing.cpni import audit, audit_verify, checkpoints
@@ -26,12 +26,6 @@ def log_key() -> bytes:
 
 def checkpoint_dir() -> str:
     return current_app.config["AUDIT_CHECKPOINT_DIR"]
-
-
-def note_appended() -> None:
-    """Called by whoever logs disclosures in a request: seal after it."""
-    if has_request_context():
-        g.audit_appended = True
 
 
 def seal(*, wait: bool = True, rounds: int | None = None) -> int | None:
@@ -57,7 +51,8 @@ def seal(*, wait: bool = True, rounds: int | None = None) -> int | None:
 
 
 def seal_after_request(response):
-    if g.pop("audit_appended", False) and current_app.config["AUDIT_SEALING"] == "inline":
+    appended = db.session.info.pop(audit.APPENDED, False)
+    if appended and current_app.config["AUDIT_SEALING"] == "inline":
         db.session.rollback()  # whatever the request left uncommitted is not ours to keep
         try:
             seal(wait=False, rounds=ROUNDS)

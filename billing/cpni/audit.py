@@ -36,6 +36,8 @@ CONTENT = ("sequence", "customer_id", "user_id", "partner_id", "surface", "purpo
            "subject", "occurred_at")
 # The execution option that lets the sealer's UPDATE past the ORM guard (log_guard.py).
 SEALING = "cpni_sealing"
+# Set in session.info by every append: the edge seals after a request that set it.
+APPENDED = "cpni_disclosures_appended"
 BATCH = 5000
 
 
@@ -61,7 +63,9 @@ def append_disclosures(session: Session, rows: list[dict]) -> None:
     """Insert disclosure rows unsealed: no sequence and no hash until the sealer runs.
 
     Takes no lock beyond the inserted rows' own, so CPNI reads never wait for each other.
+    Marks the session (`APPENDED` in its info) for the edge to seal after it commits.
     """
+    session.info[APPENDED] = True
     session.execute(insert(CpniDisclosure),
                     [{**row, "sequence": None, "previous_hash": None, "entry_hash": None}
                      for row in rows])
