@@ -44,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.notices import deliver_after_request
 
     app.after_request(deliver_after_request)
+    from portal.audit_log import seal_after_request
+
+    app.after_request(seal_after_request)
     return app
 
 

@@ -115,7 +115,7 @@ def disclosures_query(session: Session, user: User):
     """Logged disclosures of the CPNI of accounts within reach, newest first."""
     in_reach = select(Customer.id).where(customer_scope(session, user))
     return select(CpniDisclosure).where(CpniDisclosure.customer_id.in_(in_reach)).order_by(
-        CpniDisclosure.occurred_at.desc(), CpniDisclosure.sequence.desc())
+        CpniDisclosure.occurred_at.desc(), CpniDisclosure.id.desc())
 
 
 def disputes_query(session: Session, user: User):

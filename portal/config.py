@@ -12,9 +12,9 @@ class ConfigError(RuntimeError):
     pass
 
 
-def _instance_secret(instance: Path) -> str:
+def _instance_secret(instance: Path, name: str = "secret_key") -> str:
     """A development secret generated once and kept in instance/ (never committed)."""
-    path = instance / "secret_key"
+    path = instance / name
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -56,6 +56,14 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         # production with several workers, a shared store such as redis://host:6379/0.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on a 429
+        # The CPNI disclosure log (docs/cpni.md): the chain's HMAC key, never stored in the
+        # database; where the signed checkpoints go; who seals (inline: after each
+        # request; worker: only the scheduled `flask audit seal`).
+        "AUDIT_LOG_KEY": env.get("AUDIT_LOG_KEY"),
+        "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR",
+                                        str(instance / "audit-checkpoints")),
+        "AUDIT_SEALING": env.get("AUDIT_SEALING", "inline"),
+        "AUDIT_UNSEALED_LIMIT_MINUTES": int(env.get("AUDIT_UNSEALED_LIMIT_MINUTES", "15")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -76,4 +84,14 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         settings["SECRET_KEY"] = _instance_secret(instance)
     elif settings["PORTAL_ENV"] == "production" and len(settings["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+    _audit_log_key(settings, instance)
     return settings
+
+
+def _audit_log_key(settings: dict, instance: Path) -> None:
+    if not settings["AUDIT_LOG_KEY"]:
+        if settings["PORTAL_ENV"] == "production":
+            raise ConfigError("AUDIT_LOG_KEY must be set in production.")
+        settings["AUDIT_LOG_KEY"] = _instance_secret(instance, "audit_log_key")
+    elif settings["PORTAL_ENV"] == "production" and len(settings["AUDIT_LOG_KEY"]) < 32:
+        raise ConfigError("AUDIT_LOG_KEY must be at least 32 characters in production.")

@@ -1,11 +1,12 @@
-"""Emptying the test database between tests, around the triggers that keep issued invoices.
+"""Emptying the test database between tests, around the triggers that keep issued invoices
+and the CPNI disclosure log.
 
 The triggers have no off switch an application could use, so the cleanup goes around them
 as only an administrator can: on PostgreSQL it runs as the replica role (superuser only),
 which fires no ordinary triggers; on SQLite it drops the triggers that refuse deletes,
 deletes, and creates them again from their stored definitions, all in one transaction.
 SQLite reloads its whole schema after each of those statements, so it does this only when
-there is an issued invoice to delete.
+there is an issued invoice or a disclosure to delete.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 
 DELETE_TRIGGERS = sa.text(
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%BEFORE DELETE%'")
-ISSUED = sa.text("SELECT 1 FROM invoice WHERE status <> 'draft' LIMIT 1")
+GUARDED = sa.text("SELECT 1 FROM invoice WHERE status <> 'draft' "
+                  "UNION ALL SELECT 1 FROM cpni_disclosure LIMIT 1")
 
 
 def empty_database(engine: sa.Engine, metadata: sa.MetaData) -> None:
@@ -27,7 +29,7 @@ def empty_database(engine: sa.Engine, metadata: sa.MetaData) -> None:
         # pysqlite sends BEGIN only before DML: without this each DROP would commit alone.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         triggers = connection.execute(DELETE_TRIGGERS).all()
-        if connection.execute(ISSUED).first() is None:
+        if connection.execute(GUARDED).first() is None:
             triggers = []
         for name, _ in triggers:
             connection.execute(sa.text(f'DROP TRIGGER "{name}"'))

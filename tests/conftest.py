@@ -99,6 +99,7 @@ def app(database_url, tmp_path_factory, smtp_server):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
         "PUBLIC_URL": "http://portal.test",
+        "AUDIT_LOG_KEY": "test-audit-log-key-that-is-long-enough-0123456789",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -110,10 +111,12 @@ def app(database_url, tmp_path_factory, smtp_server):
 
 @pytest.fixture
 def db(app, tmp_path):
-    """The database, emptied after each test; a fresh PDF cache for each test too."""
+    """The database, emptied after each test; a fresh PDF cache and disclosure log
+    checkpoint directory for each test too."""
     from portal.extensions import limiter
 
     app.config["PDF_CACHE_DIR"] = str(tmp_path / "pdf")
+    app.config["AUDIT_CHECKPOINT_DIR"] = str(tmp_path / "audit-checkpoints")
     limiter.reset()  # every test logs in from the same client address
     with app.app_context():
         yield _db

@@ -50,8 +50,10 @@ class CpniApproval(Base):
 class CpniDisclosure(Base):
     """One disclosure of a customer's CPNI to someone other than the customer.
 
-    Append-only and hash-chained (billing/audit.py): `entry_hash` covers the entry's
-    content, its gapless `sequence` and `previous_hash`, the hash of the entry before it.
+    Append-only and hash-chained (billing/cpni/audit.py). A request inserts an entry
+    unsealed (no `sequence`, no hashes); the sealer then gives it its gapless `sequence`,
+    `previous_hash` (the entry before it) and `entry_hash`, a keyed hash over all three.
+    The database refuses every other update, and every delete.
     """
 
     __tablename__ = "cpni_disclosure"
@@ -71,9 +73,9 @@ class CpniDisclosure(Base):
     verification: Mapped[str | None] = mapped_column(String(16))
     # Indexed for the yearly certification counts.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    sequence: Mapped[int] = mapped_column(unique=True)
-    previous_hash: Mapped[str] = mapped_column(String(64))
-    entry_hash: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int | None] = mapped_column(unique=True)
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     customer: Mapped[Customer] = relationship()
     user: Mapped[User] = relationship()
@@ -81,7 +83,7 @@ class CpniDisclosure(Base):
 
 
 class AuditChainHead(Base):
-    """The last entry of a hash-chained log; writers lock this row to append in turn."""
+    """The last sealed entry of a hash-chained log; only the sealer locks and moves it."""
 
     __tablename__ = "audit_chain_head"
 

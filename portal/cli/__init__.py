@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from billing.core.clock import parse_period, utcnow
 from billing.core.errors import DomainError
-from billing.cpni import audit
 from billing.imports import KINDS, run_import
 from billing.invoicing import run_lifecycle, runs
 from billing.parties import identity
@@ -18,6 +17,7 @@ from billing.parties.models import Customer, Partner
 from billing.parties.users import ROLES, User
 from portal import jobs, notices
 from portal.cli import demo
+from portal.cli.audit import audit_group
 from portal.cli.mail import mail as mail_group
 from portal.cpni import account_notices
 from portal.extensions import db
@@ -29,8 +29,8 @@ def register(app) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(billing_group)
     app.cli.add_command(import_file)
-    app.cli.add_command(audit_group)
     app.cli.add_command(mail_group)
+    app.cli.add_command(audit_group)
     from portal.cli.disputes import disputes_group
 
     app.cli.add_command(disputes_group)
@@ -206,27 +206,6 @@ def import_file(kind, path):
     db.session.commit()
     notices.deliver_queued()
     click.echo(f"Imported {report.rows} rows: {report.created} new, {report.updated} updated.")
-
-
-@click.group("audit", help="The tamper-evident CPNI disclosure log.")
-def audit_group():
-    pass
-
-
-@audit_group.command("verify", help="Check the disclosure log's hash chain; exits 1 at the "
-                                    "first bad entry.")
-def verify_log():
-    if db.engine.dialect.name == "postgresql":  # one snapshot while writers go on
-        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    verdict = audit.verify_disclosure_log(db.session, progress=_bar("Checking entries"))
-    db.session.rollback()
-    if verdict.ok:
-        click.echo(f"OK: {verdict.entries} entries")
-        return
-    bad = verdict.first_break
-    click.echo(f"BAD: entry {bad.sequence or '-'} (id {bad.entry_id or '-'}): {bad.reason}. "
-               f"{verdict.entries} entries before it are intact.", err=True)
-    raise SystemExit(1)
 
 
 @click.group("demo", help="Demo data for trying the portal.")

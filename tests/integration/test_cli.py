@@ -116,6 +116,13 @@ def test_production_refuses_to_start_without_a_real_secret(tmp_path, monkeypatch
     with pytest.raises(ConfigError):
         load_settings(tmp_path)
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("AUDIT_LOG_KEY", raising=False)
+    with pytest.raises(ConfigError, match="AUDIT_LOG_KEY must be set"):
+        load_settings(tmp_path)
+    monkeypatch.setenv("AUDIT_LOG_KEY", "short")
+    with pytest.raises(ConfigError, match="AUDIT_LOG_KEY must be at least"):
+        load_settings(tmp_path)
+    monkeypatch.setenv("AUDIT_LOG_KEY", "k" * 40)
     settings = load_settings(tmp_path)
     assert settings["SESSION_COOKIE_SECURE"] is True
 
@@ -123,8 +130,12 @@ def test_production_refuses_to_start_without_a_real_secret(tmp_path, monkeypatch
 def test_development_generates_and_keeps_a_secret(tmp_path, monkeypatch):
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("AUDIT_LOG_KEY", raising=False)
     first = load_settings(tmp_path)["SECRET_KEY"]
     assert len(first) >= 32 and load_settings(tmp_path)["SECRET_KEY"] == first
+    key = load_settings(tmp_path)["AUDIT_LOG_KEY"]  # its own secret, kept in instance/ too
+    assert len(key) >= 32 and key != first and load_settings(tmp_path)["AUDIT_LOG_KEY"] == key
+    assert (tmp_path / "audit_log_key").read_text().strip() == key
     assert load_settings(tmp_path)["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
 
@@ -157,22 +168,24 @@ def test_import_command_loads_a_file_and_refuses_a_bad_one(runner, session, tmp_
     assert session.scalar(select(func.count()).select_from(Partner).filter_by(code="X")) == 0
 
 
-def test_audit_verify_passes_an_intact_log_and_names_a_tampered_entry(runner, session, world,
-                                                                        db):
-    from sqlalchemy import text
-
+def test_audit_seal_then_verify_passes_an_intact_log_and_names_a_tampered_entry(
+        runner, session, world, db):
     from billing.cpni import approvals as cpni
+    from tests.audit_helpers import tamper
 
     ids = [world.customers[key].id for key in ("channel", "location", "other")]
     cpni.record_disclosures(session, user=world.users["staff"], customer_ids=ids,
                             surface="export", purposes=dict.fromkeys(ids, "billing"),
                             subject="customer export", now=utcnow())
     session.commit()
+    pending = runner.invoke(args=["audit", "verify"])
+    assert pending.exit_code == 0 and "OK: 0 entries, 3 not yet sealed" in pending.output
+    sealed = runner.invoke(args=["audit", "seal"])
+    assert sealed.exit_code == 0 and "Sealed 3 entries." in sealed.output
     intact = runner.invoke(args=["audit", "verify"])
     assert intact.exit_code == 0 and "OK: 3 entries" in intact.output
-    with db.engine.begin() as connection:
-        connection.execute(text("UPDATE cpni_disclosure SET purpose = 'support' "
-                                "WHERE sequence = 2"))
+    tamper(db.engine, "UPDATE cpni_disclosure SET purpose = 'support' WHERE sequence = 2")
     tampered = runner.invoke(args=["audit", "verify"])
     assert tampered.exit_code == 1
-    assert "entry 2" in tampered.output and "content altered" in tampered.output
+    assert "BAD (altered): entry 2" in tampered.output
+    assert "content altered" in tampered.output

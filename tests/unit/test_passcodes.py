@@ -10,9 +10,9 @@ from sqlalchemy import func, select, update
 from billing.core.errors import InvalidInput
 from billing.cpni import approvals as cpni
 from billing.cpni import passcodes
-from billing.cpni.audit import verify_disclosure_log
 from billing.cpni.compliance_models import CallerVerification
 from billing.cpni.models import CpniDisclosure
+from tests.audit_helpers import seal, tamper, verify
 from tests.factories import NOW
 
 SEAL = passcodes.PasscodeSeal("test-secret-key-that-is-long-enough-0123456789")
@@ -156,11 +156,11 @@ def test_disclosures_carry_the_method_and_the_chain_still_verifies(session, worl
                             now=NOW, verifications={ids[0]: "passcode"})
     cpni.record_disclosures(session, user=staff, customer_ids=ids[:1], surface="pdf",
                             purposes={ids[0]: "billing"}, subject="invoice", now=NOW)
-    session.commit()
+    assert seal(session) == 3
     logged = session.execute(select(CpniDisclosure.customer_id, CpniDisclosure.verification)
                              .order_by(CpniDisclosure.sequence)).all()
     assert logged == [(ids[0], "passcode"), (ids[1], None), (ids[0], None)]
-    assert verify_disclosure_log(session).ok
+    assert verify(session).ok
 
 
 def test_a_disclosure_with_an_unknown_method_is_refused(session, world):
@@ -176,9 +176,7 @@ def test_changing_the_logged_method_afterwards_is_detected(db, session, world):
     cpni.record_disclosures(session, user=world.users["staff"], customer_ids=[cid],
                             surface="page", purposes={cid: "support"}, subject="account",
                             now=NOW, verifications={cid: "postal_mail"})
-    session.commit()
-    with db.engine.begin() as connection:
-        connection.execute(update(CpniDisclosure).values(verification="passcode"))
-    session.rollback()
-    verdict = verify_disclosure_log(session)
+    seal(session)
+    tamper(db.engine, update(CpniDisclosure).values(verification="passcode"))
+    verdict = verify(session)
     assert not verdict.ok and verdict.first_break.sequence == 1

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from billing.cpni import passcodes
-from billing.cpni.audit import verify_disclosure_log
 from billing.cpni.compliance_models import CallerVerification
 from billing.cpni.models import CpniDisclosure
+from tests.audit_helpers import verify
 from tests.conftest import csrf_token, login
 from tests.factories import NOW, PASSWORD
 from tests.pdf.pdftext import pdf_text
@@ -189,7 +189,7 @@ def test_after_the_passcode_cpni_shows_and_every_disclosure_names_it(
     verification = session.scalars(select(CallerVerification)).one()
     assert (verification.customer_id, verification.staff_id, verification.method) == (
         customer.id, world.users["staff"].id, "passcode")
-    assert verify_disclosure_log(session).ok
+    assert verify(session).ok
     session.rollback()  # the command starts its own snapshot on PostgreSQL
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "OK: 3 entries" in result.output
