@@ -17,6 +17,8 @@ from billing.cpni.compliance_models import (
     MarketingOptOut,
 )
 from billing.cpni.models import AuditChainHead, CpniApproval, CpniDisclosure
+from billing.cpni.officer import OfficerStatement
+from billing.cpni.sending import SentInformation
 from billing.disputes.models import (
     Dispute,
     DisputeAttachment,
@@ -64,6 +66,7 @@ __all__ = [
     "MarketingExport",
     "MarketingOptOut",
     "NumberSeries",
+    "OfficerStatement",
     "Outage",
     "OutboundMail",
     "Partner",
@@ -74,6 +77,7 @@ __all__ = [
     "PriceBook",
     "PriceBookEntry",
     "Product",
+    "SentInformation",
     "Service",
     "SlaCreditRequest",
     "StripeCustomer",

@@ -176,8 +176,14 @@ def may_read_text(user: User, dispute: Dispute, author: User | None,
     """Words written on a dispute may quote the customer's charges (CPNI). A partner
     without the customer's approval reads only what its own people wrote and, on a
     dispute it filed, what staff wrote to it (the staff page warns them not to quote
-    charges there); never the customer's own words."""
-    if not user.is_partner or grant.visible or author is None:
+    charges there); never the customer's own words. Staff who have not stated a purpose
+    for the customer read only what staff wrote: once they state one, the words show and
+    the view is logged as a disclosure with that purpose."""
+    if grant.visible or author is None:
+        return True
+    if user.is_staff:
+        return author.is_staff
+    if not user.is_partner:
         return True
     if author.is_partner:
         return author.partner_id == user.partner_id

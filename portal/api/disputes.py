@@ -85,7 +85,7 @@ def file_dispute():
         step = filing.file_dispute(
             db.session, invoice=invoice, user=g.api_user, reason=body["reason"],
             description=body["description"], amount_minor=amount_minor, now=now,
-            line_ids=line_ids, window_days=_window_days())
+            line_ids=line_ids, window_days=_window_days(), sees_amounts=grant.visible)
     except filing.AmountTooLarge as refused:
         raise FieldErrors({"amount": refused.message}, code=refused.code) from None
     dispute_notices.notify(step)

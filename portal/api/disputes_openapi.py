@@ -49,9 +49,11 @@ SCHEMAS = {
         "description": {"type": "string", "maxLength": 4000},
         "amount": {"type": "string", "example": "125.50", "description": (
             "The disputed amount in the invoice's currency, a decimal string, more than "
-            "zero and no more than is still open on the invoice (or on the chosen lines). "
-            "Above that the answer is a 400 (amount_too_large) that does not say how much "
-            "is open.")},
+            "zero. If you may see the customer's CPNI, it is at most what is still open on "
+            "the invoice (or on the chosen lines), and above that the answer is a 400 "
+            "(amount_too_large). If you may not, the claim is filed as typed whatever is "
+            "open, and the answer never depends on what is open; staff see what the "
+            "dispute holds.")},
         "line_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 500,
                      "description": ("Lines of the invoice that charge something; omit to "
                                      "dispute the whole invoice. Refused unless you may see "
