@@ -136,14 +136,22 @@ def test_choosing_lines_is_refused_without_approval(partner, invoice, session):
     assert session.scalar(select(func.count()).select_from(Dispute)) == 0
 
 
-def test_an_amount_above_what_is_open_is_refused_without_saying_how_much(partner, invoice,
-                                                                         session):
+def test_an_amount_above_what_is_open_is_filed_as_typed_without_saying_how_much(
+        partner, invoice, session):
+    response = file(partner, invoice, amount="9000.00")
+    assert response.status_code == 201
+    text = response.get_data(as_text=True)
+    assert "8642" not in text and "8,642" not in text and "864219" not in text
+    assert session.scalar(select(Dispute.claimed_minor)) == 900_000
+    assert session.scalar(select(Dispute.amount_minor)) == 864_219
+
+
+def test_an_approved_partner_is_refused_an_amount_above_what_is_open(partner, approved,
+                                                                    invoice, session):
     response = file(partner, invoice, amount="9000.00")
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == "amount_too_large" and "amount" in error["fields"]
-    text = response.get_data(as_text=True)
-    assert "8642" not in text and "8,642" not in text and "864219" not in text
     assert session.scalar(select(func.count()).select_from(Dispute)) == 0
 
 
