@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from billing.core.clock import provider_date
 from billing.core.db import Base, UTCDateTime
 from billing.core.errors import Forbidden, InvalidInput
 from billing.parties.users import User
@@ -60,11 +61,14 @@ def sign_statement(session: Session, *, year: int, user: User, officer_name: str
             raise InvalidInput(f"{name} must be 1 to {limit} characters.")
         clean[name] = text
     if not isinstance(signed_on, date) or signed_on.year <= year:
-        raise InvalidInput("The statement is signed after the year it certifies.")
-    if signed_on > now.date():
-        raise InvalidInput("The signing date cannot be in the future.")
+        raise InvalidInput("The statement is signed after the year it certifies.",
+                           code="signed_too_early")
+    if signed_on > provider_date(now):
+        raise InvalidInput("The signing date cannot be in the future.",
+                           code="signed_in_future")
     if statement_for(session, year) is not None:
-        raise InvalidInput(f"The statement for {year} is already signed.")
+        raise InvalidInput(f"The statement for {year} is already signed.",
+                           code="already_signed")
     statement = OfficerStatement(year=year, signed_on=signed_on, signed_by_id=user.id,
                                  recorded_at=now, **clean)
     session.add(statement)

@@ -14,10 +14,10 @@ from billing.core.errors import NotFound
 from billing.core.numbers import whole_number
 from billing.cpni import sending
 from portal import access
+from portal.cpni.call_forms import PrintedForm
 from portal.extensions import db
 from portal.invoicing.pages import pdf_response
 from portal.staff import bp
-from portal.cpni.call_forms import PrintedForm
 
 
 @bp.route("/letters")
