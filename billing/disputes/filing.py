@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.core.business_hours import add_business_hours
-from billing.core.errors import InvalidInput
+from billing.core.errors import Conflict, InvalidInput
 from billing.core.money import MAX_MINOR
 from billing.disputes import tiers
 from billing.disputes.holds import DISPUTABLE_KINDS, lock_invoice, open_amount_minor
@@ -22,7 +22,7 @@ from billing.parties.users import User
 RESUBMIT_WINDOW = timedelta(minutes=10)
 
 
-class AmountTooLarge(InvalidInput):
+class AmountTooLarge(Conflict):
     """More than is open was claimed. The message leaves the open amount out, since the
     filer may not be allowed to see the invoice's amounts; `open_minor` has it."""
 
