@@ -183,8 +183,9 @@ def _check_filing_shape(body: dict) -> None:
         errors["invoice_id"] = "Give either invoice_id or invoice_number."
     elif has_id and whole_number(body["invoice_id"]) is None:
         errors["invoice_id"] = "invoice_id must be an invoice's id, a whole number."
-    elif has_number and not isinstance(body["invoice_number"], str):
-        errors["invoice_number"] = "invoice_number must be a string."
+    elif has_number and (not isinstance(body["invoice_number"], str)
+                         or len(body["invoice_number"]) > 32 or "\x00" in body["invoice_number"]):
+        errors["invoice_number"] = "invoice_number must be text of at most 32 characters."
     if body.get("reason") not in DISPUTE_REASONS:
         errors["reason"] = f"reason must be one of {', '.join(DISPUTE_REASONS)}."
     description = body.get("description")
