@@ -164,3 +164,19 @@ def logged(session, user) -> list[tuple[str, str]]:
     return list(session.execute(
         select(CpniDisclosure.purpose, CpniDisclosure.subject)
         .where(CpniDisclosure.user_id == user.id)).all())
+
+
+def test_staff_with_a_purpose_see_the_claim_and_what_it_holds(login_as, session, world,
+                                                              invoice):
+    dispute = filing.file_dispute(
+        session, invoice=invoice, user=world.users["channel_admin"], reason="wrong_rate",
+        description=DESCRIPTION, amount_minor=900_000, now=utcnow(),
+        sees_amounts=False).dispute
+    session.commit()
+    client = login_as("staff")
+    customer = world.customers["channel"]
+    client.post(f"/staff/customers/{customer.id}/cpni", data={
+        "csrf_token": csrf_token(client, f"/staff/customers/{customer.id}"),
+        "purpose": "billing"})
+    page = client.get(f"/staff/disputes/{dispute.id}").get_data(as_text=True)
+    assert "$8,642.19" in page and "Amount claimed" in page and "$9,000.00" in page
