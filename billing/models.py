@@ -23,6 +23,8 @@ from billing.cpni.compliance_models import (
     MarketingOptOut,
 )
 from billing.cpni.models import AuditChainHead, CpniApproval, CpniDisclosure
+from billing.cpni.officer import OfficerStatement
+from billing.cpni.sending import SentInformation
 from billing.disputes.models import (
     Dispute,
     DisputeAttachment,
@@ -74,6 +76,7 @@ __all__ = [
     "MarketingExport",
     "MarketingOptOut",
     "NumberSeries",
+    "OfficerStatement",
     "Outage",
     "OutboundMail",
     "Partner",
@@ -84,6 +87,7 @@ __all__ = [
     "PriceBook",
     "PriceBookEntry",
     "Product",
+    "SentInformation",
     "Service",
     "SlaCreditRequest",
     "StripeCustomer",

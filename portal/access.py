@@ -173,15 +173,14 @@ def may_see_attachment(user: User, attachment, grant: CpniAccess) -> bool:
 
 def may_read_text(user: User, dispute: Dispute, author: User | None,
                   grant: CpniAccess) -> bool:
-    """Words written on a dispute may quote the customer's charges (CPNI). A partner
-    without the customer's approval reads only what its own people wrote and, on a
-    dispute it filed, what staff wrote to it (the staff page warns them not to quote
-    charges there); never the customer's own words."""
-    if not user.is_partner or grant.visible or author is None:
+    """Words on a dispute may quote charges (CPNI). A partner without the customer's
+    approval reads only its own people's words and staff's replies on its own dispute
+    (never the customer's words); staff without a stated purpose read only staff's."""
+    if grant.visible or author is None or not (user.is_staff or user.is_partner):
         return True
-    if author.is_partner:
-        return author.partner_id == user.partner_id
-    return author.is_staff and dispute.partner_id == user.partner_id
+    if user.is_staff or not author.is_partner:
+        return author.is_staff and (user.is_staff or dispute.partner_id == user.partner_id)
+    return author.partner_id == user.partner_id
 
 
 def get_customer(session: Session, user: User, customer_id) -> Customer:

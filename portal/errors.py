@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from billing.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from billing.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from billing.payments.provider import PaymentDeclined, PaymentProviderError
 
 # The first class that matches decides: a declined card before other provider errors.
-STATUS = {NotFound: 404, InvalidInput: 400, Forbidden: 403, PaymentDeclined: 402,
+STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 400, Forbidden: 403, PaymentDeclined: 402,
           PaymentProviderError: 502}
 
 
@@ -51,7 +51,15 @@ def register(app) -> None:
             429: _("Too many attempts from here or for this address. Wait a little and "
                    "try again."),
         }
-        return error_response(error.code or 500, code, messages.get(error.code, error.description))
+        response = error_response(error.code or 500, code,
+                                  messages.get(error.code, error.description))
+        allowed = getattr(error, "valid_methods", None)
+        if error.code == 405 and allowed:
+            # RFC 9110: a 405 names the methods the resource does support.
+            if isinstance(response, tuple):
+                return response[0], response[1], {"Allow": ", ".join(allowed)}
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

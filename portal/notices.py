@@ -20,12 +20,17 @@ from portal.mail import send_mail
 def queue(*, to: str, locale: str | None, template: str, kind: str,
           dedup_key: str | None = None, **context) -> None:
     """Render `template` (its first line is the subject) in `locale` and queue it."""
+    subject, body = render(template, locale, **context)
+    queue_message(to=to, subject=subject, body=body, kind=kind, dedup_key=dedup_key)
+
+
+def render(template: str, locale: str | None, **context) -> tuple[str, str]:
+    """A mail's subject (the template's first line) and body, in `locale`."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render_template(template, public_url=current_app.config["PUBLIC_URL"],
                                provider=current_app.config["PROVIDER_NAME"], **context)
     subject, _, body = text.strip().partition("\n")
-    queue_message(to=to, subject=subject.strip(), body=body.strip() + "\n", kind=kind,
-                  dedup_key=dedup_key)
+    return subject.strip(), body.strip() + "\n"
 
 
 def queue_message(*, to: str, subject: str, body: str, kind: str,
@@ -34,6 +39,11 @@ def queue_message(*, to: str, subject: str, body: str, kind: str,
     now = utcnow()
     outbox.enqueue(db.session, to=to, subject=subject, body=body, kind=kind, now=now,
                    dedup_key=dedup_key)
+    counted(now)
+
+
+def counted(now) -> None:
+    """Note a message queued in this request, for delivery after it (deliver_queued)."""
     g.mail_queued = g.get("mail_queued", 0) + 1
     g.mail_queued_since = min(g.get("mail_queued_since", now), now)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import math
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -68,24 +68,22 @@ def page_ids(query):
 
 
 def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+    """The next page starts after this id (lists run newest first by id)."""
+    return str(last_id)
 
 
 def decode_cursor(cursor: str | None) -> int | None:
+    """The id a cursor names: digits, as the API document states (any such id is a
+    valid place to start; one beyond the newest lists from the newest)."""
     if not cursor:
         return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, value = text.split(":")
-        if kind == "id" and whole_number(value) is not None:
-            return whole_number(value)
-    except (ValueError, UnicodeDecodeError):
-        pass
+    if re.fullmatch(r"[1-9][0-9]{0,8}", cursor):
+        return int(cursor)
     raise InvalidInput("The cursor is not valid; start again without it.")
 
 
 def limit_param(args, default: int = 50, maximum: int = 200) -> int:
-    number = whole_number(args.get("limit", str(default)), high=maximum)
+    number = whole_number(args.get("limit") or str(default), high=maximum)  # empty: default
     if number is None:
         raise InvalidInput(f"limit must be a whole number from 1 to {maximum}.")
     return number

@@ -21,5 +21,13 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class Conflict(InvalidInput):
+    """Well formed, but what it names refuses it in its present state (an answer of 409
+    over the API): a step a dispute does not allow now, more than is open. Still an
+    InvalidInput, so pages that show refusals beside the form keep doing so."""
+
+    code = "conflict"
+
+
 class Forbidden(DomainError):
     code = "forbidden"

@@ -25,6 +25,7 @@ from billing.cpni.compliance_models import (
     marketing_export_customer,
 )
 from billing.cpni.models import CpniApproval, CpniDisclosure
+from billing.cpni.officer import OfficerStatement, statement_for
 from billing.parties.models import Customer, Partner
 from billing.parties.users import User
 
@@ -75,6 +76,7 @@ class CertificationReport:
     complaints: list[ComplaintEntry] = field(default_factory=list)
     exports: list[ExportEntry] = field(default_factory=list)
     exported_customers: int = 0
+    statement: OfficerStatement | None = None  # the officer's, once an admin signed it
 
     @property
     def partner_disclosure_total(self) -> int:
@@ -102,6 +104,7 @@ def certification_report(session: Session, year: int, now: datetime) -> Certific
     report.breaches = _breaches(session, start, end, now)
     report.complaints_by_category, report.complaints = _complaints(session, start, end)
     report.exports, report.exported_customers = _exports(session, start, end)
+    report.statement = statement_for(session, year)
     return report
 
 

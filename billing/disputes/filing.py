@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.core.business_hours import add_business_hours
-from billing.core.errors import InvalidInput
+from billing.core.errors import Conflict, InvalidInput
 from billing.core.money import MAX_MINOR
 from billing.disputes import tiers
 from billing.disputes.holds import DISPUTABLE_KINDS, lock_invoice, open_amount_minor
@@ -22,7 +22,7 @@ from billing.parties.users import User
 RESUBMIT_WINDOW = timedelta(minutes=10)
 
 
-class AmountTooLarge(InvalidInput):
+class AmountTooLarge(Conflict):
     """More than is open was claimed. The message leaves the open amount out, since the
     filer may not be allowed to see the invoice's amounts; `open_minor` has it."""
 
@@ -35,11 +35,15 @@ class AmountTooLarge(InvalidInput):
 
 def file_dispute(session: Session, *, invoice: Invoice, user: User, reason: str,
                  description: str, amount_minor: int, now: datetime, line_ids=(),
-                 window_days: int = DEFAULT_WINDOW_DAYS) -> Step:
+                 window_days: int = DEFAULT_WINDOW_DAYS, sees_amounts: bool = True) -> Step:
     """A customer's, or its partner's, dispute of an invoice (whole, or some lines).
 
-    The caller has checked that the user may reach the invoice. The same dispute sent
-    twice within minutes (a double click) gives back the first.
+    The caller has checked that the user may reach the invoice, and says whether the
+    user may see its amounts (`sees_amounts`). One who may is refused a claim above
+    what is open (AmountTooLarge names it). One who may not is never answered by what
+    is open (DESIGN section 10): the claim is filed as typed and the dispute holds it
+    capped to what is open, without a word. The same dispute sent twice within minutes
+    (a double click) gives back the first.
     """
     _check_filing(invoice, reason, description, amount_minor, now, window_days, user)
     lock_invoice(session, invoice.id)
@@ -49,13 +53,14 @@ def file_dispute(session: Session, *, invoice: Invoice, user: User, reason: str,
     if again is not None:
         return Step(again, again.events[0])
     open_minor = open_amount_minor(session, invoice, [line.id for line in lines])
-    if amount_minor > open_minor:
+    if amount_minor > open_minor and sees_amounts:
         raise AmountTooLarge(open_minor)
     tier = tiers.first_tier(session)
     dispute = Dispute(
         invoice=invoice, customer_id=invoice.customer_id, currency=invoice.currency,
         partner_id=user.partner_id, filed_by=user, filed_at=now, reason=reason,
-        description=description.strip(), amount_minor=amount_minor, status="open",
+        description=description.strip(), claimed_minor=amount_minor,
+        amount_minor=min(amount_minor, max(open_minor, 0)), status="open",
         tier=tier, tier_started_at=now, lines=lines, credit_minor=0,
         deadline_at=add_business_hours(now, tier.response_hours))
     session.add(dispute)
@@ -90,7 +95,7 @@ def _same_dispute_just_filed(session, invoice, user, reason, description, amount
                              lines, now) -> Dispute | None:
     recent = session.scalars(select(Dispute).where(
         Dispute.invoice_id == invoice.id, Dispute.filed_by_id == user.id,
-        Dispute.reason == reason, Dispute.amount_minor == amount_minor,
+        Dispute.reason == reason, Dispute.claimed_minor == amount_minor,
         Dispute.filed_at >= now - RESUBMIT_WINDOW))
     for dispute in recent:
         if dispute.description == description.strip() and dispute.lines == lines:

@@ -83,6 +83,10 @@ class Dispute(Base):
     """A customer's (or its partner's) claim that an invoice, or some of its lines, is wrong.
 
     While open or waiting, `amount_minor` is held: the invoice's amount due leaves it out.
+    `claimed_minor` is what the filer typed. A filer who may see the invoice's amounts
+    is refused a claim above what is open, so the two are equal; a filer who may not
+    (a partner without the customer's CPNI approval) is answered alike whatever is
+    open, and the dispute holds the claim capped to what was open (possibly nothing).
     `deadline_at` is when the current tier must have answered; it is empty while the
     clock is paused (waiting on the filer) and once the dispute is closed.
     """
@@ -92,7 +96,9 @@ class Dispute(Base):
         CheckConstraint(f"status IN {DISPUTE_STATES}", name="status"),
         CheckConstraint(f"reason IN {DISPUTE_REASONS}", name="reason"),
         CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES}", name="outcome"),
-        CheckConstraint("amount_minor > 0", name="positive_amount"),
+        CheckConstraint("amount_minor >= 0", name="held_not_negative"),
+        CheckConstraint("claimed_minor > 0 AND amount_minor <= claimed_minor",
+                        name="held_within_claim"),
         CheckConstraint("credit_minor >= 0 AND credit_minor <= amount_minor",
                         name="credit_within_amount"),
         Index("ix_dispute_status_deadline", "status", "deadline_at"),
@@ -108,6 +114,7 @@ class Dispute(Base):
     description: Mapped[str] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int]
+    claimed_minor: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="open")
     tier_id: Mapped[int] = mapped_column(ForeignKey("dispute_tier.id"), index=True)
     tier_started_at: Mapped[datetime] = mapped_column(UTCDateTime)

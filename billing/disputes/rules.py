@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import object_session
 
 from billing.core.clock import provider_date
-from billing.core.errors import InvalidInput
+from billing.core.errors import Conflict, InvalidInput
 from billing.disputes import tiers
 from billing.disputes.models import Dispute
 from billing.invoicing.models import Invoice
@@ -42,7 +42,7 @@ STEPS = ("take", "comment", "internal_note", "ask", "answer", "escalate", "settl
          "reopen", "withdraw")
 
 
-class StepRefused(InvalidInput):
+class StepRefused(Conflict):
     """The dispute is not in a state (or the user not in a role) where this step applies."""
 
     code = "step_refused"

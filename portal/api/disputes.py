@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing.core.clock import utcnow
-from billing.core.errors import InvalidInput, NotFound
+from billing.core.errors import Forbidden, InvalidInput, NotFound
 from billing.core.money import parse_amount
 from billing.core.numbers import whole_number
 from billing.disputes import filing, holds, rules, steps
@@ -41,15 +41,17 @@ AMOUNT_TEXT = re.compile(r"[0-9][0-9,]*(\.[0-9]+)?")  # no sign, no exponent
 class FieldErrors(InvalidInput):
     """Some fields of a JSON body are wrong; `fields` says what is wrong with each."""
 
-    def __init__(self, fields: dict[str, str], code: str | None = None):
+    def __init__(self, fields: dict[str, str], code: str | None = None, status: int = 400):
         super().__init__(f"Some fields are not right: {', '.join(sorted(fields))}.", code=code)
-        self.fields = fields
+        self.fields, self.status = fields, status
 
 
 @bp.errorhandler(FieldErrors)
 def field_errors(error: FieldErrors):
+    """400: a field breaks the document's rules; 403: a field asks for what the caller may
+    not do; 409: well formed, but what it names refuses it now."""
     body = {"error": {"code": error.code, "message": error.message, "fields": error.fields}}
-    return jsonify(body), 400
+    return jsonify(body), error.status
 
 
 @bp.route("/disputes")
@@ -85,9 +87,9 @@ def file_dispute():
         step = filing.file_dispute(
             db.session, invoice=invoice, user=g.api_user, reason=body["reason"],
             description=body["description"], amount_minor=amount_minor, now=now,
-            line_ids=line_ids, window_days=_window_days())
+            line_ids=line_ids, window_days=_window_days(), sees_amounts=grant.visible)
     except filing.AmountTooLarge as refused:
-        raise FieldErrors({"amount": refused.message}, code=refused.code) from None
+        raise FieldErrors({"amount": refused.message}, code=refused.code, status=409) from None
     dispute_notices.notify(step)
     replayed = step.dispute.filed_at < now
     data = _shown(step.dispute, f"dispute {step.dispute.reference} as filed", now, grant)
@@ -112,8 +114,7 @@ def dispute_events(dispute_id):
 def comment_on_dispute(dispute_id):
     found = access.get_dispute(db.session, g.api_user, dispute_id)
     if g.api_user.is_staff:
-        raise rules.StepRefused("Staff tokens only read disputes; work them in the staff "
-                                "pages.")
+        raise Forbidden("Staff tokens only read disputes; work them in the staff pages.")
     body = _json_body(("body",))
     text = body.get("body")
     if not isinstance(text, str) or not text.strip() or len(text) > rules.MAX_TEXT:
@@ -182,8 +183,9 @@ def _check_filing_shape(body: dict) -> None:
         errors["invoice_id"] = "Give either invoice_id or invoice_number."
     elif has_id and whole_number(body["invoice_id"]) is None:
         errors["invoice_id"] = "invoice_id must be an invoice's id, a whole number."
-    elif has_number and not isinstance(body["invoice_number"], str):
-        errors["invoice_number"] = "invoice_number must be a string."
+    elif has_number and (not isinstance(body["invoice_number"], str)
+                         or len(body["invoice_number"]) > 32 or "\x00" in body["invoice_number"]):
+        errors["invoice_number"] = "invoice_number must be text of at most 32 characters."
     if body.get("reason") not in DISPUTE_REASONS:
         errors["reason"] = f"reason must be one of {', '.join(DISPUTE_REASONS)}."
     description = body.get("description")
@@ -233,12 +235,13 @@ def _line_ids(body: dict, invoice: Invoice, grant) -> list[int]:
         return []
     if not grant.visible:
         raise FieldErrors({"line_ids": "You may not choose lines: the invoice's lines are "
-                                       "CPNI withheld from you. Dispute the whole invoice."})
+                                       "CPNI withheld from you. Dispute the whole invoice."},
+                          code="forbidden", status=403)
     shown, _ = shown_lines(db.session, g.api_user, invoice, grant, utcnow())
     chargeable = {line.id for line in shown if line.kind in holds.DISPUTABLE_KINDS}
     if not set(wanted) <= chargeable:
         raise FieldErrors({"line_ids": f"line_ids must name lines of invoice {invoice.number} "
-                                       "that charge something."})
+                                       "that charge something."}, code="conflict", status=409)
     return sorted(set(wanted))
 
 

@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-from portal.api.openapi import ERRORS, PAGING, _json, _list_of, _one, _param, _ref
+from portal.api.openapi import (
+    ERRORS,
+    ID,
+    NO_NUL_TEXT,
+    PAGING,
+    _json,
+    _list_of,
+    _one,
+    _param,
+    _ref,
+    text,
+)
 
 INSTANT = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601."}
 REASONS = ["wrong_rate", "duplicate_charge", "service_not_received", "tax",
            "missing_sla_credit", "other"]
 STATES = ["open", "waiting", "settled", "withdrawn"]
+# Words people write: 1 to 4,000 characters, not only spaces, no NUL.
+WORDS = {"type": "string", "minLength": 1, "maxLength": 4000,
+         "pattern": f"^{NO_NUL_TEXT}[^\\s\\x00]{NO_NUL_TEXT}$"}
+# More than zero, at most 9,999,999.99: what an amount column holds, with room.
+AMOUNT = "^([1-9][0-9]{0,6}(\\.[0-9]{1,2})?|0\\.([1-9][0-9]?|0[1-9]))$"
 CPNI = ("CPNI: present only when you may see the customer's CPNI (its approval for your "
         "partner is in force). Never present for staff tokens.")
 NO_ATTACHMENTS = ("Attachments are not part of the API: send and read them in the portal's "
                   "dispute pages.")
 FIELD_ERROR = {"description": (
-    "A field is wrong (code invalid_input or amount_too_large, with `fields` naming each "
-    "wrong field), or the step does not apply (code step_refused): e.g. the dispute window "
-    "has closed, the dispute is closed, or the token is a staff token."),
+    "A field breaks this document's rules (code invalid_input, with `fields` naming each "
+    "wrong field)."), "content": {"application/json": {"schema": _ref("FieldError")}}}
+REFUSED = {"description": (
+    "Well formed, but refused in the present state of what it names (code step_refused, "
+    "amount_too_large or conflict): e.g. the dispute window has closed, the dispute is "
+    "closed, more than is open was claimed by a filer who may see the amounts, or a line "
+    "that charges nothing was chosen."),
     "content": {"application/json": {"schema": _ref("FieldError")}}}
-ERRORS_WITH_FIELDS = {**ERRORS, "400": FIELD_ERROR}
+NOT_YOURS = {"description": (
+    "Not for this token (code forbidden): staff tokens do not comment; choosing lines "
+    "needs the customer's CPNI approval."),
+    "content": {"application/json": {"schema": _ref("FieldError")}}}
+ERRORS_WITH_FIELDS = {**ERRORS, "400": FIELD_ERROR, "403": NOT_YOURS, "409": REFUSED}
 
 
 def _body(name: str) -> dict:
@@ -32,7 +56,7 @@ def _created(name: str, fresh: str, replayed: str | None = None) -> dict:
     return {**answers, **ERRORS_WITH_FIELDS}
 
 
-DISPUTE_ID = _param("dispute_id", "Dispute id.", {"type": "integer"}, "path")
+DISPUTE_ID = _param("dispute_id", "Dispute id.", ID, "path")
 LEVEL = {"type": "object", "properties": {"level": {"type": "integer"},
                                           "name": {"type": "string"}}}
 
@@ -41,23 +65,30 @@ SCHEMAS = {
         "code": {"type": "string"}, "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"},
                    "description": "Per wrong field of the body, what is wrong with it."}}}}},
-    "DisputeInput": {"type": "object", "required": ["reason", "description", "amount"],
-                     "additionalProperties": False, "properties": {
-        "invoice_id": {"type": "integer", "description": "Give this or invoice_number."},
-        "invoice_number": {"type": "string"},
-        "reason": {"type": "string", "enum": REASONS},
-        "description": {"type": "string", "maxLength": 4000},
-        "amount": {"type": "string", "example": "125.50", "description": (
-            "The disputed amount in the invoice's currency, a decimal string, more than "
-            "zero and no more than is still open on the invoice (or on the chosen lines). "
-            "Above that the answer is a 400 (amount_too_large) that does not say how much "
-            "is open.")},
-        "line_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 500,
-                     "description": ("Lines of the invoice that charge something; omit to "
-                                     "dispute the whole invoice. Refused unless you may see "
-                                     "the customer's CPNI.")}}},
+    "DisputeInput": {
+        "type": "object", "required": ["reason", "description", "amount"],
+        "additionalProperties": False,
+        "oneOf": [{"required": ["invoice_id"], "not": {"required": ["invoice_number"]}},
+                  {"required": ["invoice_number"], "not": {"required": ["invoice_id"]}}],
+        "properties": {
+            "invoice_id": {**ID, "description": "Give this or invoice_number."},
+            "invoice_number": text(32, minLength=1),
+            "reason": {"type": "string", "enum": REASONS},
+            "description": WORDS,
+            "amount": {"type": "string", "example": "125.50", "pattern": AMOUNT,
+                       "description": (
+                "The disputed amount in the invoice's currency, a decimal string, more "
+                "than zero, with no more decimals than the currency has (two for USD). If "
+                "you may see the customer's CPNI, it is at most what is still open on the "
+                "invoice (or on the chosen lines), and above that the answer is a 409 "
+                "(amount_too_large). If you may not, the claim is filed as typed whatever "
+                "is open, and the answer never depends on what is open; staff see what "
+                "the dispute holds.")},
+            "line_ids": {"type": "array", "items": ID, "maxItems": 500, "description": (
+                "Lines of the invoice that charge something; omit to dispute the whole "
+                "invoice. Refused (403) unless you may see the customer's CPNI.")}}},
     "CommentInput": {"type": "object", "required": ["body"], "additionalProperties": False,
-                     "properties": {"body": {"type": "string", "maxLength": 4000}}},
+                     "properties": {"body": WORDS}},
     "Dispute": {"type": "object", "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string", "example": "D-000123"},
         "invoice": {"type": "object", "properties": {"id": {"type": "integer"},
@@ -119,7 +150,8 @@ PATHS = {
             "description": ("Newest first, within your reach. Without the customer's CPNI "
                             "approval amounts and lines are omitted and cpni_withheld says "
                             f"why. {NO_ATTACHMENTS}"),
-            "parameters": [_param("status", "open, waiting, settled or withdrawn."),
+            "parameters": [_param("status", "open, waiting, settled or withdrawn.",
+                                  {"type": "string", "enum": STATES}),
                            _param("account_number", "Only this customer account."),
                            _param("invoice_number", "Only disputes of this invoice."),
                            *PAGING],

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from billing.core.numbers import MAX_ID
+from billing.invoicing.models import INVOICE_STATUSES
+from portal.paging import MAX_SEARCH
+
+# What the validation accepts, stated: ids fit the INTEGER columns; query text is short and
+# has no NUL (refused before any view runs, portal/guards.py).
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+NO_NUL_TEXT = "[^\\x00]*"
+NO_NUL = f"^{NO_NUL_TEXT}$"
+
+
+def text(max_length: int = MAX_SEARCH, **more) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": NO_NUL, **more}
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _param(name: str, description: str, schema: dict | None = None, where: str = "query"):
-    return {"name": name, "in": where, "required": where == "path",
-            "description": description, "schema": schema or {"type": "string"}}
+    """A parameter; an empty query parameter (name=) is the same as leaving it out."""
+    param = {"name": name, "in": where, "required": where == "path",
+             "description": description, "schema": schema or text()}
+    if where == "query":
+        param["allowEmptyValue"] = True
+    return param
 
 
 ERRORS = {
@@ -21,8 +39,10 @@ ERRORS = {
     }.items()
 }
 PAGING = [
-    _param("limit", "Rows per page, 1 to 200 (default 50).", {"type": "integer"}),
-    _param("cursor", "next_cursor from the previous page."),
+    _param("limit", "Rows per page, 1 to 200 (default 50).",
+           {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+    _param("cursor", "next_cursor from the previous page: the last id it listed.",
+           {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}),
 ]
 
 
@@ -115,9 +135,13 @@ def _schemas() -> dict:
     }
 
 
+APPROVAL_FILTER = ("The state of your approval (partner tokens; staff tokens list every "
+                   "customer whatever its approvals).")
+
+
 def document() -> dict:
-    customer_id = _param("customer_id", "Customer id.", {"type": "integer"}, "path")
-    invoice_id = _param("invoice_id", "Invoice id.", {"type": "integer"}, "path")
+    customer_id = _param("customer_id", "Customer id.", ID, "path")
+    invoice_id = _param("invoice_id", "Invoice id.", ID, "path")
     return {
         "openapi": "3.0.3",
         "info": {"title": "Partner billing portal API", "version": "1.0.0", "description": (
@@ -131,17 +155,19 @@ def document() -> dict:
         "paths": {
             "/customers": {"get": {"summary": "List customers", "operationId": "listCustomers",
                 "parameters": [_param("q", "Name or account number contains."),
-                               _param("cpni", "Approval state.", {"type": "string", "enum": [
+                               _param("cpni", APPROVAL_FILTER, {"type": "string", "enum": [
                                    "none", "active", "revoked", "expired"]}), *PAGING],
                 "responses": _json(_list_of("Customer"))}},
             "/customers/{customer_id}": {"get": {"summary": "Read a customer",
                 "operationId": "getCustomer", "parameters": [customer_id],
                 "responses": _json(_one("Customer"))}},
             "/invoices": {"get": {"summary": "List invoices", "operationId": "listInvoices",
-                "parameters": [_param("period", "YYYY-MM, the month the period ends."),
-                               _param("status", "Invoice status."),
-                               _param("customer_id", "Only this customer.",
-                                      {"type": "integer"}), *PAGING],
+                "parameters": [_param("period", "YYYY-MM, the month the period ends.", {
+                                   "type": "string",
+                                   "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"}),
+                               _param("status", "Invoice status.", {
+                                   "type": "string", "enum": list(INVOICE_STATUSES)}),
+                               _param("customer_id", "Only this customer.", ID), *PAGING],
                 "responses": _json(_list_of("Invoice"))}},
             "/invoices/{invoice_id}": {"get": {"summary": "Read an invoice with its lines",
                 "operationId": "getInvoice", "parameters": [invoice_id],

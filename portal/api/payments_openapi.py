@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.api.openapi import CUSTOMER_REF, PAGING, _json, _list_of, _one, _param, _ref
+from billing.core.money import MINOR_DIGITS
+from portal.api.openapi import CUSTOMER_REF, ID, PAGING, _json, _list_of, _one, _param, _ref
 
 CPNI = ("CPNI: present only when you may see the customer's figures; otherwise "
         "cpni_withheld says why.")
@@ -49,17 +50,20 @@ SCHEMAS = {
         "cpni_withheld": _ref("Withheld")}},
 }
 
+DAY = {"type": "string", "format": "date", "pattern": "^(20[0-9]{2}|2100)-"}
+
 PATHS = {
     "/payments": {"get": {
         "summary": "List payments", "operationId": "listPayments",
         "description": "Newest first.",
         "parameters": [
             _param("account", "Only this account number's payments."),
-            _param("from", "Received on or after this day (YYYY-MM-DD).",
-                   {"type": "string", "format": "date"}),
-            _param("to", "Received on or before this day (YYYY-MM-DD).",
-                   {"type": "string", "format": "date"}),
-            _param("currency", "Only payments in this currency, such as USD."),
+            _param("from", "Received on or after this day (YYYY-MM-DD, years 2000-2100).",
+                   DAY),
+            _param("to", "Received on or before this day (YYYY-MM-DD, years 2000-2100).",
+                   DAY),
+            _param("currency", "Only payments in this currency, such as USD.",
+                   {"type": "string", "enum": sorted(MINOR_DIGITS)}),
             _param("class", "Only payments of this class.", {"type": "string", "enum": [
                 "matched", "partial", "overpaid", "duplicate", "unmatched"]}),
             *PAGING],
@@ -67,6 +71,6 @@ PATHS = {
     "/payments/{payment_id}": {"get": {
         "summary": "Read a payment with what it paid and what went back",
         "operationId": "getPayment",
-        "parameters": [_param("payment_id", "Payment id.", {"type": "integer"}, "path")],
+        "parameters": [_param("payment_id", "Payment id.", ID, "path")],
         "responses": _json(_one("Payment"))}},
 }

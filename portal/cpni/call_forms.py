@@ -42,3 +42,7 @@ class NoCallPurposeForm(PurposeForm):
         choices=[SelectChoice("billing", _l("Billing the customer")),
                  SelectChoice("support", _l("Supporting its services (no caller)"))],
     )
+
+
+class PrintedForm(FlaskForm):
+    """Marks a queued letter printed (and posted)."""

@@ -7,9 +7,10 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from billing.cpni import officer
 from billing.cpni.breaches import MAX_DESCRIPTION, MAX_REASON, MAX_REFERENCE, BreachStatus
 from billing.cpni.complaints import CATEGORIES, MAX_TEXT
 from portal.sla.ledger_forms import MountainTimeField
@@ -89,3 +90,18 @@ def status_text(status: BreachStatus) -> str:
         return (_("Customers may be notified now (override recorded).") if status.overridden
                 else _("Customers may be notified now."))
     return _("Customers notified.")
+
+
+class OfficerStatementForm(FlaskForm):
+    """The officer's statement an admin signs for a year's certification (64.2009(e))."""
+
+    officer_name = StringField(_l("Officer's name"), validators=[DataRequired(), Length(max=200)])
+    officer_title = StringField(_l("Officer's title"),
+                                validators=[DataRequired(), Length(max=200)])
+    signed_on = DateField(_l("Signed on"), validators=[DataRequired()])
+    procedures = TextAreaField(
+        _l("How the company's operating procedures ensure compliance with the CPNI rules"),
+        validators=[DataRequired(), Length(max=officer.MAX_TEXT)])
+    data_broker_actions = TextAreaField(
+        _l("Actions taken against data brokers in the year (write \"None\" if there were none)"),
+        validators=[DataRequired(), Length(max=officer.MAX_TEXT)])

@@ -3,7 +3,7 @@
 Whether an invoice may still be disputed is the domain's filing window
 (billing.disputes.rules); these pages only ask it. A partner without the customer's
 CPNI approval still files, typing the amount the customer claims, and is never told
-how much is open.
+how much is open: not even by a refusal (the domain caps what the dispute holds).
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def file(invoice_id):
             db.session, invoice=invoice, user=current_user, reason=form.reason.data,
             description=form.description.data, amount_minor=form.amount_minor, now=now,
             line_ids=form.line_ids.data or (),
-            window_days=current_app.config["DISPUTE_WINDOW_DAYS"])
+            window_days=current_app.config["DISPUTE_WINDOW_DAYS"],
+            sees_amounts=filing.grant.visible)
         again = step.dispute.filed_at != now  # the same form sent twice: the first dispute
         if not again:
             store(step, form.attachments.uploads(), now)

@@ -179,7 +179,8 @@ def page_dict(dispute: Dispute, access: CpniAccess, *, viewer: User, staff_view:
     if "amount" in visible_fields("dispute", access):
         shown = dispute.lines if lines is None else lines
         data.update(
-            amount_minor=dispute.amount_minor, credit_minor=dispute.credit_minor,
+            amount_minor=dispute.amount_minor, claimed_minor=dispute.claimed_minor,
+            credit_minor=dispute.credit_minor,
             held_minor=dispute.held_minor, has_lines=bool(dispute.lines),
             credit_note=dispute.credit_note.number if dispute.credit_note else None,
             lines=[{"position": line.position, "description": line.description,
@@ -213,7 +214,7 @@ def timeline(dispute: Dispute, access: CpniAccess, *, viewer: User, staff_view: 
     shows only under the access policy."""
     events = []
     for event in shown_events(dispute, staff_view=staff_view):
-        readable = staff_view or may_read_text(viewer, dispute, event.actor, access)
+        readable = may_read_text(viewer, dispute, event.actor, access)
         data = event_dict(event, staff_view=True, readable=readable)
         data.update(at=event.at, actor=_actor(event, staff_view),
                     internal=bool(event.detail.get("internal")))

@@ -35,9 +35,9 @@ def customer_list_query(session, user, args, now):
             )
         )
     state = args.get("cpni") or ""
-    if state:
-        if not user.is_partner or state not in APPROVAL_STATES:
-            raise InvalidInput("cpni must be one of none, active, revoked, expired.")
+    if state and state not in APPROVAL_STATES:
+        raise InvalidInput("cpni must be one of none, active, revoked, expired.")
+    if state and user.is_partner:  # the state of the partner's own approval; staff: all
         query = query.where(access.approval_filter(user, state, now))
     return query.order_by(Customer.name, Customer.id)
 

@@ -32,6 +32,7 @@ from portal.staff import (  # noqa: E402,F401
     compliance,
     dispute_reports,
     ledger,
+    letters,
     marketing,
     statements,
 )

@@ -1,19 +1,25 @@
-"""Taking a call from a customer: staff verify the caller by one of the four CPNI methods
-before the account's CPNI opens for the call, and the method is logged with every
-disclosure made while the call lasts (see portal/invoicing/viewer.py)."""
+"""Taking a call from a customer: staff verify the caller by one of the four CPNI methods.
 
-from flask import flash, redirect, session, url_for
+A passcode or a call back to the telephone number of record opens the account's CPNI for
+the call, and the method is logged with every disclosure made while the call lasts (see
+portal/invoicing/viewer.py). "E-mail of record" and "postal mail of record" do not open
+it (47 CFR 64.2010(b)): the information is sent there instead, a mail through the outbox
+or a letter to the print queue (billing/cpni/sending.py), and the screen stays closed.
+"""
+
+from flask import current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing.core.clock import utcnow
+from billing.core.clock import provider_date, utcnow
 from billing.core.numbers import whole_number
-from billing.cpni import passcodes
-from portal import access
+from billing.cpni import passcodes, sending
+from portal import access, notices
 from portal.cpni.call_forms import CallForm, EndCallForm, NoCallPurposeForm
 from portal.extensions import db
 from portal.invoicing import pages
 from portal.staff import bp
+from reports.letter_pdf import render_information_letter
 
 CALL_MINUTES = 30
 
@@ -49,20 +55,51 @@ def verify_caller(customer_id):
     form = CallForm()
     if not form.validate_on_submit():
         return customer_call_page(customer.id, form), 400
+    now = utcnow()
     try:
-        passcodes.verify_caller(
+        verification = passcodes.verify_caller(
             db.session, customer=customer, staff=current_user, method=form.method.data,
-            passcode=form.passcode.data, note=form.note.data, now=utcnow(),
+            passcode=form.passcode.data, note=form.note.data, now=now,
         )
     except passcodes.PasscodeRefused as refusal:
         db.session.commit()  # the wrong passcode counts toward the account's lockout
         form.passcode.data, form.passcode.errors = "", [_refusals()[refusal.code]]
         return customer_call_page(customer.id, form), 400
+    if not sending.opens_on_screen(verification.method):
+        _send(verification, form.note.data, now)
+        db.session.commit()
+        return redirect(url_for("staff.customer", customer_id=customer.id))
     db.session.commit()
     _open(customer.id, form.method.data)
     flash(_("Caller verified. The account's CPNI is open for this call; every view is "
             "logged with how the caller was verified."), "info")
     return redirect(url_for("staff.customer", customer_id=customer.id))
+
+
+def _send(verification, requested: str | None, now) -> None:
+    """Send the account's information to the address of record the method names; the
+    staff screen stays closed (only this sentence says what happened)."""
+    customer = verification.customer
+    information = sending.account_information(db.session, customer, now)
+    if verification.method == "email_of_record":
+        subject, body = notices.render("cpni/mail_requested_information.txt", customer.locale,
+                                       account=information, requested=requested)
+        sending.send_email(db.session, verification=verification, staff=current_user,
+                           subject=subject, body=body, requested=requested, now=now)
+        notices.counted(now)
+        flash(_("The account's information is going to the e-mail address of record. Its "
+                "CPNI stays hidden here: do not discuss it on this call."), "info")
+        return
+    pdf = render_information_letter(
+        information, requested=requested, written_on=provider_date(now),
+        locale=customer.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+        provider={"name": current_app.config["PROVIDER_NAME"],
+                  "address": current_app.config["PROVIDER_ADDRESS"]})
+    sending.queue_letter(db.session, verification=verification, staff=current_user, pdf=pdf,
+                         requested=requested, now=now)
+    flash(_("A letter with the account's information is queued for printing, to the postal "
+            "address of record. Its CPNI stays hidden here: do not discuss it on this "
+            "call."), "info")
 
 
 @bp.route("/customers/<customer_id>/call/end", methods=["POST"])

@@ -3,12 +3,14 @@ page and as a CSV of the same sections (figures from billing/cpni/certification.
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from billing.core.clock import PROVIDER_TZ, provider_date, utcnow
 from billing.core.errors import InvalidInput
 from billing.core.numbers import whole_number
+from billing.cpni import officer
 from billing.cpni.certification import certification_report
 from portal.cpni.compliance_forms import (
     CATEGORY_LABELS,
@@ -16,6 +18,7 @@ from portal.cpni.compliance_forms import (
     PURPOSE_LABELS,
     SCOPE_LABELS,
     SURFACE_LABELS,
+    OfficerStatementForm,
     status_text,
 )
 from portal.extensions import db
@@ -26,7 +29,7 @@ YEARS_OFFERED = 10
 
 
 @bp.route("/certification")
-def certification():
+def certification(form=None, problem=None, status=200):
     now = utcnow()
     year = _year(request.args.get("year"), now)
     report = certification_report(db.session, year, now)
@@ -35,7 +38,38 @@ def certification():
         "cpni/staff_certification.html", report=report, describe=status_text,
         years=range(this_year, this_year - YEARS_OFFERED, -1), categories=CATEGORY_LABELS,
         surfaces=SURFACE_LABELS, purposes=PURPOSE_LABELS, scopes=SCOPE_LABELS,
-        methods=METHOD_LABELS)
+        methods=METHOD_LABELS, provider=current_app.config["PROVIDER_NAME"],
+        statement_form=form or OfficerStatementForm(formdata=None), problem=problem), status
+
+
+@bp.route("/certification/statement", methods=["POST"])
+def sign_statement():
+    """The admin signs the year's officer statement; it is stored as signed, once."""
+    now = utcnow()
+    year = _year(request.args.get("year"), now)
+    form = OfficerStatementForm()
+    if not form.validate_on_submit():
+        return certification(form, status=400)
+    try:
+        officer.sign_statement(
+            db.session, year=year, user=current_user, officer_name=form.officer_name.data,
+            officer_title=form.officer_title.data, signed_on=form.signed_on.data,
+            procedures=form.procedures.data,
+            data_broker_actions=form.data_broker_actions.data, now=now)
+    except InvalidInput as refused:
+        db.session.rollback()
+        return certification(form, problem=_refusal(refused, year), status=400)
+    db.session.commit()
+    flash(_("The officer's statement for %(year)s is signed and stored.", year=year), "info")
+    return redirect(url_for("staff.compliance.certification", year=year))
+
+
+def _refusal(refused: InvalidInput, year: int) -> str:
+    return {
+        "already_signed": _("The statement for %(year)s is already signed.", year=year),
+        "signed_too_early": _("The statement is signed after the year it certifies ends."),
+        "signed_in_future": _("The signing date cannot be in the future."),
+    }.get(refused.code, refused.message)
 
 
 @bp.route("/certification.csv")
@@ -103,6 +137,14 @@ def _sections(report):
          _("closed") if c.complaint.status == "closed" else _("open"),
          _when(c.complaint.closed_at), c.complaint.summary, c.complaint.resolution]
         for c in report.complaints]
+    statement = report.statement
+    yield _("Officer's statement"), [_("Field"), _("Value")], [
+        [_("Officer"), statement.officer_name], [_("Title"), statement.officer_title],
+        [_("Signed on"), statement.signed_on.isoformat()],
+        [_("Operating procedures"), statement.procedures]] if statement else [
+        [_("Status"), _("not signed yet")]]
+    yield _("Actions taken against data brokers"), [_("Actions")], [
+        [statement.data_broker_actions if statement else _("not signed yet")]]
     yield _("Marketing exports"), [_("Exported"), _("Campaign"), _("Partner"), _("By"),
                                    _("Customers")], [
         [_when(e.export.exported_at), e.export.campaign, e.partner_name, e.by,

@@ -138,3 +138,18 @@ def test_odd_values_are_400_not_500(api, query):
 def test_json_carrying_cpni_is_not_cached(api, world):
     response = api(f"/api/v1/invoices/{world.invoices['agency'].id}")
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_query_parameter_the_document_does_not_name_is_refused(api):
+    """A misspelt filter is an error, not a silent 'everything'."""
+    response = api("/api/v1/invoices?stauts=paid")
+    assert response.status_code == 400
+    assert "stauts" in response.get_json()["error"]["message"]
+    assert api("/api/v1/invoices?status=paid&limit=").status_code == 200  # empty: as absent
+
+
+def test_a_method_not_allowed_names_the_allowed_ones(api, client):
+    response = client.delete("/api/v1/invoices",
+                             headers={"Authorization": f"Bearer {api.secret}"})
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}

@@ -131,19 +131,27 @@ def test_a_partner_without_approval_files_but_sees_no_amounts(partner, invoice, 
 
 def test_choosing_lines_is_refused_without_approval(partner, invoice, session):
     response = file(partner, invoice, line_ids=[invoice.lines[0].id])
-    assert response.status_code == 400
+    assert response.status_code == 403  # well formed, but not for this partner
     assert "line_ids" in response.get_json()["error"]["fields"]
     assert session.scalar(select(func.count()).select_from(Dispute)) == 0
 
 
-def test_an_amount_above_what_is_open_is_refused_without_saying_how_much(partner, invoice,
-                                                                         session):
+def test_an_amount_above_what_is_open_is_filed_as_typed_without_saying_how_much(
+        partner, invoice, session):
     response = file(partner, invoice, amount="9000.00")
-    assert response.status_code == 400
-    error = response.get_json()["error"]
-    assert error["code"] == "amount_too_large" and "amount" in error["fields"]
+    assert response.status_code == 201
     text = response.get_data(as_text=True)
     assert "8642" not in text and "8,642" not in text and "864219" not in text
+    assert session.scalar(select(Dispute.claimed_minor)) == 900_000
+    assert session.scalar(select(Dispute.amount_minor)) == 864_219
+
+
+def test_an_approved_partner_is_refused_an_amount_above_what_is_open(partner, approved,
+                                                                    invoice, session):
+    response = file(partner, invoice, amount="9000.00")
+    assert response.status_code == 409  # well formed; the invoice's state refuses it
+    error = response.get_json()["error"]
+    assert error["code"] == "amount_too_large" and "amount" in error["fields"]
     assert session.scalar(select(func.count()).select_from(Dispute)) == 0
 
 
@@ -228,9 +236,9 @@ def test_staff_tokens_read_without_amounts_and_cannot_file_or_comment(
     filer_events = partner("GET", f"/api/v1/disputes/{dispute_id}/events").get_json()["data"]
     assert [e["kind"] for e in filer_events] == ["filed"]
     refused = file(staff, invoice)
-    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "step_refused"
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "step_refused"
     comment = staff("POST", f"/api/v1/disputes/{dispute_id}/comments", {"body": "Hi"})
-    assert comment.status_code == 400
+    assert comment.status_code == 403
     assert len(session.scalars(select(Dispute)).one().events) == 2
 
 

@@ -195,8 +195,9 @@ def test_after_the_passcode_cpni_shows_and_every_disclosure_names_it(
     assert result.exit_code == 0 and "OK: 3 entries" in result.output
 
 
-@pytest.mark.parametrize("method", ["call_back", "email_of_record", "postal_mail"])
+@pytest.mark.parametrize("method", ["call_back"])
 def test_the_other_methods_are_recorded_and_logged(login_as, session, world, method):
+    """E-mail and postal mail of record send instead: tests/web/test_caller_sending.py."""
     client = login_as("staff")
     assert _verify(client, world, method=method).status_code == 302
     page = client.get(_urls(world)[0]).get_data(as_text=True)

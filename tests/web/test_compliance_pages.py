@@ -190,8 +190,59 @@ def test_the_certification_csv_holds_the_sections_and_no_formulas(officer, offic
     assert ["Summary", *titles] == [
         "Summary", "Approvals granted", "Approvals revoked", "Disclosures to partners",
         "Disclosures to staff", "Breaches", "Complaints by category", "Complaints",
-        "Marketing exports"]
+        "Officer's statement", "Actions taken against data brokers", "Marketing exports"]
     assert ["Complaints", "1"] in rows and ["Customers in marketing exports", "1"] in rows
     cells = [cell for row in rows for cell in row]
     assert "'=HYPERLINK(\"http://x.test\")" in cells and "'@SUM(A1:A9)" in cells
     assert not any(cell[:1] in "=+-@" and cell for cell in cells)
+
+
+STATEMENT = {"officer_name": "Ada Quill", "officer_title": "Chief Compliance Officer",
+             "signed_on": "2026-02-20",
+             "procedures": "Staff state a purpose before CPNI opens; every view is logged.",
+             "data_broker_actions": "Petitioned the state commission against Pretext LLC."}
+CERTIFICATION = "/staff/compliance/certification?year=2025"
+
+
+def sign(client, **changes):
+    return post(client, "/staff/compliance/certification/statement?year=2025",
+                {**STATEMENT, **changes}, CERTIFICATION)
+
+
+def test_an_admin_signs_the_officer_statement_once_and_the_report_carries_it(
+        officer, officer_user, session):
+    before = officer.get(CERTIFICATION).get_data(as_text=True)
+    assert "Not signed yet" in before and "Actions taken against data brokers" in before
+    assert sign(officer).status_code == 302
+    page = officer.get(CERTIFICATION).get_data(as_text=True)
+    assert "I, Ada Quill, Chief Compliance Officer of" in page
+    assert "Petitioned the state commission against Pretext LLC." in page
+    assert "Sign the statement" not in page
+    again = sign(officer, officer_name="Someone Else")
+    assert again.status_code == 400 and "already signed" in again.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(officer.get(
+        "/staff/compliance/certification.csv?year=2025").get_data(as_text=True))))
+    assert ["Officer", "Ada Quill"] in rows and ["Signed on", "2026-02-20"] in rows
+    assert ["Petitioned the state commission against Pretext LLC."] in rows
+    from billing.cpni.officer import OfficerStatement
+    stored = session.scalars(select(OfficerStatement)).one()
+    assert (stored.year, stored.signed_by_id, stored.officer_title) == (
+        2025, officer_user.id, "Chief Compliance Officer")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"signed_on": "2025-12-31"}, "after the year it certifies ends"),
+    ({"signed_on": "2999-01-01"}, "cannot be in the future"),
+    ({"data_broker_actions": ""}, "This field is required"),
+])
+def test_a_statement_signed_too_early_late_or_without_the_broker_section_is_refused(
+        officer, session, changes, message):
+    response = sign(officer, **changes)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    from billing.cpni.officer import OfficerStatement
+    assert count(session, OfficerStatement) == 0
+
+
+def test_billing_staff_cannot_sign(login_as, world):
+    client = login_as("staff")
+    assert sign(client).status_code == 404

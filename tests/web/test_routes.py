@@ -86,6 +86,10 @@ ELSEWHERE |= {"/staff/customers/<customer_id>/call", "/staff/customers/<customer
               "/staff/compliance/breaches/<x>/customers", "/staff/compliance/breaches/<x>/delete",
               "/staff/compliance/complaints/<complaint_id>/close",
               "/staff/compliance/certification", "/staff/compliance/certification.csv"}
+# Letters queued for printing and the officer's statement: test_caller_sending.py and
+# test_compliance_pages.py.
+ELSEWHERE |= {"/staff/letters", "/staff/letters/<letter_id>.pdf",
+              "/staff/letters/<letter_id>/printed", "/staff/compliance/certification/statement"}
 
 # Payments (issue 13): tests/web/test_payments_staff.py and test_payments_customer.py
 PAGES["customer_admin"] += ["/customer/payments"]
