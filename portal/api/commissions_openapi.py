@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from portal.api.openapi import _json, _one, _param, _ref
+from portal.api.openapi import ID, _json, _one, _param, _ref
+
+MONTH = {"type": "string", "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"}
 
 MONEY_BY_CATEGORY = {"type": "object", "properties": {
     name: _ref("Money") for name in ("recurring", "usage", "one_time")}}
@@ -43,8 +45,9 @@ PATHS = {
     "/commissions": {"get": {
         "summary": "A partner's commission for a month", "operationId": "getCommissions",
         "parameters": [
-            _param("month", "YYYY-MM, a provider calendar month (default: this month)."),
+            _param("month", "YYYY-MM, a provider calendar month (default: this month).",
+                   MONTH),
             _param("partner_id", "A partner within your reach (default: your own); "
-                   "required for staff.", {"type": "integer"})],
+                   "required for staff.", ID)],
         "responses": _json(_one("CommissionStatement"))}},
 }
