@@ -128,6 +128,15 @@ def _schemas() -> dict:
                     "lines": {"type": "array", "items": _ref("InvoiceLine")},
                     "cpni_withheld": _ref("Withheld"),
                     "usage_withheld": _ref("Withheld")}}},
+            "own_bill": {"type": "array", "description": (
+                "On a rebiller's wholesale invoice only: the rebiller's own bill summed per "
+                "service (kind charge: a catalogue product; usage: a call type; tax; credit), "
+                "shown whatever its end customers approved; it names no end customer."),
+                "items": {"type": "object", "properties": {
+                    "kind": {"type": "string", "enum": ["charge", "usage", "tax", "credit"]},
+                    "name": {"type": "string"},
+                    "quantity": {"type": "string", "nullable": True},
+                    "amount": _ref("Money")}}},
             "usage_withheld": {**_ref("Withheld"), "description": (
                 "Present when the customer approved billing detail only: usage lines and "
                 "call types are left out.")},

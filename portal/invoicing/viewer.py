@@ -18,6 +18,7 @@ from billing.invoicing.models import Invoice
 from billing.parties.users import User
 from portal import access
 from portal.access import CpniAccess
+from portal.invoicing import own_bill
 from portal.invoicing.listing import invoice_accounts
 from portal.invoicing.presenters import invoice_dict
 
@@ -62,4 +63,6 @@ def invoice_view(session: Session, viewer: Viewer, invoice: Invoice, grant: Cpni
     owed = balance.invoice_balance(session, invoice, now)
     data = invoice_dict(invoice, grant, with_lines=True, accounts=accounts,
                         section_access=sections, balance=owed)
+    if grant.visible and own_bill.is_own_bill(invoice):
+        data["own_bill"] = own_bill.by_service(session, invoice)
     return data, {**sections, invoice.customer_id: grant}

@@ -141,3 +141,26 @@ def test_a_dispute_of_the_wholesale_invoice_follows_each_sections_approval(
     added = Counter(_disclosed(session)) - before
     assert rebiller.end_customer.id not in added
     assert added[world.customers["wholesale"].id] == 1
+
+
+def test_the_rebillers_own_bill_is_summed_per_service_on_every_surface(
+        client, login_as, session, world, wholesale_invoice):
+    invoice, rebiller = wholesale_invoice
+    partner = login_as("wholesale_admin")
+    page = partner.get(f"/partner/invoices/{invoice.id}").get_data(as_text=True)
+    # 3 seats for the approved Coloradan + 10 for the Texan, 12.60 each: 163.80 in all,
+    # the rebiller's own bill, shown whatever the Texan approved; the Texan's section
+    # still withholds its detail.
+    assert "Bill by service" in page and "the rebiller's own bill" in page
+    assert "Voice seat" in page and "163.80" in page
+    _assert_texan_withheld(page.replace("163.80", ""))
+    pdf = pdf_text(partner.get(f"/partner/invoices/{invoice.id}/pdf").data)
+    assert "Bill by service" in pdf and "163.80" in pdf
+    _, secret = identity.create_api_token(session, user=world.users["wholesale_admin"],
+                                          name="erp", now=utcnow())
+    session.commit()
+    body = client.get(f"/api/v1/invoices/{invoice.id}",
+                      headers={"Authorization": f"Bearer {secret}"}).get_json()["data"]
+    seats = [row for row in body["own_bill"] if row["name"] == "Voice seat"]
+    assert [(row["quantity"], row["amount"]["minor"]) for row in seats] == [("13", 16380)]
+    assert REBILLED_MARKER not in str(body["own_bill"])
