@@ -27,7 +27,7 @@ def other_app(database_url, db):
 
     def build(**settings):
         app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET,
-                          "TESTING": True, **settings})
+                          "AUDIT_LOG_KEY": SECRET, "TESTING": True, **settings})
         built.append(app)
         return app
 
