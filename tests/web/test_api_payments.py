@@ -184,7 +184,7 @@ def test_an_approved_partner_reads_them_and_the_disclosure_is_logged(api, paid, 
     assert _ids(api("/api/v1/payments", "channel_admin")) == [paid["cheque"].id]
     body = api(f"/api/v1/payments/{paid['cheque'].id}", "channel_admin").get_json()["data"]
     assert body["amount"]["amount"] == "1234.56" and len(body["reversals"]) == 1
-    subjects = session.scalars(select(CpniDisclosure.subject)).all()
+    subjects = session.scalars(select(CpniDisclosure.subject).order_by(CpniDisclosure.id)).all()
     assert subjects == ["payment list", f"payment {paid['cheque'].id}"]
 
 

@@ -163,7 +163,7 @@ def logged(session, user) -> list[tuple[str, str]]:
     session.expire_all()
     return list(session.execute(
         select(CpniDisclosure.purpose, CpniDisclosure.subject)
-        .where(CpniDisclosure.user_id == user.id)).all())
+        .where(CpniDisclosure.user_id == user.id).order_by(CpniDisclosure.id)).all())
 
 
 def test_staff_with_a_purpose_see_the_claim_and_what_it_holds(login_as, session, world,
