@@ -29,3 +29,33 @@ BOOK_KIND_LABELS = {
     "wholesale": _("Wholesale"),
     "retail": _("Retail"),
 }
+
+# Payments (billing/payments/models.py): classes, methods, reversals and sources.
+CLASS_LABELS = {
+    "matched": _("Matched"),
+    "partial": _("Partial"),
+    "overpaid": _("Overpaid"),
+    "duplicate": _("Duplicate"),
+    "unmatched": _("Unmatched"),
+}
+
+METHOD_LABELS = {
+    "card": _("Card"),
+    "sepa_debit": _("SEPA direct debit"),
+    "cheque": _("Cheque"),
+    "wire": _("Wire transfer"),
+    "ach": _("ACH transfer"),
+}
+
+REVERSAL_LABELS = {
+    "refund": _("Refund"),
+    "chargeback": _("Chargeback"),
+    "chargeback_reversal": _("Chargeback reversed"),
+}
+
+SOURCE_LABELS = {
+    "stripe": _("Online (Stripe)"),
+    "staff": _("Entered by staff"),
+    "report": _("Stripe report"),
+    "demo": _("Demo"),
+}

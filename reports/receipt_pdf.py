@@ -13,9 +13,9 @@ from weasyprint import HTML
 from billing.parties.branding import document_brand
 from billing.payments import ledger
 from billing.payments.models import Payment
-from portal.payments.labels import METHOD_LABELS, REVERSAL_LABELS
 from portal.payments.presenters import payment_dict
 from reports.invoice_pdf import StaticOnlyFetcher
+from reports.labels import METHOD_LABELS, REVERSAL_LABELS
 from reports.rendering import STATIC, render_html, translated
 
 

@@ -8,6 +8,7 @@ from babel.dates import format_date
 from weasyprint import HTML
 
 from reports.invoice_pdf import StaticOnlyFetcher
+from reports.labels import METHOD_LABELS, REVERSAL_LABELS
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -17,10 +18,6 @@ def _(text: str) -> str:  # marks a string for extraction; translated where show
 
 CREDIT_REASONS = {"sla": _("SLA credit"), "dispute": _("Dispute settlement"),
                   "goodwill": _("Goodwill")}
-METHODS = {"card": _("Card"), "sepa_debit": _("SEPA direct debit"), "cheque": _("Cheque"),
-           "wire": _("Wire transfer"), "ach": _("ACH transfer")}
-REVERSAL_KINDS = {"refund": _("Refund"), "chargeback": _("Chargeback"),
-                  "chargeback_reversal": _("Chargeback reversed")}
 AGEING_LABELS = {"current": _("Not yet due"), "1-30": _("1-30 days past due"),
                  "31-60": _("31-60 days past due"), "61-90": _("61-90 days past due"),
                  "90+": _("Over 90 days past due"),
@@ -32,8 +29,8 @@ def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,
     """A PDF of one account's statement. Amounts appear only if the dict carries them."""
     html = render_html("statement.html", locale, statement=statement, provider=provider,
                        brand=brand, reasons=translated(CREDIT_REASONS, locale),
-                       methods=translated(METHODS, locale),
-                       reversal_kinds=translated(REVERSAL_KINDS, locale),
+                       methods=translated(METHOD_LABELS, locale),
+                       reversal_kinds=translated(REVERSAL_LABELS, locale),
                        ageing_labels=translated(AGEING_LABELS, locale),
                        month_name=lambda iso: format_date(date.fromisoformat(iso), "MMMM yyyy",
                                                           locale=locale))

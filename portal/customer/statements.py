@@ -15,8 +15,8 @@ from portal import access
 from portal.customer import bp
 from portal.extensions import db
 from portal.invoicing import statements
-from portal.payments.labels import METHOD_LABELS, REVERSAL_LABELS
 from portal.periods import ended_months
+from reports.labels import METHOD_LABELS, REVERSAL_LABELS
 
 OFFERED_MONTHS = 24
 

@@ -19,8 +19,9 @@ from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing.pages import pdf_response
 from portal.paging import page_number, paginate
-from portal.payments import labels, queries
+from portal.payments import queries
 from portal.payments.presenters import payment_dict
+from reports import labels
 from reports.receipt_pdf import receipt_document, receipt_filename
 
 

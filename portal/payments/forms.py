@@ -26,7 +26,7 @@ from billing.core.clock import PROVIDER_TZ
 from billing.core.errors import InvalidInput
 from billing.core.money import CURRENCIES, parse_amount
 from billing.payments.models import OFFLINE_METHODS
-from portal.payments.labels import METHOD_LABELS
+from reports.labels import METHOD_LABELS
 
 MAX_NAMED = 50
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")

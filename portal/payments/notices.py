@@ -10,8 +10,8 @@ from __future__ import annotations
 from portal import notices
 from portal.extensions import db
 from portal.payments import queries
-from portal.payments.labels import METHOD_LABELS
 from portal.payments.presenters import payment_dict
+from reports.labels import METHOD_LABELS
 
 
 def send_receipt(payment) -> None:

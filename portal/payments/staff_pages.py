@@ -23,10 +23,11 @@ from portal import access
 from portal.extensions import db
 from portal.guards import require
 from portal.paging import page_number, paginate
-from portal.payments import labels, queries
+from portal.payments import queries
 from portal.payments.forms import RefundForm
 from portal.payments.presenters import payment_dict
 from portal.payments.settings import stripe_settings
+from reports import labels
 
 bp = Blueprint("payments", __name__)
 bp.before_request(require(lambda user: user.is_billing_staff))
