@@ -46,6 +46,7 @@ from billing.payments.models import (
     StripeEvent,
 )
 from billing.payments.report_models import StripeBalanceTransaction
+from billing.reconciliation.models import ReconciliationRun
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "PriceBook",
     "PriceBookEntry",
     "Product",
+    "ReconciliationRun",
     "SentInformation",
     "Service",
     "SlaCreditRequest",

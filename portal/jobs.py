@@ -11,6 +11,7 @@ the same.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from flask import Flask, current_app
 
@@ -29,11 +30,22 @@ def run_invoice_period(app: Flask, run_id: int,
 def run_in_background(run_id: int) -> None:
     """Start `run_invoice_period` for a claimed run in a daemon thread, and return at once."""
     app = current_app._get_current_object()
+    start_in_background(f"invoice run {run_id}", lambda: run_invoice_period(app, run_id))
+
+
+def start_in_background(name: str, job: Callable[[], object]) -> None:
+    """Run `job` in a daemon thread inside its own app context (its own database session),
+    and return at once. A job records its own failure on its run record; what escapes it
+    is logged. Any long job of the pages (reconciliation, batches) starts here."""
+    app = current_app._get_current_object()
 
     def work():
-        try:
-            run_invoice_period(app, run_id)
-        except Exception:  # recorded on the run, which can be started again
-            app.logger.exception("invoice run %s failed", run_id)
+        with app.app_context():
+            try:
+                job()
+            except Exception:
+                app.logger.exception("%s failed", name)
+            finally:
+                db.session.remove()
 
-    threading.Thread(target=work, name=f"invoice run {run_id}", daemon=True).start()
+    threading.Thread(target=work, name=name, daemon=True).start()

@@ -1,0 +1,1 @@
+"""Collections pages: autopay, the dunning policy, the ageing report."""

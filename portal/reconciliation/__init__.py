@@ -1,0 +1,1 @@
+"""Reconciliation pages: runs, their progress and results, the exceptions queue."""
