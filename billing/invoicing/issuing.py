@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from billing.core.clock import provider_date
 from billing.core.errors import InvalidInput
+from billing.core.locks import lock_accounts
 from billing.core.numbering import format_number, series_key, take_numbers
 from billing.invoicing.models import Invoice
 from billing.invoicing.status import move_invoice_status
@@ -54,7 +55,14 @@ def issue_drafts(session: Session, invoice_ids: list[int], now: datetime) -> int
 
 def _locked(session: Session, invoice_ids: list[int]) -> list[Invoice]:
     """The invoices, locked in id order (so that issuers never wait on each other in a
-    circle), as they are now, with their customers."""
+    circle), as they are now, with their customers.
+
+    Issuing spends unapplied credit, a change of money on the account, so the accounts
+    that have ever paid are locked before the invoices, as for any change of money
+    (billing/core/locks.py); a draft's account never changes, so reading it unlocked
+    first is safe."""
+    owners = session.scalars(select(Invoice.customer_id).where(Invoice.id.in_(invoice_ids)))
+    lock_accounts(session, customers_with_payments(session, list(owners)))
     return list(session.scalars(
         select(Invoice).where(Invoice.id.in_(invoice_ids)).order_by(Invoice.id)
         .with_for_update(of=Invoice).options(selectinload(Invoice.customer))

@@ -170,6 +170,41 @@ def test_issuing_an_invoice_while_a_payment_lands_on_the_account_does_not_deadlo
     assert paid + credit == 25_000 + 6 * 300
 
 
+def _issue_and_commit(engine, draft_id):
+    with Session(engine) as own:
+        status = issue_invoice(own, draft_id, NOW).status
+        own.commit()
+        return status
+
+
+def test_issuing_waits_for_the_account_lock_before_locking_the_invoice(session, db, account):
+    # The documented order: account first, then its invoices. While another transaction
+    # holds the account, the issuer waits without having locked the draft, so a third
+    # transaction can still lock the draft at once (NOWAIT).
+    record_payment(session, receipt(account, 25_000, "pi_order"), NOW)
+    customer = session.get(Customer, account)
+    draft_id = make_invoice(session, customer, None, status="draft", amount_minor=1_000,
+                            period_end=another_period_end()).id
+    session.commit()
+    holder, issued = Session(db.engine), []
+    holder.execute(select(Customer.id).where(Customer.id == account).with_for_update())
+    engine = db.engine
+    issuer = threading.Thread(target=lambda: issued.append(_issue_and_commit(engine, draft_id)))
+    try:
+        issuer.start()
+        issuer.join(1.0)
+        assert issuer.is_alive(), "the issuer did not wait for the account"
+        with Session(db.engine) as third:
+            third.execute(select(Invoice.id).where(Invoice.id == draft_id)
+                          .with_for_update(nowait=True))  # raises if the issuer held it
+            third.rollback()
+    finally:
+        holder.rollback()
+        holder.close()
+        issuer.join(PATIENCE)
+    assert issued == ["paid"]  # the 50.00 of credit paid the 10.00 invoice
+
+
 def test_a_refund_while_staff_assign_the_payment_never_leaves_phantom_credit(
         session, db, world, account):
     payment, _ = record_payment(session, receipt(None, 10_000, "pi_suspense"), NOW)
