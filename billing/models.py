@@ -7,6 +7,13 @@ every table. Code imports a class from its capability (billing.disputes.models, 
 import billing.cpni.log_guard  # noqa: F401  (importing registers the guard)
 import billing.cpni.retention  # noqa: F401  (importing registers the guard)
 from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.collections.models import (
+    AutopayEnrolment,
+    CollectionAction,
+    DunningExemption,
+    DunningPolicy,
+    LateFeeCharge,
+)
 from billing.commissions.models import (
     CommissionEvent,
     CommissionLine,
@@ -52,8 +59,10 @@ from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, Trou
 __all__ = [
     "ApiToken",
     "AuditChainHead",
+    "AutopayEnrolment",
     "Base",
     "CallerVerification",
+    "CollectionAction",
     "CommissionEvent",
     "CommissionLine",
     "CommissionPlan",
@@ -69,9 +78,12 @@ __all__ = [
     "DisputeEvent",
     "DisputeTier",
     "DisputeTierAuthority",
+    "DunningExemption",
+    "DunningPolicy",
     "Invoice",
     "InvoiceLine",
     "InvoiceRun",
+    "LateFeeCharge",
     "LoginThrottle",
     "MaintenanceWindow",
     "MarketingExport",

@@ -1,0 +1,76 @@
+"""The collections action log: a step is claimed (inserted, or skipped if another job
+has it) before it is acted on, so each step happens once.
+
+On PostgreSQL a second job claiming the same step waits on the unique key until the
+first commits, then skips it; on SQLite one writer at a time does the same, coarser.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from billing.collections.models import CollectionAction
+from billing.collections.schedule import Step
+from billing.core.db import among
+
+KEY = ("invoice_id", "kind", "step", "period")
+
+
+def claim(session: Session, *, invoice_id: int, customer_id: int, step: Step, today: date,
+          currency: str, amount_minor: int, now: datetime, outcome: str = "pending") -> int | None:
+    """Insert the step's row; its id, or None when the step was taken already."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    statement = insert(CollectionAction).values(
+        invoice_id=invoice_id, customer_id=customer_id, kind=step.kind, step=step.step,
+        period=step.period, taken_on=today, at=now, currency=currency,
+        amount_minor=amount_minor, outcome=outcome, detail="")
+    return session.scalar(statement.on_conflict_do_nothing(index_elements=list(KEY))
+                          .returning(CollectionAction.id))
+
+
+def settle(session: Session, action_id: int, outcome: str, *, detail: str = "",
+           external_id: str | None = None, amount_minor: int | None = None) -> None:
+    """Write what came of a claimed step."""
+    values = {"outcome": outcome, "detail": detail[:300], "external_id": external_id}
+    if amount_minor is not None:
+        values["amount_minor"] = amount_minor
+    session.execute(update(CollectionAction).where(CollectionAction.id == action_id)
+                    .values(**values).execution_options(synchronize_session=False))
+
+
+def taken(session: Session, invoice_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """Per invoice, its steps taken so far: (kind, step, period, outcome, taken_on), by
+    id (one query for a chunk)."""
+    ids = list(invoice_ids)
+    found: dict[int, list[tuple]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = session.execute(
+        select(CollectionAction.invoice_id, CollectionAction.kind, CollectionAction.step,
+               CollectionAction.period, CollectionAction.outcome, CollectionAction.taken_on)
+        .where(among(session, CollectionAction.invoice_id, ids))
+        .order_by(CollectionAction.invoice_id, CollectionAction.id))
+    for invoice_id, *rest in rows:
+        found[invoice_id].append(tuple(rest))
+    return found
+
+
+def failed_autopay_days(steps: list[tuple]) -> list[date] | None:
+    """The days of the failed autopay attempts, oldest first; None once one succeeded
+    (or is still pending), when autopay has nothing more to do."""
+    attempts = sorted((s for s in steps if s[0] == "autopay"), key=lambda s: s[1])
+    if any(s[3] in ("succeeded", "pending") for s in attempts):
+        return None
+    return [s[4] for s in attempts if s[3] == "failed"]
+
+
+def already(steps: list[tuple], step: Step) -> bool:
+    return any((s[0], s[1], s[2]) == (step.kind, step.step, step.period) for s in steps)

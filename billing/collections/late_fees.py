@@ -1,0 +1,112 @@
+"""Late fees: charged on what an overdue invoice still collects (never on an amount a
+dispute holds, never on a paid invoice), at most once per invoice per month, and billed
+as their own line, "Late fee on invoice N", on the account's next invoice.
+
+A fee is a line of kind "fee": taxes are computed on charges only
+(billing.invoicing.drafting), so the tax rules leave it untaxed as they do other fees,
+and commissions, which earn nothing on taxes and fees, earn nothing on it either.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from billing.collections import actions
+from billing.collections.models import LateFeeCharge
+from billing.collections.schedule import Step, Terms
+from billing.core.db import among
+from billing.core.locks import lock_account, lock_invoices
+from billing.core.money import Money, round_fraction
+from billing.invoicing import balance
+from billing.invoicing.models import Invoice, InvoiceLine
+
+
+def fee_amount(terms: Terms, overdue_minor: int, currency: str) -> int:
+    """The fee on an overdue collectible amount: a percent of it, rounded half-up once
+    (billing.core.money), or the fixed amount of its currency; nothing on nothing."""
+    if overdue_minor <= 0:
+        return 0
+    if terms.late_fee_mode == "percent":
+        return round_fraction(Fraction(overdue_minor) * Fraction(terms.late_fee_percent) / 100)
+    if terms.late_fee_mode == "fixed":
+        return terms.late_fee_fixed.get(currency, 0)
+    return 0
+
+
+def charge_late_fee(session: Session, terms: Terms, invoice_id: int, step: Step,
+                    today: date, now: datetime) -> int:
+    """Charge the step's fee on one invoice; the amount charged (0: nothing was owed, or
+    the step was taken already). Takes the account's lock, then the invoice's, and reads
+    the balance afresh under them: a payment that came in meanwhile counts."""
+    customer_id = session.scalar(select(Invoice.customer_id).where(Invoice.id == invoice_id))
+    lock_account(session, customer_id)
+    lock_invoices(session, [invoice_id])
+    invoice = session.get(Invoice, invoice_id, populate_existing=True)
+    owed = balance.invoice_balance(session, invoice, now)
+    amount = fee_amount(terms, owed.overdue_minor, invoice.currency)
+    if amount <= 0:
+        return 0
+    action_id = actions.claim(session, invoice_id=invoice_id, customer_id=customer_id,
+                              step=step, today=today, currency=invoice.currency,
+                              amount_minor=amount, now=now, outcome="charged")
+    if action_id is None:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert(LateFeeCharge).values(
+        customer_id=customer_id, invoice_id=invoice_id, invoice_number=invoice.number,
+        month=step.period, currency=invoice.currency, amount_minor=amount,
+        charged_on=today, created_at=now).on_conflict_do_nothing(
+        index_elements=["invoice_id", "month"]))
+    return amount
+
+
+def unbilled_fees(session: Session, account_ids) -> dict[int, list[LateFeeCharge]]:
+    """Per account, its late fees not yet on an invoice, oldest first, locked so that
+    two invoice runs cannot bill one fee twice."""
+    ids = sorted(set(account_ids))
+    found: dict[int, list[LateFeeCharge]] = {}
+    if not ids:
+        return found
+    for fee in session.scalars(
+            select(LateFeeCharge).where(among(session, LateFeeCharge.customer_id, ids),
+                                        LateFeeCharge.billed_invoice_id.is_(None))
+            .order_by(LateFeeCharge.customer_id, LateFeeCharge.charged_on, LateFeeCharge.id)
+            .with_for_update()):
+        found.setdefault(fee.customer_id, []).append(fee)
+    return found
+
+
+def fee_lines(invoice: Invoice, fees: list[LateFeeCharge]) -> list[int]:
+    """The lines of the fees in the draft's currency, added to it; the fees it bills are
+    kept on the draft (`late_fee_ids`) for `mark_billed` once it is saved."""
+    added = []
+    for fee in fees:
+        if fee.currency != invoice.currency:
+            continue
+        line = InvoiceLine(position=len(invoice.lines) + 1, kind="fee",
+                           description=f"Late fee on invoice {fee.invoice_number}"[:300],
+                           quantity=Decimal(1), unit_price=Money(fee.amount_minor,
+                                                                 fee.currency).major,
+                           amount_minor=fee.amount_minor)
+        invoice.lines.append(line)
+        added.append(fee.id)
+    invoice.late_fee_ids = added
+    return added
+
+
+def mark_billed(session: Session, invoices: list[Invoice]) -> None:
+    """Note on each fee the saved draft that bills it."""
+    for invoice in invoices:
+        fee_ids = getattr(invoice, "late_fee_ids", None)
+        if fee_ids:
+            session.execute(update(LateFeeCharge).where(LateFeeCharge.id.in_(fee_ids))
+                            .values(billed_invoice_id=invoice.id)
+                            .execution_options(synchronize_session=False))
