@@ -21,15 +21,29 @@ from billing.payments import stripe as adapter
 from billing.payments.models import Payment
 from portal import notices
 from portal.collections.notices import write
+from portal.payments.settings import stripe_settings
 from tests.factories import make_customer
 from tests.unit.test_collections_job import dispute, open_invoice
 from tests.web.payment_helpers import text_of
-from tests.web.test_pay_online import event, post_event, stripe_on  # noqa: F401
+from tests.web.test_pay_online import SECRET, event, post_event
 
 pytest.importorskip("localstripe", reason="localstripe is not installed (test extra)")
 
 CARD_DECLINED = "4000000000000341"  # saves, then every charge is declined
 DUE = date(2026, 3, 27)  # a Friday: autopay on Tuesday 24 March
+
+
+@pytest.fixture
+def stripe_on(app, stripe_server):
+    """The app pointed at localstripe for one test (as the online payment tests do)."""
+    keys = {"STRIPE_SECRET_KEY": stripe_server.api_key, "STRIPE_API_BASE": stripe_server.url,
+            "STRIPE_PUBLISHABLE_KEY": stripe_server.publishable_key,
+            "STRIPE_JS_URL": stripe_server.js_url, "STRIPE_WEBHOOK_SECRET": SECRET}
+    before = {key: app.config.get(key) for key in keys}
+    app.config.update(keys)
+    with app.app_context():
+        yield stripe_settings()
+    app.config.update(before)
 
 
 def noon(day: date) -> datetime:
