@@ -10,6 +10,7 @@ from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
 from billing.collections.models import (
     AutopayEnrolment,
     CollectionAction,
+    CollectionDay,
     DunningExemption,
     DunningPolicy,
     LateFeeCharge,
@@ -63,6 +64,7 @@ __all__ = [
     "Base",
     "CallerVerification",
     "CollectionAction",
+    "CollectionDay",
     "CommissionEvent",
     "CommissionLine",
     "CommissionPlan",

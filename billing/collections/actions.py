@@ -36,6 +36,28 @@ def claim(session: Session, *, invoice_id: int, customer_id: int, step: Step, to
                           .returning(CollectionAction.id))
 
 
+def claim_many(session: Session, rows: list[dict]) -> dict[int, int]:
+    """Claim many steps of one kind (one per invoice) in one statement; per invoice whose
+    step was not taken yet, its new action id."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    statement = (insert(CollectionAction).values(rows)
+                 .on_conflict_do_nothing(index_elements=list(KEY))
+                 .returning(CollectionAction.invoice_id, CollectionAction.id))
+    return dict(session.execute(statement).all())
+
+
+def row(invoice, step: Step, today: date, amount_minor: int, now: datetime,
+        outcome: str) -> dict:
+    """The action row of one step on an invoice (a row with id, customer_id, currency)."""
+    return dict(invoice_id=invoice.id, customer_id=invoice.customer_id, kind=step.kind,
+                step=step.step, period=step.period, taken_on=today, at=now,
+                currency=invoice.currency, amount_minor=amount_minor, outcome=outcome,
+                detail="")
+
+
 def settle(session: Session, action_id: int, outcome: str, *, detail: str = "",
            external_id: str | None = None, amount_minor: int | None = None) -> None:
     """Write what came of a claimed step."""

@@ -20,12 +20,17 @@ from sqlalchemy.orm import Session
 
 from billing.collections import actions
 from billing.collections.models import LateFeeCharge
-from billing.collections.schedule import Step, Terms
+from billing.collections.schedule import Terms
 from billing.core.db import among
-from billing.core.locks import lock_account, lock_invoices
+from billing.core.locks import lock_accounts, lock_invoices
 from billing.core.money import Money, round_fraction
 from billing.invoicing import balance
 from billing.invoicing.models import Invoice, InvoiceLine
+
+# What the balance rule needs of an invoice, and what a fee records of it.
+BALANCE_COLUMNS = (Invoice.id, Invoice.customer_id, Invoice.number, Invoice.currency,
+                   Invoice.due_date, Invoice.status, Invoice.total_minor,
+                   Invoice.credit_minor, Invoice.paid_minor)
 
 
 def fee_amount(terms: Terms, overdue_minor: int, currency: str) -> int:
@@ -40,32 +45,41 @@ def fee_amount(terms: Terms, overdue_minor: int, currency: str) -> int:
     return 0
 
 
-def charge_late_fee(session: Session, terms: Terms, invoice_id: int, step: Step,
-                    today: date, now: datetime) -> int:
-    """Charge the step's fee on one invoice; the amount charged (0: nothing was owed, or
-    the step was taken already). Takes the account's lock, then the invoice's, and reads
-    the balance afresh under them: a payment that came in meanwhile counts."""
-    customer_id = session.scalar(select(Invoice.customer_id).where(Invoice.id == invoice_id))
-    lock_account(session, customer_id)
-    lock_invoices(session, [invoice_id])
-    invoice = session.get(Invoice, invoice_id, populate_existing=True)
-    owed = balance.invoice_balance(session, invoice, now)
-    amount = fee_amount(terms, owed.overdue_minor, invoice.currency)
-    if amount <= 0:
-        return 0
-    action_id = actions.claim(session, invoice_id=invoice_id, customer_id=customer_id,
-                              step=step, today=today, currency=invoice.currency,
-                              amount_minor=amount, now=now, outcome="charged")
-    if action_id is None:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    session.execute(insert(LateFeeCharge).values(
-        customer_id=customer_id, invoice_id=invoice_id, invoice_number=invoice.number,
-        month=step.period, currency=invoice.currency, amount_minor=amount,
-        charged_on=today, created_at=now).on_conflict_do_nothing(
-        index_elements=["invoice_id", "month"]))
-    return amount
+def charge_late_fees(session: Session, terms: Terms, due: list[tuple], today: date,
+                     now: datetime) -> dict[int, tuple[str, int]]:
+    """Charge the fees of `due` (invoice id, step) not charged yet; per invoice charged,
+    (currency, amount). Takes the accounts' locks, then the invoices', lowest id first,
+    and reads the balances afresh under them: a payment that came in meanwhile counts."""
+    if not due:
+        return {}
+    steps = dict(due)
+    invoices = session.execute(select(*BALANCE_COLUMNS).where(
+        among(session, Invoice.id, list(steps)))).all()
+    lock_accounts(session, {invoice.customer_id for invoice in invoices})
+    lock_invoices(session, list(steps))
+    invoices = session.execute(select(*BALANCE_COLUMNS).where(
+        among(session, Invoice.id, list(steps)))).all()
+    disputed = balance.disputed_at(session, list(steps), now)
+    fees = {}
+    for invoice in invoices:
+        owed = balance.of_invoice(invoice, disputed.get(invoice.id, 0), today)
+        amount = fee_amount(terms, owed.overdue_minor, invoice.currency)
+        if amount > 0:
+            fees[invoice.id] = (invoice, amount)
+    claimed = actions.claim_many(session, [
+        actions.row(invoice, steps[invoice.id], today, amount, now, "charged")
+        for invoice, amount in fees.values()])
+    rows = [dict(customer_id=invoice.customer_id, invoice_id=invoice.id,
+                 invoice_number=invoice.number, month=steps[invoice.id].period,
+                 currency=invoice.currency, amount_minor=amount, charged_on=today,
+                 created_at=now)
+            for invoice, amount in fees.values() if invoice.id in claimed]
+    if rows:
+        dialect = session.get_bind().dialect.name
+        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+        session.execute(insert(LateFeeCharge).values(rows).on_conflict_do_nothing(
+            index_elements=["invoice_id", "month"]))
+    return {row["invoice_id"]: (row["currency"], row["amount_minor"]) for row in rows}
 
 
 def unbilled_fees(session: Session, account_ids) -> dict[int, list[LateFeeCharge]]:

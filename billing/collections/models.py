@@ -161,3 +161,17 @@ class LateFeeCharge(Base):
     charged_on: Mapped[date]
     billed_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CollectionDay(Base):
+    """How far the job has got through one provider day: the invoices up to
+    `through_invoice_id` have been examined (each chunk notes it as it commits), and
+    `finished_at` is set once the whole day was. A run of a finished day does nothing; a
+    run after a crash resumes after the last chunk committed."""
+
+    __tablename__ = "collection_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    through_invoice_id: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

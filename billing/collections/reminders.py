@@ -3,40 +3,55 @@ in its language, on the policy's days around the due date.
 
 A reminder names only what the invoice collects (open less what open disputes hold):
 a held amount is never named as due, and an invoice with nothing to collect (paid, or
-wholly disputed) gets no reminder at all.
+wholly disputed) gets no reminder at all. A chunk's reminders are claimed in one
+statement and queued in another; only the claimed ones are written and sent.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.collections import actions
 from billing.collections.autopay import Writer
-from billing.collections.schedule import Step
-from billing.core import outbox
-from billing.invoicing.balance import Balance
+from billing.core import bulk, outbox
+from billing.core.db import among
+from billing.core.models import OutboundMail
 from billing.parties.models import Customer
 
 
-def send_reminder(session: Session, invoice, step: Step, owed: Balance, today: date,
-                  now: datetime, write: Writer) -> bool:
-    """Queue the step's reminder for one invoice (a row with id, customer_id, number,
-    currency, due_date); False when there is nothing to chase or it was sent already."""
-    if owed.collectible_minor <= 0:
-        return False
-    action_id = actions.claim(session, invoice_id=invoice.id, customer_id=invoice.customer_id,
-                              step=step, today=today, currency=invoice.currency,
-                              amount_minor=owed.collectible_minor, now=now, outcome="sent")
-    if action_id is None:
-        return False
-    customer = session.get(Customer, invoice.customer_id)
-    facts = {"invoice_number": invoice.number, "due_date": invoice.due_date,
-             "amount_minor": owed.collectible_minor, "currency": invoice.currency,
-             "days": step.step, "overdue": owed.overdue_minor > 0,
-             "part_disputed": owed.held_minor > 0}
-    subject, body = write("reminder", customer, facts)
-    outbox.enqueue(session, to=customer.email_of_record, subject=subject, body=body,
-                   kind="collections_reminder", now=now, dedup_key=f"collections-{action_id}")
-    return True
+def send_reminders(session: Session, due: list[tuple], today: date, now: datetime,
+                   write: Writer) -> int:
+    """Queue the reminders of `due` (invoice row, step, balance) not sent yet; how many.
+
+    An invoice row has id, customer_id, number, currency and due_date."""
+    due = [(invoice, step, owed) for invoice, step, owed in due if owed.collectible_minor > 0]
+    claimed = actions.claim_many(session, [
+        actions.row(invoice, step, today, owed.collectible_minor, now, "sent")
+        for invoice, step, owed in due])
+    if not claimed:
+        return 0
+    wanted = {invoice.customer_id for invoice, _, _ in due if invoice.id in claimed}
+    customers = {c.id: c for c in session.scalars(
+        select(Customer).where(among(session, Customer.id, wanted)))}
+    messages = []
+    for invoice, step, owed in due:
+        if invoice.id in claimed:
+            customer = customers[invoice.customer_id]
+            subject, body = write("reminder", customer, _facts(invoice, step, owed))
+            messages.append(outbox.message_row(
+                to=customer.email_of_record, subject=subject, body=body,
+                kind="collections_reminder", now=now,
+                dedup_key=f"collections-{claimed[invoice.id]}"))
+    bulk.insert_rows(session, OutboundMail.__table__, messages, skip_conflicts_on="dedup_key")
+    return len(messages)
+
+
+def _facts(invoice, step, owed) -> dict:
+    """What a reminder may say: the collectible amount, never what a dispute holds."""
+    return {"invoice_number": invoice.number, "due_date": invoice.due_date,
+            "amount_minor": owed.collectible_minor, "currency": invoice.currency,
+            "days": step.step, "overdue": owed.overdue_minor > 0,
+            "part_disputed": owed.held_minor > 0}

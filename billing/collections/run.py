@@ -4,10 +4,13 @@ It selects the invoices that may need a step today in one set-based query per ch
 (open invoices due in the window the policy watches, every overdue one when late fees
 are on, and those whose autopay failed), reads what each chunk needs in a few queries
 (open disputes, steps already taken, autopay enrolments, exemptions), asks the pure
-schedule which steps are due, and takes them, committing per chunk.
+schedule which steps are due, and takes them: autopay charges one by one (each is a
+call to Stripe), a chunk's reminders and late fees a few statements each. It commits
+per chunk and notes how far it got in `collection_day`; a day finished is not run again,
+and a run stopped half-way resumes after the last chunk committed.
 
-Each step is claimed in the action log under its unique key before it is acted on, so a
-second run of the same day does nothing, and two runs at once take each step once.
+Each step is claimed in the action log under its unique key before it is acted on, so
+two runs at once (or a run with `recheck`) take each step once.
 """
 
 from __future__ import annotations
@@ -20,17 +23,16 @@ from sqlalchemy.orm import Session
 
 from billing.collections import actions, autopay, late_fees, policy, reminders, schedule
 from billing.collections.autopay import Writer
-from billing.collections.models import CollectionAction
+from billing.collections.late_fees import BALANCE_COLUMNS
+from billing.collections.models import CollectionAction, CollectionDay
 from billing.core.clock import provider_date
+from billing.core.db import insert_if_missing
 from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from billing.payments.provider import StripeSettings
 
 CHUNK = 1000
 OPEN = ("issued", "partially_paid")
-COLUMNS = (Invoice.id, Invoice.customer_id, Invoice.number, Invoice.currency,
-           Invoice.due_date, Invoice.status, Invoice.total_minor, Invoice.credit_minor,
-           Invoice.paid_minor)
 
 
 @dataclass
@@ -38,6 +40,7 @@ class DayResult:
     """What the day's job did (or, in a dry run, would do)."""
 
     day: date
+    already_done: bool = False
     examined: int = 0
     charged: int = 0
     charge_failed: int = 0
@@ -48,27 +51,69 @@ class DayResult:
     planned: list[tuple[str, str, int, str]] = field(default_factory=list)
 
 
+@dataclass
+class Job:
+    """One run's settings, passed along the chunks."""
+
+    terms: schedule.Terms
+    today: date
+    now: datetime
+    write: Writer
+    settings: StripeSettings | None
+    result: DayResult
+
+
 def run_day(session: Session, now: datetime, write: Writer, *,
             settings: StripeSettings | None = None, today: date | None = None,
-            dry_run: bool = False, chunk: int = CHUNK) -> DayResult:
+            dry_run: bool = False, recheck: bool = False, chunk: int = CHUNK) -> DayResult:
     """Take the steps due on `today` (the provider's date of `now` by default); in a dry
-    run, list them (invoice number, kind, step, period) and change nothing."""
+    run, list them (invoice number, kind, step, period) and change nothing. With
+    `recheck`, a day already finished is examined again (its steps are still taken once)."""
     today = today or provider_date(now)
-    terms = policy.terms_of(policy.current(session))
-    session.commit()
-    result = DayResult(today)
-    after_id = 0
-    while True:
-        rows = session.execute(_candidates(terms, today).where(Invoice.id > after_id)
+    job = Job(policy.terms_of(policy.current(session)), today, now, write, settings,
+              DayResult(today))
+    after_id = _start(session, job, recheck, dry_run)
+    while after_id is not None:
+        rows = session.execute(_candidates(job.terms, today).where(Invoice.id > after_id)
                                .order_by(Invoice.id).limit(chunk)).all()
         if not rows:
-            return result
-        _chunk(session, rows, terms, today, now, write, settings, dry_run, result)
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
+            _finish(session, job, dry_run)
+            break
+        _chunk(session, job, rows, dry_run)
         after_id = rows[-1].id
+        _done_through(session, today, after_id, dry_run)
+    return job.result
+
+
+def _start(session, job: Job, recheck: bool, dry_run: bool) -> int | None:
+    """Where to start: after the last chunk noted, 0 for a new day (or a recheck), None
+    when the day is finished."""
+    if not dry_run:
+        insert_if_missing(session, CollectionDay, "day", day=job.today, through_invoice_id=0,
+                          started_at=job.now)
+    marker = session.get(CollectionDay, job.today, populate_existing=True)
+    session.commit()
+    if marker is None or recheck:
+        return 0
+    if marker.finished_at is not None:
+        job.result.already_done = True
+        return None
+    return marker.through_invoice_id
+
+
+def _done_through(session, today: date, invoice_id: int, dry_run: bool) -> None:
+    if dry_run:
+        session.rollback()
+        return
+    marker = session.get(CollectionDay, today)
+    marker.through_invoice_id = max(marker.through_invoice_id, invoice_id)
+    session.commit()
+
+
+def _finish(session, job: Job, dry_run: bool) -> None:
+    if not dry_run:
+        session.get(CollectionDay, job.today).finished_at = job.now
+        session.commit()
 
 
 def _candidates(terms: schedule.Terms, today: date):
@@ -80,36 +125,40 @@ def _candidates(terms: schedule.Terms, today: date):
     reasons = [watched, retrying]
     if terms.late_fee_mode != "none":
         reasons.append(Invoice.due_date <= today - timedelta(days=terms.grace_days + 1))
-    return select(*COLUMNS).where(Invoice.status.in_(OPEN), Invoice.due_date.is_not(None),
-                                  or_(*reasons))
+    return select(*BALANCE_COLUMNS).where(Invoice.status.in_(OPEN),
+                                          Invoice.due_date.is_not(None), or_(*reasons))
 
 
-def _chunk(session, rows, terms, today, now, write, settings, dry_run, result) -> None:
+def _chunk(session, job: Job, rows, dry_run: bool) -> None:
+    """Find the chunk's due steps and take them: charges first (one paid in full leaves
+    nothing to remind of or to charge a fee on), then reminders and fees in bulk."""
     ids = [row.id for row in rows]
     customers = {row.customer_id for row in rows}
-    disputed = balance.disputed_at(session, ids, now)
+    disputed = balance.disputed_at(session, ids, job.now)
     taken = actions.taken(session, ids)
-    enrolled = autopay.active_enrolments(session, customers) if settings else {}
+    enrolled = autopay.active_enrolments(session, customers) if job.settings else {}
     exempt = policy.exempt_account_ids(session, customers)
+    due = {"autopay": [], "reminder": [], "late_fee": []}
     for row in rows:
-        result.examined += 1
-        owed = balance.of_invoice(row, disputed.get(row.id, 0), today)
+        job.result.examined += 1
+        owed = balance.of_invoice(row, disputed.get(row.id, 0), job.today)
         if owed.collectible_minor <= 0:
             continue
         steps = taken.get(row.id, [])
         enrolment = enrolled.get((row.customer_id, row.currency))
-        for step in _due(terms, row, today, steps, enrolment, row.customer_id in exempt, owed):
+        for step in _due(job, row, steps, enrolment, row.customer_id in exempt, owed):
             if dry_run:
-                result.planned.append((row.number, step.kind, step.step, step.period))
-                continue
-            if _take(session, terms, row, step, steps, owed, enrolment, today, now, write,
-                     settings, result) == "succeeded":
-                break  # paid: nothing is left to remind of or to charge a fee on
+                job.result.planned.append((row.number, step.kind, step.step, step.period))
+            else:
+                due[step.kind].append((row, step, owed, steps, enrolment))
+    paid = _charges(session, job, due["autopay"])
+    _reminders(session, job, [d for d in due["reminder"] if d[0].id not in paid])
+    _fees(session, job, [d for d in due["late_fee"] if d[0].id not in paid])
 
 
-def _due(terms, row, today, steps, enrolment, exempt, owed) -> list[schedule.Step]:
+def _due(job: Job, row, steps, enrolment, exempt: bool, owed) -> list[schedule.Step]:
     """The steps due today for one invoice, those already taken left out."""
-    due = []
+    terms, today, due = job.terms, job.today, []
     failed_on = actions.failed_autopay_days(steps)
     if enrolment is not None and failed_on is not None:
         due.append(schedule.autopay_due(terms, row.due_date, today, failed_on))
@@ -123,23 +172,31 @@ def _due(terms, row, today, steps, enrolment, exempt, owed) -> list[schedule.Ste
     return [step for step in due if step and not actions.already(steps, step)]
 
 
-def _take(session, terms, row, step, steps, owed, enrolment, today, now, write, settings,
-          result: DayResult) -> str | None:
-    """Take one step; the autopay outcome, if it was a charge."""
-    if step.kind == "autopay":
-        outcome = autopay.attempt(session, settings, terms, enrolment, row.id, step,
-                                  actions.failed_autopay_days(steps) or [], today, now, write)
-        result.charged += outcome == "succeeded"
-        result.charge_failed += outcome == "failed"
-        result.charge_pending += outcome == "pending"
-        return outcome
-    elif step.kind == "reminder":
-        result.reminders += reminders.send_reminder(session, row, step, owed, today, now,
-                                                    write)
-    else:
-        amount = late_fees.charge_late_fee(session, terms, row.id, step, today, now)
-        if amount:
-            result.late_fees += 1
-            result.late_fee_minor[row.currency] = (
-                result.late_fee_minor.get(row.currency, 0) + amount)
-    return None
+def _charges(session, job: Job, due: list[tuple]) -> set[int]:
+    """Each autopay charge in turn; the ids of the invoices paid by one."""
+    paid = set()
+    for row, step, _, steps, enrolment in due:
+        outcome = autopay.attempt(session, job.settings, job.terms, enrolment, row.id, step,
+                                  actions.failed_autopay_days(steps) or [], job.today,
+                                  job.now, job.write)
+        job.result.charged += outcome == "succeeded"
+        job.result.charge_failed += outcome == "failed"
+        job.result.charge_pending += outcome == "pending"
+        if outcome == "succeeded":
+            paid.add(row.id)
+    return paid
+
+
+def _reminders(session, job: Job, due: list[tuple]) -> None:
+    job.result.reminders += reminders.send_reminders(
+        session, [(row, step, owed) for row, step, owed, _, _ in due], job.today, job.now,
+        job.write)
+
+
+def _fees(session, job: Job, due: list[tuple]) -> None:
+    charged = late_fees.charge_late_fees(session, job.terms,
+                                         [(row.id, step) for row, step, *_ in due],
+                                         job.today, job.now)
+    for currency, amount in charged.values():
+        job.result.late_fees += 1
+        job.result.late_fee_minor[currency] = job.result.late_fee_minor.get(currency, 0) + amount

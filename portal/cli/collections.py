@@ -1,5 +1,5 @@
-"""`flask --app wsgi collections run [--date YYYY-MM-DD] [--dry-run]`: the day's
-collections job (autopay charges and retries, reminders, late fees), a thin wrapper over
+"""`flask --app wsgi collections run [--date YYYY-MM-DD] [--dry-run] [--recheck]`: the
+day's collections job (autopay charges and retries, reminders, late fees), a thin wrapper over
 billing/collections/run.py. Run it once a day from cron or the worker schedule; running
 it again the same day, or twice at once, takes no step twice.
 """
@@ -29,13 +29,19 @@ def collections_group():
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
               help="The provider's date to run for (default today); for catching up.")
 @click.option("--dry-run", is_flag=True, help="List what would be done; change nothing.")
-def run(day, dry_run):
+@click.option("--recheck", is_flag=True, help="Examine a day already finished again (after "
+                                              "a fix); steps already taken are not repeated.")
+def run(day, dry_run, recheck):
     now = _now(day.date() if day else None)
     settings = stripe_settings()
     if settings is None:
         click.echo("Stripe is not configured: autopay charges are left out.", err=True)
     result = run_day(db.session, now, write, settings=settings, dry_run=dry_run,
-                     today=day.date() if day else None)
+                     recheck=recheck, today=day.date() if day else None)
+    if result.already_done:
+        click.echo(f"Collections for {result.day} were done already; nothing to do "
+                   "(--recheck examines the day again).")
+        return
     if dry_run:
         for number, kind, step, period in result.planned:
             click.echo(f"{number}\t{kind}\t{step}\t{period}")

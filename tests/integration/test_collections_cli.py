@@ -31,7 +31,10 @@ def test_the_run_command_dry_run_then_run_then_again(runner, session, mailbox):
     assert [m["To"] for m in mailbox.messages] == ["ac-9001@customer.test"]
 
     again = runner.invoke(args=["collections", "run", "--date", "2026-04-03"])
-    assert "0 reminders; 0 late fees." in again.output
+    assert "were done already; nothing to do" in again.output
+    rechecked = runner.invoke(args=["collections", "run", "--date", "2026-04-03", "--recheck"])
+    assert "1 invoices examined" in rechecked.output
+    assert "0 reminders; 0 late fees." in rechecked.output
     assert len(mailbox.messages) == 1
 
 

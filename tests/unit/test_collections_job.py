@@ -139,7 +139,11 @@ def test_the_job_run_twice_takes_each_step_once(session, mailbox):
     second = run(session, date(2026, 4, 3))
     # 7 days after the due date; the fee of 2 Apr, caught up.
     assert (first.reminders, first.late_fees) == (1, 1)
-    assert (second.reminders, second.late_fees) == (0, 0)
+    assert second.already_done and (second.reminders, second.late_fees) == (0, 0)
+    # Examined again (as after a fix), the steps taken are still not taken twice.
+    third = run_day(session, noon(date(2026, 4, 3)), write, today=date(2026, 4, 3),
+                    recheck=True)
+    assert third.examined == 1 and (third.reminders, third.late_fees) == (0, 0)
     assert count(session, CollectionAction) == 2
     assert count(session, OutboundMail) == 1
 

@@ -77,6 +77,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_collection_action_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_collection_action_taken_on', ['taken_on'], unique=False)
 
+    op.create_table('collection_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('through_invoice_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', billing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', billing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_collection_day'))
+    )
     op.create_table('dunning_policy',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reminder_offsets', sa.JSON(), nullable=False),
@@ -124,6 +131,7 @@ def downgrade():
 
     op.drop_table('late_fee_charge')
     op.drop_table('dunning_policy')
+    op.drop_table('collection_day')
     with op.batch_alter_table('collection_action', schema=None) as batch_op:
         batch_op.drop_index('ix_collection_action_taken_on')
         batch_op.drop_index(batch_op.f('ix_collection_action_customer_id'))
