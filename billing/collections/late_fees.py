@@ -14,13 +14,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from billing.collections import actions
 from billing.collections.models import LateFeeCharge
 from billing.collections.schedule import Terms
+from billing.core import bulk
 from billing.core.db import among
 from billing.core.locks import lock_accounts, lock_invoices
 from billing.core.money import Money, round_fraction
@@ -74,11 +73,8 @@ def charge_late_fees(session: Session, terms: Terms, due: list[tuple], today: da
                  currency=invoice.currency, amount_minor=amount, charged_on=today,
                  created_at=now)
             for invoice, amount in fees.values() if invoice.id in claimed]
-    if rows:
-        dialect = session.get_bind().dialect.name
-        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-        session.execute(insert(LateFeeCharge).values(rows).on_conflict_do_nothing(
-            index_elements=["invoice_id", "month"]))
+    # Each fee's step was claimed just now, so no fee of that month can be there yet.
+    bulk.insert_rows(session, LateFeeCharge.__table__, rows)
     return {row["invoice_id"]: (row["currency"], row["amount_minor"]) for row in rows}
 
 

@@ -17,7 +17,7 @@ from billing.collections.models import (
     DunningPolicy,
 )
 from billing.collections.schedule import Terms
-from billing.core.db import begin_writing
+from billing.core.db import among, begin_writing
 from billing.core.errors import InvalidInput
 from billing.core.money import MINOR_DIGITS
 from billing.parties.models import Customer, Partner
@@ -144,5 +144,5 @@ def exempt_account_ids(session: Session, customer_ids) -> set[int]:
     by_account = select(DunningExemption.customer_id).where(
         DunningExemption.customer_id.is_not(None))
     return set(session.scalars(select(Customer.id).where(
-        Customer.id.in_(ids),
+        among(session, Customer.id, ids),
         Customer.id.in_(by_account) | Customer.partner_id.in_(by_partner))))
