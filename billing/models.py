@@ -7,6 +7,14 @@ every table. Code imports a class from its capability (billing.disputes.models, 
 import billing.cpni.log_guard  # noqa: F401  (importing registers the guard)
 import billing.cpni.retention  # noqa: F401  (importing registers the guard)
 from billing.catalog.models import PriceBook, PriceBookEntry, Product, Service
+from billing.collections.models import (
+    AutopayEnrolment,
+    CollectionAction,
+    CollectionDay,
+    DunningExemption,
+    DunningPolicy,
+    LateFeeCharge,
+)
 from billing.commissions.models import (
     CommissionEvent,
     CommissionLine,
@@ -52,8 +60,11 @@ from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, Trou
 __all__ = [
     "ApiToken",
     "AuditChainHead",
+    "AutopayEnrolment",
     "Base",
     "CallerVerification",
+    "CollectionAction",
+    "CollectionDay",
     "CommissionEvent",
     "CommissionLine",
     "CommissionPlan",
@@ -69,9 +80,12 @@ __all__ = [
     "DisputeEvent",
     "DisputeTier",
     "DisputeTierAuthority",
+    "DunningExemption",
+    "DunningPolicy",
     "Invoice",
     "InvoiceLine",
     "InvoiceRun",
+    "LateFeeCharge",
     "LoginThrottle",
     "MaintenanceWindow",
     "MarketingExport",

@@ -30,16 +30,26 @@ CLAIM_LEASE = timedelta(minutes=5)
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str,
             now: datetime, dedup_key: str | None = None) -> None:
     """Queue one message. With a `dedup_key`, queueing the same key again does nothing."""
-    to = (to or "").strip()
-    if "@" not in to or any(c in to for c in "\r\n,;"):
-        raise InvalidInput("A notice needs one e-mail address to go to.")
-    values = dict(to_address=to[:254], subject=subject[:300], body=body, kind=kind[:32],
-                  status="pending", attempts=0, created_at=now, next_attempt_at=now)
+    values = message_row(to=to, subject=subject, body=body, kind=kind, now=now)
     if dedup_key is None:
         session.add(OutboundMail(**values))
         session.flush()
         return
     insert_if_missing(session, OutboundMail, "dedup_key", dedup_key=dedup_key[:120], **values)
+
+
+def message_row(*, to: str, subject: str, body: str, kind: str, now: datetime,
+                dedup_key: str | None = None) -> dict:
+    """The outbox row of one message, checked, for `enqueue` or a job that queues many at
+    once (billing.core.bulk.insert_rows, skipping conflicts on `dedup_key`)."""
+    to = (to or "").strip()
+    if "@" not in to or any(c in to for c in "\r\n,;"):
+        raise InvalidInput("A notice needs one e-mail address to go to.")
+    row = dict(to_address=to[:254], subject=subject[:300], body=body, kind=kind[:32],
+               status="pending", attempts=0, created_at=now, next_attempt_at=now)
+    if dedup_key is not None:
+        row["dedup_key"] = dedup_key[:120]
+    return row
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 The invoice run drafts accounts in chunks: one query per kind of fact for the whole
 chunk (members, services with products, usage sums, what the previous invoices billed,
-exemptions, tax rates, credit notes) instead of a dozen per account. Drafting a single
+exemptions, tax rates, credit notes, late fees) instead of a dozen per account. Drafting a single
 account is the same with a chunk of one.
 """
 
@@ -17,6 +17,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from billing.catalog.models import Service
+from billing.collections.late_fees import unbilled_fees
+from billing.collections.models import LateFeeCharge
 from billing.core.clock import PROVIDER_TZ, BillPeriod, period_containing
 from billing.invoicing.credit_notes import open_credit_notes
 from billing.invoicing.models import CreditNote, Invoice, InvoiceLine
@@ -38,6 +40,7 @@ class DraftInputs:
     exempt: dict[int, set[str]]  # account or member id: tax types it is exempt from
     tax_rates: list[TaxRate]  # every rate that may apply, oldest first
     credit_notes: dict[int, list[CreditNote]]  # account id: open notes, oldest first, locked
+    late_fees: dict[int, list[LateFeeCharge]]  # account id: unbilled late fees, locked
 
     @classmethod
     def load(cls, session: Session, accounts: list[Customer], period: BillPeriod):
@@ -56,6 +59,7 @@ class DraftInputs:
             tax_rates=candidate_rates(session, {m.country for m in everyone.values()},
                                       period.start),
             credit_notes=dict(notes),
+            late_fees=unbilled_fees(session, [a.id for a in accounts]),
         )
 
 

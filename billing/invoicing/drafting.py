@@ -4,7 +4,8 @@
 - Changes during the previous period are trued up here: what each service earned
   then, less what the previous invoice billed for it, as a proration line.
 - One-time charges and usage are billed in arrears (the previous period).
-- Taxes follow the jurisdiction of each account on the invoice; credits come last.
+- Taxes follow the jurisdiction of each account on the invoice; late fees charged since
+  the last invoice follow (billing.collections.late_fees); credits come last.
 A corporate invoice carries its sub-accounts' lines, tagged with the sub-account,
 except for sub-accounts that pay their own charges. A rebiller's wholesale invoice
 carries every end customer's lines, tagged with the end customer, at wholesale prices
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from billing.catalog.models import Service
 from billing.catalog.pricing import PriceBooks, Pricer, pricer_for
+from billing.collections.late_fees import fee_lines, mark_billed
 from billing.core.clock import BillPeriod
 from billing.core.money import Money, line_amount
 from billing.invoicing.credit_notes import credit_lines
@@ -77,6 +79,7 @@ def build_draft(inputs: DraftInputs, account: Customer, period: BillPeriod, now:
             line.sub_account_id = None if member.id == account.id else member.id
             line.position = len(invoice.lines) + 1
             invoice.lines.append(line)
+    fee_lines(invoice, inputs.late_fees.get(account.id, []))
     if not invoice.lines:
         return None
     credit_lines(invoice, inputs.credit_notes.get(account.id, []))
@@ -102,6 +105,7 @@ def save_drafts(session: Session, invoices: list[Invoice]) -> None:
             line.invoice_id = invoice_id
             lines.append(_values(line, LINE_FIELDS))
     session.execute(insert(InvoiceLine.__table__), lines)
+    mark_billed(session, invoices)
 
 
 def _values(row, fields: tuple[str, ...]) -> dict:

@@ -89,15 +89,16 @@ def create_payment_intent(settings: StripeSettings, *, customer_id: str, amount_
 
 def charge_saved_method(settings: StripeSettings, *, customer_id: str, payment_method_id: str,
                         amount_minor: int, currency: str, account_number: str,
-                        invoice_numbers: list[str]) -> IntentView:
-    """Charges a saved method with the payer absent (autopay); a refusal raises
-    `PaymentDeclined`, an intent needing the payer's bank check comes back as is."""
+                        invoice_numbers: list[str], method_type: str = "card") -> IntentView:
+    """Charges a saved method (a card, or a SEPA mandate: `method_type`) with the payer
+    absent (autopay); a refusal raises `PaymentDeclined`, an intent needing the payer's
+    bank check comes back as is."""
     with _translated_errors():
         intent = _client(settings).v1.payment_intents.create({
             **_intent_params(customer_id, amount_minor, currency),
             "metadata": _payment_metadata(account_number, invoice_numbers),
             "payment_method": payment_method_id,
-            "payment_method_types": ["card"],
+            "payment_method_types": [method_type],
             "confirm": True,
             "off_session": True,
         })

@@ -40,6 +40,9 @@ def register(app) -> None:
     from portal.cli.commissions import commissions_group
 
     app.cli.add_command(commissions_group)
+    from portal.cli.collections import collections_group
+
+    app.cli.add_command(collections_group)
 
 
 @click.group(help="Manage portal users.")

@@ -7,6 +7,7 @@ from portal.guards import require
 bp = Blueprint("customer", __name__)
 bp.before_request(require(lambda user: user.is_customer))
 
+from portal.collections import autopay_pages  # noqa: E402,F401
 from portal.customer import (  # noqa: E402,F401
     contact,
     disclosures,

@@ -108,6 +108,9 @@ ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/stat
               "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
               "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
 PAGES["staff"] += ["/staff/commissions"]
+# Collections (issue 16): tests/web/test_collections_pages.py (the policy page is for
+# admins and billing managers; autopay needs Stripe)
+ELSEWHERE |= {"/staff/collections/policy", "/customer/autopay", "/customer/autopay/off"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]

@@ -1,0 +1,105 @@
+"""Forms of the collections pages: the dunning policy (staff) and autopay (customers)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from billing.collections.policy import PolicyChange
+from billing.core.errors import InvalidInput
+from billing.core.money import CURRENCIES, parse_amount
+
+_NUMBERS = re.compile(r"^\s*-?\d+(\s*,\s*-?\d+)*\s*$")
+
+
+def number_list(text: str | None) -> list[int]:
+    """ "-3, 0, 7" as [-3, 0, 7]; an empty text as []."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if not _NUMBERS.match(text) or len(text) > 200:
+        raise ValidationError(_("Write whole numbers of days separated by commas."))
+    return [int(part) for part in text.split(",")]
+
+
+def word_list(text: str | None) -> list[str]:
+    """Account numbers or partner codes separated by commas, spaces or lines."""
+    return [word for word in re.split(r"[\s,]+", text or "") if word][:500]
+
+
+class PolicyForm(FlaskForm):
+    reminder_offsets = StringField(_l("Reminder days (before the due date negative, on it 0, "
+                                      "after it positive)"))
+    autopay_lead_days = IntegerField(_l("Autopay: business days before the due date"),
+                                     validators=[InputRequired(), NumberRange(0, 20)])
+    retry_days = StringField(_l("Autopay retries: days after the first attempt"))
+    grace_days = IntegerField(_l("Grace period in days"),
+                              validators=[InputRequired(), NumberRange(0, 90)])
+    late_fee_mode = SelectField(_l("Late fee"), choices=[
+        SelectChoice("none", _l("None")),
+        SelectChoice("percent", _l("A percent of the overdue amount")),
+        SelectChoice("fixed", _l("A fixed amount per currency"))])
+    late_fee_percent = DecimalField(_l("Late fee percent"), places=4, validators=[
+        Optional(), NumberRange(0, 25, message=_l("A percent from 0 to 25."))])
+    fixed_usd = StringField(_l("Fixed fee in USD"))
+    fixed_cad = StringField(_l("Fixed fee in CAD"))
+    fixed_gbp = StringField(_l("Fixed fee in GBP"))
+    fixed_eur = StringField(_l("Fixed fee in EUR"))
+    exempt_accounts = TextAreaField(_l("Exempt accounts (account numbers)"))
+    exempt_partners = TextAreaField(_l("Exempt partners (partner codes)"))
+
+    def validate_reminder_offsets(self, field):
+        number_list(field.data)
+
+    def validate_retry_days(self, field):
+        number_list(field.data)
+
+    def fixed_fields(self):
+        return [(currency, getattr(self, f"fixed_{currency.lower()}"))
+                for currency in CURRENCIES]
+
+    def fixed_amounts(self) -> dict[str, int] | None:
+        """The fixed fees in minor units; None (with the field's error) if one is wrong."""
+        amounts = {}
+        for currency, field in self.fixed_fields():
+            text = (field.data or "").strip()
+            if not text:
+                continue
+            try:
+                amounts[currency] = parse_amount(text, currency)
+            except InvalidInput:
+                field.errors = [*field.errors, _("Not an amount in %(currency)s.",
+                                                 currency=currency)]
+                return None
+        return amounts
+
+    def change(self, fixed: dict[str, int]) -> PolicyChange:
+        return PolicyChange(
+            reminder_offsets=number_list(self.reminder_offsets.data),
+            autopay_lead_days=self.autopay_lead_days.data,
+            retry_days=number_list(self.retry_days.data), grace_days=self.grace_days.data,
+            late_fee_mode=self.late_fee_mode.data,
+            late_fee_percent=self.late_fee_percent.data or Decimal(0), late_fee_fixed=fixed)
+
+
+class AutopayForm(FlaskForm):
+    method = SelectField(_l("Payment method"), choices=[], validate_choice=False,
+                         validators=[InputRequired()])
+
+
+class OptOutForm(FlaskForm):
+    pass
