@@ -12,8 +12,10 @@ wholesale invoice and one retail invoice the portal issued give:
 | AC-0303      | (nothing)            | 2 x 21.00 = 42.00      | cancelled_but_billed | 42.00    |
 | AC-0304      | 4 x 12.60 = 50.40    | 4 x 10.00 = 40.00      | below_cost           | 10.40    |
 | AC-0305      | 8 x 12.60 = 100.80   | 6 x 21.00 = 126.00     | quantity_mismatch    | 25.20    |
-| AC-0306 tax  | 3 x 12.60 = 37.80, tax 2.36 | 3 x 21.00, tax 0.00 | tax_mismatch    | 3.93     |
-| AC-0307      | retail invoice 50.00 due 2026-06-24, 20.00 paid | | unpaid              | 30.00    |
+| AC-0306      | 3 x 12.60 = 37.80    | 3 x 21.00 = 63.00      | ok                   | 0        |
+| AC-0306 tax  | 2.36                 | 0.00                   | tax_mismatch         | 3.93     |
+| AC-0307      | 1 x 12.60 = 12.60    | 1 x 21.00 = 21.00      | ok                   | 0        |
+| AC-0307 inv. | invoice 50.00, due 2026-06-24, 20.00 paid     | unpaid               | 30.00    |
 
 Tax arithmetic: 37.80 x 6.25 % = 2.3625 -> 2.36 on the wholesale invoice; carried to
 63.00 at the same rate: 63.00 x 2.36 / 37.80 = 3.9333 -> 3.93 expected, 0.00 billed.

@@ -26,6 +26,9 @@ bp.register_blueprint(payments_bp, url_prefix="/payments")
 from portal.commissions.staff_pages import bp as commissions_bp  # noqa: E402
 
 bp.register_blueprint(commissions_bp, url_prefix="/commissions")
+from portal.reconciliation.rebiller_staff import bp as rebiller_reconciliation_bp  # noqa: E402
+
+bp.register_blueprint(rebiller_reconciliation_bp, url_prefix="/rebiller-reconciliation")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,

@@ -108,6 +108,17 @@ ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/stat
               "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
               "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
 PAGES["staff"] += ["/staff/commissions"]
+# Rebiller reconciliation (issue 14): tests/web/test_rebiller_reconciliation.py
+PAGES["staff"] += ["/staff/rebiller-reconciliation"]
+ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
+              "/partner/reconciliation/<run_id>/progress",
+              "/partner/reconciliation/<run_id>/rows.csv",
+              "/partner/reconciliation/<run_id>/workbook.xlsx",
+              "/staff/rebiller-reconciliation/<run_id>",
+              "/staff/rebiller-reconciliation/<run_id>/progress",
+              "/staff/rebiller-reconciliation/<run_id>/rows.csv",
+              "/staff/rebiller-reconciliation/<run_id>/workbook.xlsx",
+              "/api/v1/reconciliations", "/api/v1/reconciliations/<run_id>"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]
