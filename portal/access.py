@@ -29,7 +29,6 @@ from billing.parties.models import Customer, Partner
 from billing.parties.partners import subtree_ids_clause
 from billing.parties.users import User
 from billing.payments.models import Payment
-from billing.reconciliation.models import ReconciliationRun
 
 CUSTOMER_FIELDS = (
     "id", "account_number", "name", "parent_id", "email_of_record", "phone_of_record",
@@ -154,38 +153,6 @@ def payment_access_many(session: Session, user: User, payments, now: datetime) -
     grants = cpni_access_many(session, user, {p.customer for p in payments if p.customer}, now)
     return {p.id: grants[p.customer_id] if p.customer_id else _staff_access(None)
             for p in payments}
-
-
-def reconciliation_runs_query(user: User):
-    """Reconciliation runs within reach: billing staff, every run; a rebiller's people, its
-    own rebiller runs (whose rows then follow each end customer's approval); anyone else,
-    none."""
-    query = select(ReconciliationRun)
-    if user.is_billing_staff:
-        return query
-    if user.is_partner and user.partner.kind == "wholesale":
-        return query.where(ReconciliationRun.kind == "rebiller",
-                           ReconciliationRun.partner_id == user.partner_id)
-    return query.where(ReconciliationRun.id.is_(None))
-
-
-def get_reconciliation_run(session: Session, user: User, run_id) -> ReconciliationRun:
-    found = session.scalars(reconciliation_runs_query(user).where(
-        ReconciliationRun.id == _as_id(run_id))).first()
-    if found is None:
-        raise NotFound("No such reconciliation run.")
-    return found
-
-
-def reconciliation_access(session: Session, user: User, end_customers,
-                          now: datetime) -> dict[int, CpniAccess]:
-    """Per end customer of a rebiller run, whether its row is shown: to billing staff,
-    for billing (reconciling is billing the customer; each disclosure is logged); to the
-    rebiller, while the end customer's approval is in force."""
-    end_customers = list(end_customers)
-    purposes = ({c.id: "billing" for c in end_customers} if user.is_billing_staff
-                else None)
-    return cpni_access_many(session, user, end_customers, now, purposes)
 
 
 def get_dispute(session: Session, user: User, dispute_id) -> Dispute:

@@ -1,6 +1,6 @@
 """Reconciliation runs over the API: a list with a cursor, and one run with its rows.
 
-Within the access policy (portal.access.reconciliation_runs_query): a billing staff
+Within the access policy (portal.reconciliation.run_access): a billing staff
 token reads every run of both kinds (a payment run rendered generically: kind, inputs,
 who, state, figures); a rebiller's token reads its own rebiller runs, whose rows and
 amounts follow each end customer's CPNI approval as on the pages; other tokens read
@@ -14,18 +14,18 @@ from sqlalchemy import select
 
 from billing.core.clock import utcnow
 from billing.reconciliation.models import RUN_KINDS, ReconciliationRun
-from portal import access
 from portal.api import bp
 from portal.api.views import cursor_page
 from portal.extensions import db
 from portal.paging import chosen
 from portal.reconciliation import rebiller_presenters as present
+from portal.reconciliation import run_access
 
 
 @bp.route("/reconciliations")
 def reconciliations():
     now = utcnow()
-    query = access.reconciliation_runs_query(g.api_user)
+    query = run_access.reconciliation_runs_query(g.api_user)
     kind = chosen(request.args, "kind", RUN_KINDS)
     if kind:
         query = query.where(ReconciliationRun.kind == kind)
@@ -37,7 +37,7 @@ def reconciliations():
 @bp.route("/reconciliations/<run_id>")
 def reconciliation(run_id):
     now = utcnow()
-    run = access.get_reconciliation_run(db.session, g.api_user, run_id)
+    run = run_access.get_reconciliation_run(db.session, g.api_user, run_id)
     data = run_dict(run, now, detail=True)
     db.session.commit()  # the disclosure log
     return jsonify({"data": data})

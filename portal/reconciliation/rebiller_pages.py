@@ -22,11 +22,11 @@ from billing.parties.models import Partner
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.rebiller_file import file_digest, read_billing_file
 from billing.reconciliation.rebiller_runs import start_rebiller_run
-from portal import access
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.paging import chosen, page_number
 from portal.reconciliation import rebiller_presenters as present
+from portal.reconciliation import run_access
 from portal.reconciliation.rebiller_jobs import start_rebiller_job
 from portal.reconciliation.rebiller_labels import (
     CLASS_LABELS,
@@ -42,7 +42,7 @@ PAGE_SIZE = 100
 
 
 def runs_of(partner_id: int | None) -> list[ReconciliationRun]:
-    query = access.reconciliation_runs_query(current_user).where(
+    query = run_access.reconciliation_runs_query(current_user).where(
         ReconciliationRun.kind == "rebiller")
     if partner_id is not None:
         query = query.where(ReconciliationRun.partner_id == partner_id)
@@ -122,7 +122,7 @@ def _download(run, extension: str) -> dict:
 
 
 def _run(run_id) -> ReconciliationRun:
-    run = access.get_reconciliation_run(db.session, current_user, run_id)
+    run = run_access.get_reconciliation_run(db.session, current_user, run_id)
     if run.kind != "rebiller":
         raise NotFound(_("No such reconciliation run."))
     return run

@@ -3,7 +3,7 @@ CSV file, the workbook and the API.
 
 DESIGN section 8: the rebiller's own bill (its wholesale invoices' totals) is always its
 own; a row names an end customer and what it buys and pays, so it is shown only while
-that end customer's approval is in force (`portal.access.reconciliation_access`). For
+that end customer's approval is in force (`portal.run_access.reconciliation_access`). For
 the other end customers the rebiller sees counts per class, never amounts: the amounts
 per class it is shown are sums over the rows it may see, so no total minus a visible
 part can reveal a hidden one. Billing staff see every row (a disclosure for billing).
@@ -26,6 +26,7 @@ from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.rebiller_models import REBILLER_CLASSES, RebillerReconciliationRow
 from portal import access
 from portal.invoicing.presenters import money
+from portal.reconciliation import run_access
 
 ROW = RebillerReconciliationRow
 AT_STAKE_CLASSES = tuple(c for c in REBILLER_CLASSES if c != "ok")
@@ -65,7 +66,7 @@ def cut_of(session: Session, user: User, run: ReconciliationRun, now: datetime) 
 def _grants(session, user, customer_ids, now) -> dict:
     customers = session.scalars(select(Customer).where(
         among(session, Customer.id, list(customer_ids)))).all() if customer_ids else []
-    return access.reconciliation_access(session, user, customers, now)
+    return run_access.reconciliation_access(session, user, customers, now)
 
 
 def classes(cut: Cut) -> list[dict]:
