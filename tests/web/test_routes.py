@@ -108,7 +108,7 @@ ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/stat
               "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
               "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
 PAGES["staff"] += ["/staff/commissions"]
-# Rebiller reconciliation (issue 14): tests/web/test_rebiller_reconciliation.py
+# Rebiller reconciliation (issue 14): tests/web/test_rebiller_reconciliation_pages.py
 PAGES["staff"] += ["/staff/rebiller-reconciliation"]
 ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
               "/partner/reconciliation/<run_id>/progress",
