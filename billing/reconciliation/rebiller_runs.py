@@ -40,7 +40,7 @@ def start_rebiller_run(session: Session, partner: Partner, period: BillPeriod, *
         raise InvalidInput(f"{partner.code} is not a rebiller.")
     if not period.has_begun(provider_date(now)):
         raise InvalidInput(f"The period {period.key} has not begun.")
-    if not sides.wholesale_bill(session, partner.id, period).invoices:
+    if not sides.wholesale_invoices(session, partner.id, period):
         raise InvalidInput(f"{partner.code} has no issued wholesale invoice for {period.key}.")
     books = books_digest(session, partner.id, period, now)
     source = f"sha256:{file_digest}" if file_digest else "portal"
@@ -53,7 +53,7 @@ def start_rebiller_run(session: Session, partner: Partner, period: BillPeriod, *
 
 def books_digest(session: Session, partner_id: int, period: BillPeriod, now: datetime) -> str:
     """A short digest of what the run reads from the books at `now`."""
-    wholesale = sides.wholesale_bill(session, partner_id, period).invoices
+    wholesale = sides.wholesale_invoices(session, partner_id, period)
     today = provider_date(now)
     retail = [(i.id, i.total_minor, i.paid_minor, bool(i.due_date and i.due_date < today))
               for i in sides.retail_invoices(session, partner_id, period, now)]

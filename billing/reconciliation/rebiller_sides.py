@@ -59,15 +59,20 @@ class RetailInvoice:
 
 def wholesale_bill(session: Session, partner_id: int, period: BillPeriod) -> Bill:
     """The rebiller's wholesale invoices of the period, by end customer and code."""
-    invoices = session.execute(
+    bill = Bill(invoices=wholesale_invoices(session, partner_id, period))
+    _add_lines(session, bill, [row[0] for row in bill.invoices], tagged_only=True)
+    return bill
+
+
+def wholesale_invoices(session: Session, partner_id: int, period: BillPeriod) -> list:
+    """(id, number, currency, total_minor) of the rebiller's issued wholesale invoices of
+    the period, one per currency."""
+    return [tuple(row) for row in session.execute(
         select(Invoice.id, Invoice.number, Invoice.currency, Invoice.total_minor)
         .join(Customer, Invoice.customer_id == Customer.id)
         .where(Customer.partner_id == partner_id, Customer.billing_role == "wholesale",
                Invoice.period_end == period.end, Invoice.status.in_(BILLED))
-        .order_by(Invoice.currency)).all()
-    bill = Bill(invoices=[tuple(row) for row in invoices])
-    _add_lines(session, bill, [row[0] for row in invoices], tagged_only=True)
-    return bill
+        .order_by(Invoice.currency))]
 
 
 def portal_retail_bill(session: Session, partner_id: int, period: BillPeriod) -> Bill:

@@ -115,7 +115,7 @@ def own_bill(session: Session, run: ReconciliationRun) -> list[dict]:
     period = BillPeriod(run.period_start, run.period_end)
     return [{"id": i, "number": number, "total": money(total, currency)}
             for i, number, currency, total in
-            sides.wholesale_bill(session, run.partner_id, period).invoices]
+            sides.wholesale_invoices(session, run.partner_id, period)]
 
 
 def log_rows(session: Session, user: User, cut: Cut, rows: list[dict], *, surface: str,
