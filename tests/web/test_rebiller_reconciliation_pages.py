@@ -181,3 +181,35 @@ def test_the_api_lists_only_a_rebillers_own_runs(login_as, session, world, perio
                    f"/api/v1/reconciliations/{run_id}").status_code == 404
     staff = api_get(session, world, client, "staff", f"/api/v1/reconciliations/{run_id}")
     assert "PELICAN-TRUNK-9921" in staff.get_data(as_text=True)
+
+
+def test_payment_runs_are_staffs_only_and_rendered_generically(session, world, client):
+    from datetime import UTC, datetime
+
+    from billing.reconciliation.runs import finish_run, start_run
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    run = start_run(session, kind="payments", input_key="payments:sha256:abc", now=now,
+                    started_by="finance@staff.test", input_label="report.csv").run
+    finish_run(run, figures={"matched": {"USD": {"count": 3, "amount_minor": 4500}}}, now=now)
+    session.commit()
+    staff = api_get(session, world, client, "staff", "/api/v1/reconciliations?kind=payments")
+    [found] = staff.get_json()["data"]
+    assert (found["kind"], found["input_label"], found["state"]) == ("payments", "report.csv",
+                                                                      "done")
+    assert found["figures"] == [{"class": "matched", "currency": "USD", "count": 3,
+                                 "at_stake": {"minor": 4500, "currency": "USD",
+                                              "amount": "45.00"}}]
+    rebiller = api_get(session, world, client, "wholesale_admin",
+                       f"/api/v1/reconciliations/{run.id}")
+    assert rebiller.status_code == 404
+
+
+def test_the_chart_adds_up_only_approved_rows(login_as, period):
+    client = login_as("wholesale_admin")
+    page = client.get(reconciled(client)).get_data(as_text=True)
+    chart = page[page.index('<svg'):page.index('</svg>')]
+    # approved: unbilled 63.00 + cancelled 42.00 + below cost 10.40 + tax 3.93 + unpaid
+    # 30.00 = 149.33; AC-0305's 25.20 is not in it
+    assert "May 26: $149.33" in chart
+    assert "Quantity mismatch: $" not in chart
