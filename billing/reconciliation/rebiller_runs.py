@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -26,9 +26,16 @@ from billing.reconciliation import rebiller_sides as sides
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.rebiller_file import RetailLine, file_bill
 from billing.reconciliation.rebiller_models import RebillerReconciliationRow
-from billing.reconciliation.runs import Started, add_to_figures, finish_run, start_run
+from billing.reconciliation.runs import (
+    Started,
+    add_to_figures,
+    fail_run,
+    finish_run,
+    start_run,
+)
 
 CHUNK = 2000
+STALLED_AFTER = timedelta(minutes=5)
 Progress = Callable[[int, int], None]
 
 
@@ -45,10 +52,23 @@ def start_rebiller_run(session: Session, partner: Partner, period: BillPeriod, *
     books = books_digest(session, partner.id, period, now)
     source = f"sha256:{file_digest}" if file_digest else "portal"
     label = file_name or "retail invoices issued by the portal"
-    return start_run(session, kind="rebiller", started_by=started_by, now=now,
-                     input_key=f"rebiller:{partner.id}:{period.key}:{source}:{books}",
-                     input_label=f"{period.key}: {label}"[:300], partner_id=partner.id,
-                     period_start=period.start, period_end=period.end)
+    details = dict(kind="rebiller", started_by=started_by, now=now,
+                   input_key=f"rebiller:{partner.id}:{period.key}:{source}:{books}",
+                   input_label=f"{period.key}: {label}"[:300], partner_id=partner.id,
+                   period_start=period.start, period_end=period.end)
+    started = start_run(session, **details)
+    if not started.created and is_stalled(started.run, now):
+        fail_run(started.run, why="It stopped without finishing.", now=now)
+        session.flush()
+        started = start_run(session, **details)
+    return started
+
+
+def is_stalled(run: ReconciliationRun, now: datetime) -> bool:
+    """Running, but nothing written for STALLED_AFTER: its process died. A run saves its
+    progress after every chunk of rows, each far shorter than that."""
+    last = run.progress_at or run.started_at
+    return run.state == "running" and last < now - STALLED_AFTER
 
 
 def books_digest(session: Session, partner_id: int, period: BillPeriod, now: datetime) -> str:

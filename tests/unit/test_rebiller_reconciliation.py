@@ -153,3 +153,17 @@ def test_unpaid_only_after_the_due_date(session, period):
     assert before_due.date() < date(2026, 6, 24) < before_due.date() + timedelta(days=5)
     run = run_file(session, period, now=before_due).run
     assert classes_by_account(session, run)[("AC-0307", "invoice")] == ("ok", 0)
+
+
+def test_a_run_whose_process_died_is_started_again(session, period):
+    """A run left running with nothing written for 5 minutes is taken over by the next
+    start of the same inputs; one still moving is not."""
+    first = start_rebiller_run(session, period.rebiller, PERIOD, started_by="t", now=RUN_AT)
+    soon = start_rebiller_run(session, period.rebiller, PERIOD, started_by="t",
+                              now=RUN_AT + timedelta(minutes=4))
+    assert not soon.created
+    later = RUN_AT + timedelta(minutes=6)
+    again = start_rebiller_run(session, period.rebiller, PERIOD, started_by="t", now=later)
+    assert again.created and again.run.id == first.run.id and again.run.state == "running"
+    reconcile_rebiller(session, again.run, now=later)
+    assert again.run.state == "done"
