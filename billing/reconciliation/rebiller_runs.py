@@ -43,12 +43,7 @@ def start_rebiller_run(session: Session, partner: Partner, period: BillPeriod, *
                        started_by: str, now: datetime, file_digest: str | None = None,
                        file_name: str = "") -> Started:
     """The run of these inputs: found, or started (state running, no rows yet)."""
-    if partner.kind != "wholesale":
-        raise InvalidInput(f"{partner.code} is not a rebiller.")
-    if not period.has_begun(provider_date(now)):
-        raise InvalidInput(f"The period {period.key} has not begun.")
-    if not sides.wholesale_invoices(session, partner.id, period):
-        raise InvalidInput(f"{partner.code} has no issued wholesale invoice for {period.key}.")
+    check_can_reconcile(session, partner, period, now)
     books = books_digest(session, partner.id, period, now)
     source = f"sha256:{file_digest}" if file_digest else "portal"
     label = file_name or "retail invoices issued by the portal"
@@ -62,6 +57,17 @@ def start_rebiller_run(session: Session, partner: Partner, period: BillPeriod, *
         session.flush()
         started = start_run(session, **details)
     return started
+
+
+def check_can_reconcile(session: Session, partner: Partner, period: BillPeriod,
+                        now: datetime) -> None:
+    """Refuse, before any file is read, what no file could make reconcilable."""
+    if partner.kind != "wholesale":
+        raise InvalidInput(f"{partner.code} is not a rebiller.")
+    if not period.has_begun(provider_date(now)):
+        raise InvalidInput(f"The period {period.key} has not begun.")
+    if not sides.wholesale_invoices(session, partner.id, period):
+        raise InvalidInput(f"{partner.code} has no issued wholesale invoice for {period.key}.")
 
 
 def is_stalled(run: ReconciliationRun, now: datetime) -> bool:

@@ -19,7 +19,7 @@ from billing.reconciliation.rebiller_file import (
     file_digest,
     read_billing_file,
 )
-from billing.reconciliation.rebiller_runs import start_rebiller_run
+from billing.reconciliation.rebiller_runs import check_can_reconcile, start_rebiller_run
 from portal.extensions import db
 
 
@@ -47,6 +47,7 @@ def rebiller(code, period_text, path, started_by):
         raise click.ClickException(f"No partner {code!r}.")
     period, now = _period(period_text), utcnow()
     try:
+        check_can_reconcile(db.session, partner, period, now)
         lines, digest = _read(partner, period, path, now)
         started = start_rebiller_run(db.session, partner, period, started_by=started_by,
                                      now=now, file_digest=digest,

@@ -21,7 +21,7 @@ from billing.core.money import Money
 from billing.parties.models import Partner
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.rebiller_file import file_digest, read_billing_file
-from billing.reconciliation.rebiller_runs import start_rebiller_run
+from billing.reconciliation.rebiller_runs import check_can_reconcile, start_rebiller_run
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.paging import chosen, page_number
@@ -54,6 +54,7 @@ def start(partner: Partner, period_text: str, upload=None):
     Returns (run, created); a refused file raises BillingFileRefused, saving nothing."""
     now = utcnow()
     period = parse_period(period_text.strip())
+    check_can_reconcile(db.session, partner, period, now)
     lines, digest, name = None, None, ""
     if upload is not None:
         data = upload.read()

@@ -213,3 +213,26 @@ def test_the_chart_adds_up_only_approved_rows(login_as, period):
     # 30.00 = 149.33; AC-0305's 25.20 is not in it
     assert "May 26: $149.33" in chart
     assert "Quantity mismatch: $" not in chart
+
+
+def test_bad_parameters_are_refused(login_as, period):
+    client = login_as("wholesale_admin")
+    url = reconciled(client)
+    assert client.get(url + "?class=everything").status_code == 400
+    assert client.get(url + "?page=none").status_code == 400
+    assert client.get("/partner/reconciliation/x1").status_code == 404
+    assert client.get("/partner/reconciliation/99999999999999999999").status_code == 404
+    assert upload(client, period="2026-5").status_code == 400
+    future = upload(client, period="2100-01")
+    assert future.status_code == 400 and "has not begun" in future.get_data(as_text=True)
+
+
+def test_each_shown_row_is_a_logged_disclosure_and_no_other(login_as, session, period):
+    from billing.cpni.models import CpniDisclosure
+
+    client = login_as("wholesale_admin")
+    client.get(reconciled(client) + "/rows.csv")
+    logged = {(d.customer_id, d.surface) for d in session.scalars(select(CpniDisclosure))}
+    ends = period.ends
+    assert (ends["AC-0302"].id, "export") in logged
+    assert ends["AC-0305"].id not in {customer for customer, _ in logged}
