@@ -55,6 +55,7 @@ from billing.payments.models import (
 )
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.rebiller_models import RebillerReconciliationRow
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 
 __all__ = [
@@ -102,6 +103,7 @@ __all__ = [
     "PriceBook",
     "PriceBookEntry",
     "Product",
+    "RebillerReconciliationRow",
     "ReconciliationRun",
     "SentInformation",
     "Service",

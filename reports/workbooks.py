@@ -66,11 +66,12 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
 
 def _write_sheet(target, sheet: Sheet) -> None:
     target.append([safe_cell(column.label) for column in sheet.columns])
-    for row in sheet.rows:
+    for number, row in enumerate(sheet.rows, start=2):
         target.append([_value(value, column.kind)
                        for value, column in zip(row, sheet.columns, strict=True)])
-        for cell, column, value in zip(target[target.max_row], sheet.columns, row, strict=True):
-            _format(cell, column.kind, value)
+        # cell() is a lookup; target[number] or max_row would scan the sheet on every row
+        for index, (column, value) in enumerate(zip(sheet.columns, row, strict=True), 1):
+            _format(target.cell(row=number, column=index), column.kind, value)
     for index, column in enumerate(sheet.columns, start=1):
         target.column_dimensions[get_column_letter(index)].width = column.width
     target.freeze_panes = "A2"

@@ -43,6 +43,9 @@ def register(app) -> None:
     from portal.cli.collections import collections_group
 
     app.cli.add_command(collections_group)
+    from portal.cli.reconcile import reconcile_group
+
+    app.cli.add_command(reconcile_group)
 
 
 @click.group(help="Manage portal users.")

@@ -10,6 +10,7 @@ bp.before_request(require(lambda user: user.is_partner))
 from portal.partner import (  # noqa: E402,F401
     commissions,
     disputes,
+    reconciliation,
     sla,
     statements,
     views,

@@ -29,6 +29,9 @@ bp.register_blueprint(commissions_bp, url_prefix="/commissions")
 from portal.collections.policy_pages import bp as collections_bp  # noqa: E402
 
 bp.register_blueprint(collections_bp, url_prefix="/collections")
+from portal.reconciliation.rebiller_staff import bp as rebiller_reconciliation_bp  # noqa: E402
+
+bp.register_blueprint(rebiller_reconciliation_bp, url_prefix="/rebiller-reconciliation")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,

@@ -111,6 +111,17 @@ PAGES["staff"] += ["/staff/commissions"]
 # Collections (issue 16): tests/web/test_collections_pages.py (the policy page is for
 # admins and billing managers; autopay needs Stripe)
 ELSEWHERE |= {"/staff/collections/policy", "/customer/autopay", "/customer/autopay/off"}
+# Rebiller reconciliation (issue 14): tests/web/test_rebiller_reconciliation_pages.py
+PAGES["staff"] += ["/staff/rebiller-reconciliation"]
+ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
+              "/partner/reconciliation/<run_id>/progress",
+              "/partner/reconciliation/<run_id>/rows.csv",
+              "/partner/reconciliation/<run_id>/workbook.xlsx",
+              "/staff/rebiller-reconciliation/<run_id>",
+              "/staff/rebiller-reconciliation/<run_id>/progress",
+              "/staff/rebiller-reconciliation/<run_id>/rows.csv",
+              "/staff/rebiller-reconciliation/<run_id>/workbook.xlsx",
+              "/api/v1/reconciliations", "/api/v1/reconciliations/<run_id>"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]

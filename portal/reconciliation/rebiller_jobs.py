@@ -1,0 +1,45 @@
+"""Doing a started rebiller run to its end, in the foreground (CLI) or in a thread (pages).
+
+The job commits after each chunk of rows whenever the run's progress is due to be shown,
+so a page polling the run sees it move; a failure is recorded on the run, which may then
+be started again with the same inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from billing.core.clock import utcnow
+from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.rebiller_file import RetailLine
+from billing.reconciliation.rebiller_runs import reconcile_rebiller
+from billing.reconciliation.runs import fail_run, record_progress
+from portal.extensions import db
+from portal.jobs import start_in_background
+
+
+def do_rebiller_run(run_id: int, now: datetime, lines: list[RetailLine] | None,
+                    progress: Callable[[int, int], None] = lambda done, total: None) -> None:
+    session = db.session
+    run = session.get(ReconciliationRun, run_id)
+
+    def report(done: int, total: int) -> None:
+        if record_progress(run, done=done, total=total, now=utcnow(), force=done == total):
+            session.commit()
+        progress(done, total)
+
+    try:
+        reconcile_rebiller(session, run, now=now, lines=lines, progress=report)
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        fail_run(session.get(ReconciliationRun, run_id), why=str(error) or type(error).__name__,
+                 now=utcnow())
+        session.commit()
+        raise
+
+
+def start_rebiller_job(run_id: int, now: datetime, lines: list[RetailLine] | None) -> None:
+    start_in_background(f"rebiller reconciliation {run_id}",
+                        lambda: do_rebiller_run(run_id, now, lines))
