@@ -47,6 +47,7 @@ from billing.payments.recording import Receipt
 from billing.payments.refunds import refund_payment, reverse_chargeback
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import ReportRow
+from billing.payments.report_sets import apply_common
 
 CHUNK = 1_000  # rows per transaction in the CLI
 REVERSING = ("refund", "dispute", "dispute_reversal")
@@ -67,9 +68,13 @@ class Outcome:
     note: str = ""
 
 
-def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> list[Row]:
+def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime, *,
+                set_based: bool | None = None) -> list[Row]:
     """Apply these rows (each balance transaction once); returns the stored record of each,
     in the rows' order. Flushes, never commits.
+
+    On PostgreSQL (or with `set_based`) the common charges are applied first in
+    set-based SQL (`report_sets`), with the same results; the rest as below.
 
     Lookups are made once for all the rows (the accounts named, the balance transactions
     already seen); each run of charges is recorded together (`record_payments`, the rules
@@ -83,9 +88,15 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> l
     accounts = _accounts(session, rows)
     _lock(session, rows, accounts)
     known = _stored(session, [row.balance_transaction_id for row in rows])
+    if set_based is None:
+        set_based = session.get_bind().dialect.name == "postgresql"
+    done = apply_common(session, [row for row in rows if row.balance_transaction_id
+                                  not in known],
+                        lambda row: accounts["payers"].get(_account_of(row, accounts)),
+                        now) if set_based else set()
     fresh, charges = [], []
     for row in rows:
-        if row.balance_transaction_id in known:
+        if row.balance_transaction_id in known or row.balance_transaction_id in done:
             continue
         if row.reporting_category == "charge":
             charges.append(row)
@@ -94,7 +105,7 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> l
         charges = []
         fresh.append((row, _apply(session, row, now)))
     fresh += _charges(session, charges, accounts, now)
-    known.update(_keep(session, fresh, now))
+    known.update(_keep(session, fresh, now, also=done))
     return [known[row.balance_transaction_id] for row in rows]
 
 
@@ -231,17 +242,17 @@ def _allocated(session: Session, payment_id: int) -> int:
                               .where(PaymentAllocation.payment_id == payment_id)))
 
 
-def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
-          now: datetime) -> dict[str, Row]:
+def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]], now: datetime, *,
+          also: set[str] = frozenset()) -> dict[str, Row]:
     """Store the balance transactions and their results in bulk (COPY on PostgreSQL). One that a
     concurrent import stored first is left as it stored it (the money moves above were
-    idempotent on their outside ids); returns what is stored for each."""
-    if not fresh:
-        return {}
-    insert_rows(session, StripeBalanceTransaction.__table__,
-                [_record(session, row, outcome, now) for row, outcome in fresh],
-                skip_conflicts_on="balance_transaction_id")
-    return _stored(session, [row.balance_transaction_id for row, _ in fresh])
+    idempotent on their outside ids); returns what is stored for each, and for the ids
+    `also` (those `report_sets` stored)."""
+    if fresh:
+        insert_rows(session, StripeBalanceTransaction.__table__,
+                    [_record(session, row, outcome, now) for row, outcome in fresh],
+                    skip_conflicts_on="balance_transaction_id")
+    return _stored(session, [*also, *(row.balance_transaction_id for row, _ in fresh)])
 
 
 def _record(session: Session, row: ReportRow, outcome: Outcome, now: datetime) -> dict:
