@@ -93,7 +93,7 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime, *,
     done = apply_common(session, [row for row in rows if row.balance_transaction_id
                                   not in known],
                         lambda row: accounts["payers"].get(_account_of(row, accounts)),
-                        now) if set_based else set()
+                        now) if set_based else {}
     fresh, charges = [], []
     for row in rows:
         if row.balance_transaction_id in known or row.balance_transaction_id in done:
@@ -105,7 +105,8 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime, *,
         charges = []
         fresh.append((row, _apply(session, row, now)))
     fresh += _charges(session, charges, accounts, now)
-    known.update(_keep(session, fresh, now, also=done))
+    known.update(done)
+    known.update(_keep(session, fresh, now))
     return [known[row.balance_transaction_id] for row in rows]
 
 
@@ -242,17 +243,17 @@ def _allocated(session: Session, payment_id: int) -> int:
                               .where(PaymentAllocation.payment_id == payment_id)))
 
 
-def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]], now: datetime, *,
-          also: set[str] = frozenset()) -> dict[str, Row]:
+def _keep(session: Session, fresh: list[tuple[ReportRow, Outcome]],
+          now: datetime) -> dict[str, Row]:
     """Store the balance transactions and their results in bulk (COPY on PostgreSQL). One that a
     concurrent import stored first is left as it stored it (the money moves above were
-    idempotent on their outside ids); returns what is stored for each, and for the ids
-    `also` (those `report_sets` stored)."""
-    if fresh:
-        insert_rows(session, StripeBalanceTransaction.__table__,
-                    [_record(session, row, outcome, now) for row, outcome in fresh],
-                    skip_conflicts_on="balance_transaction_id")
-    return _stored(session, [*also, *(row.balance_transaction_id for row, _ in fresh)])
+    idempotent on their outside ids); returns what is stored for each."""
+    if not fresh:
+        return {}
+    insert_rows(session, StripeBalanceTransaction.__table__,
+                [_record(session, row, outcome, now) for row, outcome in fresh],
+                skip_conflicts_on="balance_transaction_id")
+    return _stored(session, [row.balance_transaction_id for row, _ in fresh])
 
 
 def _record(session: Session, row: ReportRow, outcome: Outcome, now: datetime) -> dict:

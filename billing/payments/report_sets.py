@@ -44,12 +44,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from billing.core.clock import utcnow
 from billing.invoicing.models import Invoice
 from billing.payments.ledger import BILLED
+from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import ReportRow
 
 STAGE = "report_stage"
@@ -73,32 +75,39 @@ _BILLED = ", ".join(f"'{status}'" for status in BILLED)
 
 
 def apply_common(session: Session, rows: Sequence[ReportRow],
-                 payer_of: Callable[[ReportRow], int | None], now: datetime) -> set[str]:
+                 payer_of: Callable[[ReportRow], int | None], now: datetime) -> dict[str, Row]:
     """Record, allocate and keep the common charges among these fresh rows (see the
-    module's docstring); returns their balance transaction ids. Flushes, never commits;
+    module's docstring); returns their stored records (the columns of
+    `StripeBalanceTransaction` by name) by balance transaction id. Flushes, never commits;
     the caller holds the locks of every paying account the rows name. `payer_of` gives
     the paying account of a charge (`report_import`'s matching), None when unknown."""
     staged = _candidates(rows, payer_of)
     if not staged:
-        return set()
+        return {}
     session.flush()
     connection = session.connection()
     _stage(connection, staged)
     run = connection.exec_driver_sql
-    run(_MATCH_REPLAYS)
+    common = run(_MATCH_REPLAYS).rowcount
     run(_MATCH_NAMED)
-    run(_CHOOSE)
+    common += run(_CHOOSE).rowcount
     locked = [i for (i,) in run(_LOCK_INVOICES)]
     run(_INSERT_PAYMENTS, {"created": utcnow()})
     run(_CONCURRENT_REPLAYS)
     run(_INSERT_ALLOCATIONS, {"now": now})
     run(_MOVE_INVOICES)
-    run(_KEEP, {"now": now})
+    kept = {stored.balance_transaction_id: stored for stored in run(_KEEP, {"now": now})}
     for invoice_id in locked:  # as `posting.post_many`: what the session holds reloads
         held = session.identity_map.get(identity_key(Invoice, invoice_id))
         if held is not None:
             session.expire(held, ["paid_minor", "status"])
-    return {bt for (bt,) in run(f"SELECT balance_transaction_id FROM {STAGE} WHERE fast")}
+    if len(kept) < common:  # a concurrent import stored some first: as it stored them
+        table = StripeBalanceTransaction.__table__
+        missed = [bt for (bt,) in run(f"SELECT balance_transaction_id FROM {STAGE} WHERE fast")
+                  if bt not in kept]
+        kept.update((stored.balance_transaction_id, stored) for stored in session.execute(
+            select(*table.c).where(table.c.balance_transaction_id.in_(missed))))
+    return kept
 
 
 def _candidates(rows: Sequence[ReportRow], payer_of) -> list[tuple]:
@@ -276,4 +285,5 @@ FROM {STAGE} s
 LEFT JOIN payment p ON p.id = s.payment_id
 LEFT JOIN customer c ON c.id = p.customer_id
 WHERE s.fast ORDER BY s.ord
-ON CONFLICT (balance_transaction_id) DO NOTHING"""
+ON CONFLICT (balance_transaction_id) DO NOTHING
+RETURNING stripe_balance_transaction.*"""

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from billing.payments.recording import Receipt, record_payment
 from billing.payments.report_import import import_rows, result_row
@@ -272,7 +274,7 @@ def test_the_set_based_path_takes_only_the_charges_it_can_apply_alike(session, w
     assert parsed.ok, parsed.errors
     payers = {f"SET-{n}": account.id for n, account in accounts.items()}
     done = apply_common(session, parsed.rows, lambda row: payers.get(row.account_number), NOW)
-    assert done == {"t1", "t2", "t3", "t9"}
+    assert set(done) == {"t1", "t2", "t3", "t9"}
     kept = dict(session.execute(text(
         "SELECT balance_transaction_id, result_class || ' ' || allocated_minor || ' ' || "
         "unapplied_minor FROM stripe_balance_transaction")).all())
@@ -289,3 +291,45 @@ def test_the_set_based_path_takes_only_the_charges_it_can_apply_alike(session, w
 def _charge(txn, amount, account, numbers, pi):
     return _line(txn, "2026-04-01 10:00:00", "usd", amount, "charge", source=f"ch_{txn}",
                  pi=pi, account=account, numbers=numbers)
+
+
+@pytest.mark.parametrize("lines", [slice(0, 4), slice(2, 4)], ids=["all", "unmatched"])
+def test_two_set_based_imports_of_one_report_at_once_record_it_once(session, world, db,
+                                                                    lines):
+    """Charges on a known account (the second import waits for its lock) and unmatched
+    ones (no lock: the second finds the first's payments and records) at the same time."""
+    account = make_customer(session, "SET-RACE", "Race", world.partners["channel"])
+    for n in range(1, 4):
+        invoice(session, account, f"SR-{n}", 10_000)
+    session.commit()
+    data = "\n".join([",".join(COLUMNS), *[
+        _charge("r1", 10_000, "SET-RACE", "SR-1", "pi_r1"),
+        _charge("r2", 4_000, "SET-RACE", "SR-2", "pi_r2"),
+        _charge("r3", 700, "NOPE-1", "", "pi_r3"),
+        _charge("r4", 800, "", "", "pi_r4")][lines]]).encode()
+    engine, barrier, outcomes = db.engine, threading.Barrier(2), []
+
+    def run_alone():
+        with Session(engine) as own:
+            parsed = read_report(io.BytesIO(data), NOW)
+            barrier.wait()
+            outcomes.append([result_row(kept) for kept in
+                             import_rows(own, parsed.rows, NOW, set_based=True)])
+            own.commit()
+
+    threads = [threading.Thread(target=run_alone) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # r1 pays SR-1 in full; r2 40.00 of SR-2's 100.00; r3, r4: no account known.
+    expected = [("r1", "charge", "matched", "SET-RACE", "SR-1", "100.00", "0.00", "USD"),
+                ("r2", "charge", "partial", "SET-RACE", "SR-2", "40.00", "0.00", "USD"),
+                ("r3", "charge", "unmatched", "NOPE-1", "", "0.00", "7.00", "USD"),
+                ("r4", "charge", "unmatched", "", "", "0.00", "8.00", "USD")][lines]
+    assert outcomes == [expected, expected]
+    made = len(expected)
+    assert session.execute(text(
+        "SELECT (SELECT count(*) FROM payment), (SELECT count(*) FROM payment_allocation), "
+        "(SELECT count(*) FROM stripe_balance_transaction)")).one() == (
+        made, 2 if made == 4 else 0, made)
