@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from billing.core.clock import utcnow
+from billing.core.money import MAX_MINOR
 from billing.invoicing.models import Invoice
 from billing.payments.ledger import BILLED
 from billing.payments.report_models import StripeBalanceTransaction
@@ -81,7 +82,7 @@ def apply_common(session: Session, rows: Sequence[ReportRow],
     `StripeBalanceTransaction` by name) by balance transaction id. Flushes, never commits;
     the caller holds the locks of every paying account the rows name. `payer_of` gives
     the paying account of a charge (`report_import`'s matching), None when unknown."""
-    staged = _candidates(rows, payer_of)
+    staged = _candidates(rows, payer_of, now)
     if not staged:
         return {}
     session.flush()
@@ -110,16 +111,19 @@ def apply_common(session: Session, rows: Sequence[ReportRow],
     return kept
 
 
-def _candidates(rows: Sequence[ReportRow], payer_of) -> list[tuple]:
+def _candidates(rows: Sequence[ReportRow], payer_of, now: datetime) -> list[tuple]:
     """The staging rows of the charges that may be common: a chunk with a reversal in it,
     and the charges of an account (or, unmatched, of nobody) in a currency where some
-    outside id appears twice, are left to the general path."""
+    outside id appears twice, or where some charge is one `record_payment` refuses (no
+    amount, received after `now`), are left to the general path, which says why."""
     if any(row.reporting_category in REVERSING for row in rows):
         return []
     charges = [row for row in rows if row.reporting_category == "charge"]
     refs = Counter(row.payment_ref for row in charges)
     keyed = [(row, payer_of(row)) for row in charges]
-    twice = {(payer, row.amount_currency) for row, payer in keyed if refs[row.payment_ref] > 1}
+    twice = {(payer, row.amount_currency) for row, payer in keyed
+             if refs[row.payment_ref] > 1 or not 0 < row.amount_minor <= MAX_MINOR
+             or row.created > now}
     return [_staged(ord_, row, payer) for ord_, (row, payer) in enumerate(keyed)
             if (payer, row.amount_currency) not in twice]
 

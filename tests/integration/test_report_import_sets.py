@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from billing.core.errors import InvalidInput
 from billing.payments.recording import Receipt, record_payment
 from billing.payments.report_import import import_rows, result_row
 from billing.payments.report_rows import read_report
@@ -333,3 +334,22 @@ def test_two_set_based_imports_of_one_report_at_once_record_it_once(session, wor
         "SELECT (SELECT count(*) FROM payment), (SELECT count(*) FROM payment_allocation), "
         "(SELECT count(*) FROM stripe_balance_transaction)")).one() == (
         made, 2 if made == 4 else 0, made)
+
+
+def test_a_charge_of_nothing_is_refused_by_either_path_alike(session, world):
+    """Stripe's customer-facing amount 0.00: `record_payment` refuses it (a payment brings
+    money), and the set-based path leaves it to that refusal instead of failing itself."""
+    account = make_customer(session, "SET-ZERO", "Zero", world.partners["channel"])
+    invoice(session, account, "SZ-1", 10_000)
+    header = ",".join((*COLUMNS, "customer_facing_amount", "customer_facing_currency"))
+    line = _charge("z1", 1_000, "SET-ZERO", "SZ-1", "pi_z1") + ",0.00,usd"
+    parsed = read_report(io.BytesIO(f"{header}\n{line}".encode()), NOW)
+    assert parsed.ok, parsed.errors
+    messages = []
+    for set_based in (False, True):
+        attempt = session.begin_nested()
+        with pytest.raises(InvalidInput) as refused:
+            import_rows(session, parsed.rows, NOW, set_based=set_based)
+        messages.append(refused.value.message)
+        attempt.rollback()
+    assert messages[0] == messages[1] and "above zero" in messages[0]
