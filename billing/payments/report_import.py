@@ -19,6 +19,9 @@ with a bad row never gets here) and, for each balance transaction not seen befor
 A refund or dispute whose payment the portal does not know, or that the payment cannot
 cover, is kept with its reason in `outcome` and nothing moved: reconciliation shows it.
 
+On PostgreSQL the common charges of each call (see `report_sets`) are matched, allocated
+and kept in set-based SQL first, with the same results; the rest go the way above.
+
 Each balance transaction is kept in `stripe_balance_transaction` with its result; one
 seen before returns its stored result and changes nothing, so importing a file twice
 writes the same results and records nothing twice. Every row is idempotent, so the
@@ -73,8 +76,9 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime, *,
     """Apply these rows (each balance transaction once); returns the stored record of each,
     in the rows' order. Flushes, never commits.
 
-    On PostgreSQL (or with `set_based`) the common charges are applied first in
-    set-based SQL (`report_sets`), with the same results; the rest as below.
+    On PostgreSQL the common charges are applied first in set-based SQL (`report_sets`),
+    with the same results; the rest as below. `set_based=False` sends every row the
+    general way (the tests compare the two); True needs PostgreSQL.
 
     Lookups are made once for all the rows (the accounts named, the balance transactions
     already seen); each run of charges is recorded together (`record_payments`, the rules
@@ -88,12 +92,8 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime, *,
     accounts = _accounts(session, rows)
     _lock(session, rows, accounts)
     known = _stored(session, [row.balance_transaction_id for row in rows])
-    if set_based is None:
-        set_based = session.get_bind().dialect.name == "postgresql"
-    done = apply_common(session, [row for row in rows if row.balance_transaction_id
-                                  not in known],
-                        lambda row: accounts["payers"].get(_account_of(row, accounts)),
-                        now) if set_based else {}
+    done = _common(session, [row for row in rows if row.balance_transaction_id not in known],
+                   accounts, now, set_based)
     fresh, charges = [], []
     for row in rows:
         if row.balance_transaction_id in known or row.balance_transaction_id in done:
@@ -166,6 +166,17 @@ def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
         among(session, Payment.external_id, refs), Payment.customer_id.is_not(None)
     ))) if refs else set()
     lock_accounts(session, paying | set(accounts["payers"].values()))
+
+
+def _common(session: Session, fresh: list[ReportRow], accounts: dict, now: datetime,
+            set_based: bool | None) -> dict[str, Row]:
+    """The stored records of the charges `report_sets` applied, by balance transaction id."""
+    if set_based is None:
+        set_based = session.get_bind().dialect.name == "postgresql"
+    if not set_based:
+        return {}
+    return apply_common(session, fresh,
+                        lambda row: accounts["payers"].get(_account_of(row, accounts)), now)
 
 
 def _apply(session: Session, row: ReportRow, now: datetime) -> Outcome:
