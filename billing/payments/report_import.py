@@ -50,10 +50,9 @@ from billing.payments.recording import Receipt
 from billing.payments.refunds import refund_payment, reverse_chargeback
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import ReportRow
-from billing.payments.report_sets import apply_common
+from billing.payments.report_sets import REVERSING, apply_common
 
 CHUNK = 1_000  # rows per transaction in the CLI
-REVERSING = ("refund", "dispute", "dispute_reversal")
 RESULT_COLUMNS = ("balance_transaction_id", "reporting_category", "class", "account_number",
                   "invoice_numbers", "allocated", "unapplied", "currency")
 

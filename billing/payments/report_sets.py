@@ -2,8 +2,8 @@
 
 `import_rows` hands this module the fresh rows of a chunk; `apply_common` takes the
 charges it can apply with the same result as the general Python path
-(`batch_recording.record_payments` over `allocation.allocate`) and returns their balance
-transaction ids; the caller applies every other row the general way. The allocation rule
+(`batch_recording.record_payments` over `allocation.allocate`) and returns their stored
+records; the caller applies every other row the general way. The allocation rule
 itself stays in `allocation.allocate`: the SQL here is a second expression of it, for the
 one case it covers, and tests/integration/test_report_import_sets.py runs generated
 reports through both and compares the results and the allocation rows.
@@ -12,7 +12,8 @@ Which charges (the "common" ones):
 
 - the chunk has no refund, dispute or reversal (a reversal may undo a charge of the same
   chunk: those chunks go the general way whole);
-- the charge's PaymentIntent (or charge) id appears once among the chunk's charges;
+- the charge's PaymentIntent (or charge) id appears once among the chunk's charges, and
+  `record_payment` would take it (an amount above zero, received by `now`);
 - either no account is known (unmatched: nothing allocated), or the PaymentIntent was
   recorded before (replayed: nothing changes), or, for all the chunk's charges of that
   paying account and currency, the invoices each names (issued, partially paid or paid,
@@ -33,8 +34,9 @@ chunk, lowest id first (`lock_accounts`), before anything here runs; every chang
 on an account takes that lock first, so the open amounts read here cannot move until the
 transaction ends. The invoices paid are then locked lowest id first, before any is
 written, as `posting` does. The general path run afterwards in the same transaction locks
-its own invoices; those belong to other accounts (a paying account's charges all go one
-way), whose locks are held as well, so nobody can hold one of them and wait for ours.
+its own invoices; none is one of these (an account's charges in one currency all go one
+way), and their accounts' locks are held as well, so nobody can hold one of them and
+wait for ours.
 """
 
 from __future__ import annotations
