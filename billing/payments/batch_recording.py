@@ -130,11 +130,14 @@ class _Book:
 
     def _trial(self, receipts, payers) -> set[tuple[int, str]]:
         """The (account, currency) pairs some receipt of which does not fit in its named
-        invoices; the open amounts are left as they were."""
+        invoices; the open amounts are left as they were. Each receipt is tried against
+        its own named invoices only: the book also holds the invoices other receipts
+        name, and a receipt that fitted in one of those would skip older open ones."""
         before, short = dict(self.open), set()
         for receipt in receipts:
             payer = payers.get(receipt.customer_id)
-            if payer is not None and self.allocate(receipt, payer).unapplied_minor > 0:
+            if payer is not None and self.allocate(receipt, payer,
+                                                   named_only=True).unapplied_minor > 0:
                 short.add((payer, receipt.currency))
         self.open = before
         return short
@@ -143,14 +146,15 @@ class _Book:
         self.invoices[(customer_id, currency)].append((i, number, due))
         self.open[i] = max(left, 0)
 
-    def allocate(self, receipt: Receipt, payer: int | None) -> AllocationPlan:
+    def allocate(self, receipt: Receipt, payer: int | None, *,
+                 named_only: bool = False) -> AllocationPlan:
         if payer is None:
             return allocate(receipt.amount_minor, [], account_known=False)
         key = (payer, receipt.currency)
         named = [self.named[(*key, n)] for n in receipt.named_numbers if (*key, n) in self.named]
         invoices = [OpenInvoice(i, number, due, self.open[i])
                     for i, number, due in self.invoices[key]
-                    if self.open[i] > 0 or i in named]
+                    if i in named or (self.open[i] > 0 and not named_only)]
         plan = allocate(receipt.amount_minor, invoices, named)
         for invoice_id, amount in plan.allocations:
             self.open[invoice_id] -= amount

@@ -19,6 +19,9 @@ with a bad row never gets here) and, for each balance transaction not seen befor
 A refund or dispute whose payment the portal does not know, or that the payment cannot
 cover, is kept with its reason in `outcome` and nothing moved: reconciliation shows it.
 
+On PostgreSQL the common charges of each call (see `report_sets`) are matched, allocated
+and kept in set-based SQL first, with the same results; the rest go the way above.
+
 Each balance transaction is kept in `stripe_balance_transaction` with its result; one
 seen before returns its stored result and changes nothing, so importing a file twice
 writes the same results and records nothing twice. Every row is idempotent, so the
@@ -47,9 +50,9 @@ from billing.payments.recording import Receipt
 from billing.payments.refunds import refund_payment, reverse_chargeback
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.payments.report_rows import ReportRow
+from billing.payments.report_sets import REVERSING, apply_common
 
 CHUNK = 1_000  # rows per transaction in the CLI
-REVERSING = ("refund", "dispute", "dispute_reversal")
 RESULT_COLUMNS = ("balance_transaction_id", "reporting_category", "class", "account_number",
                   "invoice_numbers", "allocated", "unapplied", "currency")
 
@@ -67,9 +70,14 @@ class Outcome:
     note: str = ""
 
 
-def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> list[Row]:
+def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime, *,
+                set_based: bool | None = None) -> list[Row]:
     """Apply these rows (each balance transaction once); returns the stored record of each,
     in the rows' order. Flushes, never commits.
+
+    On PostgreSQL the common charges are applied first in set-based SQL (`report_sets`),
+    with the same results; the rest as below. `set_based=False` sends every row the
+    general way (the tests compare the two); True needs PostgreSQL.
 
     Lookups are made once for all the rows (the accounts named, the balance transactions
     already seen); each run of charges is recorded together (`record_payments`, the rules
@@ -83,9 +91,11 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> l
     accounts = _accounts(session, rows)
     _lock(session, rows, accounts)
     known = _stored(session, [row.balance_transaction_id for row in rows])
+    done = _common(session, [row for row in rows if row.balance_transaction_id not in known],
+                   accounts, now, set_based)
     fresh, charges = [], []
     for row in rows:
-        if row.balance_transaction_id in known:
+        if row.balance_transaction_id in known or row.balance_transaction_id in done:
             continue
         if row.reporting_category == "charge":
             charges.append(row)
@@ -94,6 +104,7 @@ def import_rows(session: Session, rows: Sequence[ReportRow], now: datetime) -> l
         charges = []
         fresh.append((row, _apply(session, row, now)))
     fresh += _charges(session, charges, accounts, now)
+    known.update(done)
     known.update(_keep(session, fresh, now))
     return [known[row.balance_transaction_id] for row in rows]
 
@@ -154,6 +165,17 @@ def _lock(session: Session, rows: Sequence[ReportRow], accounts: dict) -> None:
         among(session, Payment.external_id, refs), Payment.customer_id.is_not(None)
     ))) if refs else set()
     lock_accounts(session, paying | set(accounts["payers"].values()))
+
+
+def _common(session: Session, fresh: list[ReportRow], accounts: dict, now: datetime,
+            set_based: bool | None) -> dict[str, Row]:
+    """The stored records of the charges `report_sets` applied, by balance transaction id."""
+    if set_based is None:
+        set_based = session.get_bind().dialect.name == "postgresql"
+    if not set_based:
+        return {}
+    return apply_common(session, fresh,
+                        lambda row: accounts["payers"].get(_account_of(row, accounts)), now)
 
 
 def _apply(session: Session, row: ReportRow, now: datetime) -> Outcome:

@@ -115,3 +115,22 @@ def test_a_location_billed_on_its_parent_pays_into_the_parent(session, world):
     assert record_payments(session, [paid], NOW)[0].payment_class == "matched"
     assert session.scalars(select(Payment).filter_by(external_id="pi_loc")).one() \
         .customer_id == parent.id
+
+
+def test_a_payment_naming_nothing_pays_the_oldest_even_when_another_names_a_newer(session, world):
+    """The book holds the invoices any payment of the lot names; one naming nothing still
+    pays the account's oldest open invoice, not one of those, as one at a time."""
+    one, many = account(session, world, "OLD1"), account(session, world, "OLDM")
+
+    def lot(customer, tag):
+        return [Receipt("USD", amount, NOW - timedelta(hours=1), "card", f"ch_{tag}{n}",
+                        "report", customer.id, names, external_id=f"pi_{tag}{n}")
+                for n, (amount, names) in enumerate(((1_000, (f"{tag}-C",)), (500, ())))]
+
+    for receipt in lot(one, "OLD1"):
+        record_payment(session, receipt, NOW)
+    record_payments(session, lot(many, "OLDM"), NOW)
+    # 10.00 names C (25.00): partial; 5.00 names nothing: A, due first (not C, named above).
+    assert outcome(session, many, "OLDM") == outcome(session, one, "OLD1") == (
+        [("partial", [("C", 1_000)]), ("partial", [("A", 500)])],
+        [("A", 500, "partially_paid"), ("B", 0, "issued"), ("C", 1_000, "partially_paid")])
