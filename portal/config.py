@@ -82,8 +82,10 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "CELERY_KEY_PREFIX": env.get("CELERY_KEY_PREFIX", ""),
         "CELERY_VISIBILITY_TIMEOUT": int(env.get("CELERY_VISIBILITY_TIMEOUT", "600")),
-        "CELERY_TASK_TIME_LIMIT": int(env.get("CELERY_TASK_TIME_LIMIT", "1800")),
+        "CELERY_TASK_TIME_LIMIT": int(env.get("CELERY_TASK_TIME_LIMIT", "540")),
         "CELERY_BEAT_SCHEDULE": dict(BEAT_SCHEDULE),
+        # Accounts per slice of an invoice run's drafting: one worker task, one transaction.
+        "INVOICE_RUN_SLICE_SIZE": int(env.get("INVOICE_RUN_SLICE_SIZE", "500")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -62,7 +62,8 @@ def invoice_run(run_id: int) -> None:
     if state == "issuing":
         runs.work_on_run(db.session, run_id, now=utcnow())
     elif state == "running":
-        slices = run_slices.plan_slices(db.session, run_id, now=utcnow())
+        size = current_app.config["INVOICE_RUN_SLICE_SIZE"]
+        slices = run_slices.plan_slices(db.session, run_id, now=utcnow(), size=size)
         fan_out("invoices.draft_slice", [{"slice_id": slice_id} for slice_id in slices])
 
 

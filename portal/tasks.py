@@ -48,7 +48,11 @@ def celery_init_app(app: Flask) -> Celery:
 def celery_settings(config: Mapping) -> dict:
     """Celery's settings from the portal's (README, "Workers")."""
     backend, limit = config["CELERY_RESULT_BACKEND"], config["CELERY_TASK_TIME_LIMIT"]
-    transport = {"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"]}
+    visibility = config["CELERY_VISIBILITY_TIMEOUT"]
+    # A dead worker's unacknowledged task goes back on the queue once it is older than
+    # the visibility timeout; look for such tasks every tenth of it (at most every 10 s).
+    transport = {"visibility_timeout": visibility, "unacked_restore_throttle": 1,
+                 "unacked_restore_interval": min(10, max(1, visibility // 10))}
     if config["CELERY_KEY_PREFIX"]:  # several portals (or test runs) on one Redis
         transport["global_keyprefix"] = config["CELERY_KEY_PREFIX"]
     return {
