@@ -85,6 +85,9 @@ class InvoiceRunSlice(Base):
     """
 
     __tablename__ = "invoice_run_slice"
+    # Ids are never reused (SQLite would reuse a deleted plan's), so a task of an old plan
+    # can never take a slice of the new one for its own.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("invoice_run.id", ondelete="CASCADE"),

@@ -31,7 +31,8 @@ def upgrade():
     sa.Column('drafted', sa.Integer(), nullable=False),
     sa.Column('failures', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['invoice_run.id'], name=op.f('fk_invoice_run_slice_run_id_invoice_run'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_run_slice'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_run_slice')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('invoice_run_slice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoice_run_slice_run_id'), ['run_id'], unique=False)
