@@ -63,7 +63,11 @@ def invoice_run(run_id: int) -> None:
         runs.work_on_run(db.session, run_id, now=utcnow())
     elif state == "running":
         size = current_app.config["INVOICE_RUN_SLICE_SIZE"]
-        slices = run_slices.plan_slices(db.session, run_id, now=utcnow(), size=size)
+        try:
+            slices = run_slices.plan_slices(db.session, run_id, now=utcnow(), size=size)
+        except Exception as error:
+            _record_stop(run_id, error)
+            raise
         fan_out("invoices.draft_slice", [{"slice_id": slice_id} for slice_id in slices])
 
 
@@ -78,8 +82,14 @@ def draft_slice(slice_id: int) -> None:
         run_id = db.session.scalar(select(InvoiceRunSlice.run_id)
                                    .where(InvoiceRunSlice.id == slice_id))
         if run_id is not None:
-            run_lifecycle.record_stop(db.session, run_id, str(error) or type(error).__name__)
+            _record_stop(run_id, error)
         raise
+
+
+def _record_stop(run_id: int, error: Exception) -> None:
+    """Say on the run why its pass stopped; the page then offers to start it again."""
+    db.session.rollback()
+    run_lifecycle.record_stop(db.session, run_id, str(error) or type(error).__name__)
 
 
 @job("disputes.escalate")

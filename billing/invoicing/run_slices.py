@@ -7,8 +7,9 @@ acknowledged the message) finds its slice done and does nothing, and a worker th
 mid-slice leaves it undone, for the redelivered task to draft. The run's record counts
 the slices' accounts as they finish, and the last slice to finish closes the pass.
 
-Planning again (a stalled run claimed anew) replaces the slices: tasks of the old plan
-find theirs gone and do nothing, and the new plan holds only what is still undrafted.
+Planning again (a stalled run claimed anew) replaces the slices: what the old plan's
+done slices drafted is added to the run, tasks of the old plan find their slices gone
+and do nothing, and the new plan holds only what is still undrafted.
 In one process without workers the same slices are simply drafted one after the other.
 """
 
@@ -44,7 +45,9 @@ def plan_slices(session: Session, run_id: int, *, now: datetime,
     if run is None or run.state != "running":
         session.rollback()
         return []
+    run.drafted += _drafted_by_slices(session, run_id)  # an earlier plan's, kept on the run
     session.execute(delete(InvoiceRunSlice).where(InvoiceRunSlice.run_id == run_id))
+    session.flush()
     accounts = bill_to_accounts(session, run.period)
     slices = [InvoiceRunSlice(run_id=run_id, accounts=accounts[start:start + size],
                               drafted=0, failures=[])
@@ -115,9 +118,13 @@ def _mark_done(session: Session, run_id: int, slice_id: int, size: int, done: Ru
     return True
 
 
+def _drafted_by_slices(session: Session, run_id: int) -> int:
+    return session.scalar(select(func.coalesce(func.sum(InvoiceRunSlice.drafted), 0))
+                          .where(InvoiceRunSlice.run_id == run_id))
+
+
 def _close_pass(session: Session, run_id: int, now: datetime) -> None:
-    drafted = session.scalar(select(func.coalesce(func.sum(InvoiceRunSlice.drafted), 0))
-                             .where(InvoiceRunSlice.run_id == run_id))
+    drafted = _drafted_by_slices(session, run_id)
     failures = [failure for (found,) in session.execute(
         select(InvoiceRunSlice.failures).where(InvoiceRunSlice.run_id == run_id)
         .order_by(InvoiceRunSlice.id)) for failure in found]
