@@ -15,12 +15,14 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.catalog.models import Product, Service
+from billing.core import outbox
 from billing.core.clock import utcnow
 from billing.disputes import filing
 from billing.disputes.models import Dispute
 from billing.invoicing import run_lifecycle
 from billing.invoicing.models import Invoice
 from billing.invoicing.usage_models import InvoiceRun
+from portal.jobs import JOBS
 from portal.tasks import enqueue
 from tests.factories import NOW, make_billing_staff, make_customer, make_tiers, recent_invoice
 from tests.web.test_staff_runs import (
@@ -169,3 +171,18 @@ def test_without_a_broker_the_escalation_job_runs_in_process(app, session, world
 def test_an_unknown_job_is_refused(app, db):
     with pytest.raises(KeyError):
         enqueue("invoices.nothing")
+
+
+def test_each_scheduled_job_does_what_its_command_does(app, session, world, mailbox):
+    """The jobs beat sends, called as a worker calls them (inside the app's context)."""
+    for n in range(3):
+        outbox.enqueue(session, to=f"reader{n}@customer.test", subject="Your invoice",
+                       body="It is ready.", kind="test", now=utcnow())
+    session.commit()
+    assert JOBS["mail.deliver"](batch=2) == 3  # two batches: 2, then 1
+    assert sorted(m["To"] for m in mailbox.messages) == [
+        "reader0@customer.test", "reader1@customer.test", "reader2@customer.test"]
+    assert JOBS["mail.deliver"]() == 0  # nothing left due
+    assert JOBS["payments.sync"]() == 0  # no Stripe configured: nothing to ask
+    assert JOBS["audit.seal"]() == 0 and JOBS["audit.verify"]() is True  # an empty log
+    assert JOBS["disputes.escalate"]() == 0  # nothing overdue
