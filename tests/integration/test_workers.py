@@ -175,6 +175,7 @@ def test_an_unknown_job_is_refused(app, db):
 
 def test_each_scheduled_job_does_what_its_command_does(app, session, world, mailbox):
     """The jobs beat sends, called as a worker calls them (inside the app's context)."""
+    make_tiers(session)  # the escalation path, as every portal has one
     for n in range(3):
         outbox.enqueue(session, to=f"reader{n}@customer.test", subject="Your invoice",
                        body="It is ready.", kind="test", now=utcnow())
