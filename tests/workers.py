@@ -77,6 +77,17 @@ class Workers:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
+    def in_flight(self) -> list[str]:
+        """Ids of the tasks handed to a worker and not yet acknowledged (kombu keeps them
+        in its `unacked` hash until the worker acknowledges them)."""
+        import json
+
+        import redis
+
+        with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB) as client:
+            held = client.hvals(f"{self.prefix}unacked")
+        return [json.loads(entry)[0]["headers"]["id"] for entry in held]
+
     def logs(self) -> str:
         return "\n".join(path.read_text(errors="replace")
                          for path in sorted(self.log_dir.glob("w*.log")))
