@@ -7,7 +7,11 @@ slices of 3 make 3 slices: 3, 3 and 1 accounts.
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from billing.core.clock import utcnow
 from billing.invoicing import run_lifecycle
@@ -82,3 +86,28 @@ def test_a_run_not_drafting_gets_no_slices_and_one_with_nothing_left_is_closed(s
     assert again.claimed and plan_slices(session, run_id, now=utcnow()) == []
     run = record(session, run_id)
     assert (run.state, run.total, run.done, invoices(session)) == ("drafted", 0, 0, 7)
+
+
+@pytest.mark.postgres_only
+def test_workers_drafting_slices_at_once_close_the_pass_exactly_once(session, world, db):
+    """Two drafters take the 7 one-account slices at once, and also each other's (every
+    slice delivered twice): each is counted once, and whichever finishes last closes."""
+    run_id = claimed_run(session)
+    slices = plan_slices(session, run_id, now=utcnow(), size=1)
+    barrier, did, engine = threading.Barrier(2), [], db.engine
+
+    def drafter(order):
+        with Session(engine) as own:
+            barrier.wait()
+            did.extend(draft_slice(own, slice_id, now=utcnow()) for slice_id in order)
+
+    threads = [threading.Thread(target=drafter, args=(order,))
+               for order in (slices, list(reversed(slices)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert did.count(True) == 7 and did.count(False) == 7
+    run = record(session, run_id)
+    assert (run.state, run.done, run.total, run.drafted) == ("drafted", 7, 7, 7)
+    assert invoices(session) == 7
