@@ -58,7 +58,8 @@ def invoice_run(run_id: int) -> None:
     draft side by side (in-process, one after the other)."""
     from portal.tasks import fan_out
 
-    state = db.session.get(InvoiceRun, run_id, populate_existing=True).state
+    run = db.session.get(InvoiceRun, run_id, populate_existing=True)
+    state = run.state if run is not None else None
     if state == "issuing":
         runs.work_on_run(db.session, run_id, now=utcnow())
     elif state == "running":
@@ -73,8 +74,8 @@ def invoice_run(run_id: int) -> None:
 
 @job("invoices.draft_slice")
 def draft_slice(slice_id: int) -> None:
-    """Draft one slice of a run; an error stops the run's record, which says why and may
-    be started again (it then plans what is still undrafted)."""
+    """Draft one slice of a run. An error is recorded on the run, whose page then shows
+    it stopped and why, and offers to start it again (which plans what is undrafted)."""
     try:
         run_slices.draft_slice(db.session, slice_id, now=utcnow())
     except Exception as error:
