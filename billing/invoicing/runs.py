@@ -10,7 +10,8 @@ chunk, so that the page can follow it and a stop loses little.
 
 This module does the work; the run's record (who may work on it, how far it got, how it
 ended) is `run_lifecycle`'s. `work_on_run` is the one entry point of a claimed run's
-work, whoever claimed it: the staff page's background job, the CLI, later a worker.
+work in one go, as the CLI does it; `run_slices` cuts the same drafting pass into slices,
+drafted side by side by workers (without them, one after the other by the page's job).
 """
 
 from __future__ import annotations
