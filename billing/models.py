@@ -43,7 +43,7 @@ from billing.disputes.models import (
 from billing.invoicing import immutability  # noqa: F401  (importing registers the guard)
 from billing.invoicing.models import CreditNote, Invoice, InvoiceLine, NumberSeries
 from billing.invoicing.tax_models import TaxExemption, TaxRate
-from billing.invoicing.usage_models import InvoiceRun, UsageRecord
+from billing.invoicing.usage_models import InvoiceRun, InvoiceRunSlice, UsageRecord
 from billing.parties.models import Customer, Partner
 from billing.parties.users import ApiToken, LoginThrottle, PasswordReset, User, UserSession
 from billing.payments.models import (
@@ -86,6 +86,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceRun",
+    "InvoiceRunSlice",
     "LateFeeCharge",
     "LoginThrottle",
     "MaintenanceWindow",

@@ -32,8 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.json = BoundedJSONProvider(app)
     _register_blueprints(app)
-    from portal import cli, errors, i18n
+    from portal import cli, errors, i18n, tasks
 
+    tasks.celery_init_app(app)
     errors.register(app)
     i18n.register(app)
     cli.register(app)

@@ -12,6 +12,18 @@ class ConfigError(RuntimeError):
     pass
 
 
+# Celery beat's timetable: task name -> cron fields (minute hour day month weekday), the
+# same times as the cron lines of the README. Override with the CELERY_BEAT_SCHEDULE
+# setting (a mapping) to change or drop an entry.
+BEAT_SCHEDULE = {
+    "mail.deliver": "* * * * *",
+    "disputes.escalate": "*/5 * * * *",
+    "payments.sync": "*/10 * * * *",
+    "audit.seal": "* * * * *",
+    "audit.verify": "30 3 * * *",
+}
+
+
 def _instance_secret(instance: Path, name: str = "secret_key") -> str:
     """A development secret generated once and kept in instance/ (never committed)."""
     path = instance / name
@@ -64,6 +76,16 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
                                         str(instance / "audit-checkpoints")),
         "AUDIT_SEALING": env.get("AUDIT_SEALING", "inline"),
         "AUDIT_UNSEALED_LIMIT_MINUTES": int(env.get("AUDIT_UNSEALED_LIMIT_MINUTES", "15")),
+        # Background work (README, "Workers"): unset broker, the web process runs each
+        # job in a thread of its own; set, Celery workers on that broker run them.
+        "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
+        "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
+        "CELERY_KEY_PREFIX": env.get("CELERY_KEY_PREFIX", ""),
+        "CELERY_VISIBILITY_TIMEOUT": int(env.get("CELERY_VISIBILITY_TIMEOUT", "600")),
+        "CELERY_TASK_TIME_LIMIT": int(env.get("CELERY_TASK_TIME_LIMIT", "540")),
+        "CELERY_BEAT_SCHEDULE": dict(BEAT_SCHEDULE),
+        # Accounts per slice of an invoice run's drafting: one worker task, one transaction.
+        "INVOICE_RUN_SLICE_SIZE": int(env.get("INVOICE_RUN_SLICE_SIZE", "500")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

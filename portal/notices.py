@@ -53,6 +53,19 @@ def deliver_now() -> outbox.Delivery:
     return outbox.deliver_due(db.session, send_mail, utcnow())
 
 
+def deliver_backlog(batch: int = 100) -> outbox.Delivery:
+    """Send everything due in the outbox, `batch` messages per transaction, until nothing
+    due is left: the scheduled sender (`flask mail deliver`, the `mail.deliver` task)."""
+    total = outbox.Delivery()
+    while True:
+        result = outbox.deliver_due(db.session, send_mail, utcnow(), limit=batch)
+        total.sent += result.sent
+        total.retrying += result.retrying
+        total.failed += result.failed
+        if result.attempted < batch:  # fewer than asked for: nothing more is due
+            return total
+
+
 def deliver_queued() -> None:
     """Inline delivery: once the change has committed, send what was queued with it.
 

@@ -205,3 +205,35 @@ def _fresh(session: Session, run_id: int) -> InvoiceRun:
 def _stalled(now: datetime):
     return or_(InvoiceRun.finished_at.is_not(None), InvoiceRun.progress_at.is_(None),
                InvoiceRun.progress_at < now - STALLED_AFTER)
+
+
+def plan_pass(session: Session, run_id: int, total: int, now: datetime) -> None:
+    """Record a drafting pass planned in slices: `total` accounts, none done yet.
+
+    Part of the caller's transaction, like the two below: the slices and their counts go
+    to the database together.
+    """
+    session.execute(update(InvoiceRun).where(InvoiceRun.id == run_id)
+                    .values(total=total, done=0, progress_at=now)
+                    .execution_options(synchronize_session=False))
+
+
+def count_slice_done(session: Session, run_id: int, accounts: int, now: datetime) -> None:
+    """Add a drafted slice's accounts to its run's progress.
+
+    The UPDATE locks the run's row until the caller commits, so slices finishing at once
+    on several workers take turns, and the last one of them sees every other one done.
+    """
+    session.execute(update(InvoiceRun).where(InvoiceRun.id == run_id)
+                    .values(done=InvoiceRun.done + accounts, progress_at=now)
+                    .execution_options(synchronize_session=False))
+
+
+def finish_sliced_drafting(session: Session, run_id: int, drafted: int,
+                           failures: list[list[str]], now: datetime) -> None:
+    """Record a drafting pass whose every slice is done, as `finish_drafting` does."""
+    run = _fresh(session, run_id)
+    run.drafted += drafted
+    run.failures = failures
+    run.state, run.done = "drafted", run.total
+    run.finished_at = run.progress_at = now

@@ -10,7 +10,8 @@ chunk, so that the page can follow it and a stop loses little.
 
 This module does the work; the run's record (who may work on it, how far it got, how it
 ended) is `run_lifecycle`'s. `work_on_run` is the one entry point of a claimed run's
-work, whoever claimed it: the staff page's background job, the CLI, later a worker.
+work in one go, as the CLI does it; `run_slices` cuts the same drafting pass into slices,
+drafted side by side by workers (without them, one after the other by the page's job).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ CHUNK = 500  # accounts (or drafts) per transaction: fewer round trips, bounded 
 
 
 Progress = Callable[[int, int], None]
+Settle = Callable[[Session, "RunResult"], None]
 
 
 def ignore_progress(done: int, total: int) -> None:
@@ -140,8 +142,12 @@ def _recording_a_stop(session: Session, result: RunResult,
         raise
 
 
-def _draft_chunk(session, account_ids, period, now, result: RunResult, books) -> None:
+def _draft_chunk(session, account_ids, period, now, result: RunResult, books,
+                 settle: Settle | None = None) -> None:
     """Draft a chunk of accounts in one transaction, its drafts written all at once.
+
+    `settle(session, done)`, if given, runs in that transaction just before its commit,
+    with the chunk's counts: what it writes is committed with the drafts or not at all.
 
     An account whose drafting fails is left out and reported. If the database refuses
     the chunk's rows (another run drafted one of them meanwhile, or a row breaks a
@@ -149,16 +155,17 @@ def _draft_chunk(session, account_ids, period, now, result: RunResult, books) ->
     account at fault is rolled back.
     """
     try:
-        done = _draft_accounts(session, account_ids, period, now, books, savepoints=False)
+        done = _draft_accounts(session, account_ids, period, now, books, False, settle)
     except DBAPIError:
         session.rollback()
-        done = _draft_accounts(session, account_ids, period, now, books, savepoints=True)
+        done = _draft_accounts(session, account_ids, period, now, books, True, settle)
     result.drafted += done.drafted
     result.skipped += done.skipped
     result.failed += done.failed
 
 
-def _draft_accounts(session, account_ids, period, now, books, savepoints: bool) -> RunResult:
+def _draft_accounts(session, account_ids, period, now, books, savepoints: bool,
+                    settle: Settle | None) -> RunResult:
     begin_writing(session)
     accounts = session.scalars(select(Customer).where(Customer.id.in_(account_ids))
                                .options(selectinload(Customer.partner))).all()
@@ -170,6 +177,8 @@ def _draft_accounts(session, account_ids, period, now, books, savepoints: bool) 
                   for account in accounts]
         if not savepoints:  # nothing is written yet: write every draft at once
             save_drafts(session, [invoice for invoice in drafts if invoice is not None])
+        if settle is not None:
+            settle(session, done)
         session.commit()
     except BaseException:
         session.rollback()  # a stopped chunk is dropped whole, even if the session lives on

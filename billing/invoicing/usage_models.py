@@ -74,3 +74,25 @@ class InvoiceRun(Base):
     @property
     def period(self) -> BillPeriod:
         return period_ending_in(self.period_end.year, self.period_end.month)
+
+
+class InvoiceRunSlice(Base):
+    """A slice of a run's drafting pass, for workers to draft side by side.
+
+    A pass spread over workers is planned as slices of accounts (`run_slices`); each is
+    drafted in one transaction that also marks it done, so a slice is counted once however
+    often its task is delivered. The slices of a run live only while its pass does.
+    """
+
+    __tablename__ = "invoice_run_slice"
+    # Ids are never reused (SQLite would reuse a deleted plan's), so a task of an old plan
+    # can never take a slice of the new one for its own.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("invoice_run.id", ondelete="CASCADE"),
+                                        index=True)
+    accounts: Mapped[list] = mapped_column(JSON)  # customer ids, in account order
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    drafted: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[list] = mapped_column(JSON, default=list)  # [account, why]

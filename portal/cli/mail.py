@@ -6,9 +6,8 @@ from __future__ import annotations
 import click
 
 from billing.core import outbox
-from billing.core.clock import utcnow
 from portal.extensions import db
-from portal.mail import send_mail
+from portal.notices import deliver_backlog
 
 
 @click.group(help="The outbox of e-mail notices.")
@@ -21,14 +20,7 @@ def mail():
 @click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 1000),
               help="Messages per batch; batches go on until nothing is due.")
 def deliver(batch):
-    total = outbox.Delivery()
-    while True:
-        result = outbox.deliver_due(db.session, send_mail, utcnow(), limit=batch)
-        total.sent += result.sent
-        total.retrying += result.retrying
-        total.failed += result.failed
-        if result.attempted < batch:  # fewer than asked for: nothing more is due
-            break
+    total = deliver_backlog(batch)
     click.echo(f"Sent {total.sent}, retrying {total.retrying}, failed {total.failed}.")
 
 
