@@ -21,6 +21,7 @@ BEAT_SCHEDULE = {
     "payments.sync": "*/10 * * * *",
     "audit.seal": "* * * * *",
     "audit.verify": "30 3 * * *",
+    "collections.run": "15 13 * * *",  # 06:15 in Denver in winter, 07:15 in summer
 }
 
 

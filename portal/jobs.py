@@ -144,6 +144,21 @@ def run_commissions(month: str, started_by: str = "worker") -> int:
     return result.lines_added
 
 
+@job("collections.run")
+def run_collections() -> int:
+    """`flask collections run`: the day's autopay charges, retries, reminders, late fees
+    (a second run of the day takes nothing). Returns how many steps it took."""
+    from billing.collections.run import run_day
+    from portal.collections.notices import write
+    from portal.notices import deliver_now
+    from portal.payments.settings import stripe_settings
+
+    result = run_day(db.session, utcnow(), write, settings=stripe_settings())
+    if current_app.config["MAIL_DELIVERY"] == "inline":
+        deliver_now()
+    return result.charged + result.charge_failed + result.reminders + result.late_fees
+
+
 @job("audit.seal")
 def seal_audit_log() -> int:
     """`flask audit seal`: seal the unsealed CPNI disclosures (waits for another sealer)."""

@@ -60,6 +60,8 @@ def escalate_overdue(session: Session, now: datetime, notify=None) -> list[Escal
     costs the same per dispute from the first to the last.
     """
     last_level = session.scalar(select(func.max(DisputeTier.level)))
+    if last_level is None:  # no escalation path yet, so no dispute to escalate
+        return []
     due = session.scalars(
         select(Dispute.id).join(Dispute.tier)
         .where(overdue_clause(now), DisputeTier.level < last_level)

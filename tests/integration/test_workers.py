@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.catalog.models import Product, Service
+from billing.collections.models import CollectionAction
 from billing.core import outbox
-from billing.core.clock import utcnow
+from billing.core.clock import provider_date, utcnow
 from billing.disputes import filing
 from billing.disputes.models import Dispute
 from billing.invoicing import run_lifecycle
@@ -24,7 +25,15 @@ from billing.invoicing.models import Invoice
 from billing.invoicing.usage_models import InvoiceRun
 from portal.jobs import JOBS
 from portal.tasks import enqueue
-from tests.factories import NOW, make_billing_staff, make_customer, make_tiers, recent_invoice
+from tests.factories import (
+    NOW,
+    another_period_end,
+    make_billing_staff,
+    make_customer,
+    make_invoice,
+    make_tiers,
+    recent_invoice,
+)
 from tests.web.test_staff_runs import (
     BILL_TO_ACCOUNTS,
     invoices_of,
@@ -188,3 +197,20 @@ def test_each_scheduled_job_does_what_its_command_does(app, session, world, mail
     assert JOBS["payments.sync"]() == 0  # no Stripe configured: nothing to ask
     assert JOBS["audit.seal"]() == 0 and JOBS["audit.verify"]() is True  # an empty log
     assert JOBS["disputes.escalate"]() == 0  # nothing overdue
+
+
+def test_the_collections_job_takes_the_days_steps_once(app, session, world, mailbox):
+    # An invoice due 7 days ago: today is the +7 reminder day of the default policy
+    # (after the 5-day grace, its late fee is due as well).
+    customer = make_customer(session, "AC-7301", "Late Payer Ltd")
+    invoice = make_invoice(session, customer, "USD-2026-730001", amount_minor=10_000,
+                           status="draft", period_end=another_period_end())
+    invoice.issue_date = provider_date(utcnow()) - timedelta(days=37)
+    invoice.due_date, invoice.status = provider_date(utcnow()) - timedelta(days=7), "issued"
+    session.commit()
+    assert JOBS["collections.run"]() >= 2  # the world's other open invoices count too
+    taken = session.scalars(select(CollectionAction.kind)
+                            .where(CollectionAction.invoice_id == invoice.id)).all()
+    assert sorted(taken) == ["late_fee", "reminder"]
+    assert customer.email_of_record in [m["To"] for m in mailbox.messages]
+    assert JOBS["collections.run"]() == 0  # the day is done

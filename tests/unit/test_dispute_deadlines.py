@@ -10,13 +10,13 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from billing.core.clock import PROVIDER_TZ
 from billing.core.errors import InvalidInput
 from billing.disputes import escalation, filing, steps
-from billing.disputes.models import Dispute, DisputeEvent
+from billing.disputes.models import Dispute, DisputeEvent, DisputeTier, DisputeTierAuthority
 from billing.invoicing.models import CreditNote
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
 
@@ -195,3 +195,11 @@ def test_two_escalation_jobs_at_once_escalate_once(session, setup, db):
     assert sum(outcomes) == len(overdue)
     events = session.scalars(select(DisputeEvent).where(DisputeEvent.kind == "escalated"))
     assert sorted(e.dispute_id for e in events) == sorted(overdue)
+
+
+def test_a_portal_without_an_escalation_path_has_nothing_to_escalate(session):
+    # A new portal before its tiers are set up: the scheduled job must not fail every
+    # five minutes, it simply finds nothing to do.
+    session.execute(delete(DisputeTierAuthority))
+    session.execute(delete(DisputeTier))
+    assert escalation.escalate_overdue(session, datetime(2026, 6, 1, tzinfo=UTC)) == []

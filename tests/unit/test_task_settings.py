@@ -46,3 +46,4 @@ def test_beat_runs_the_readme_schedule_and_every_entry_is_a_job(tmp_path):
     assert schedule["disputes.escalate"]["schedule"] == crontab(minute="*/5")
     assert schedule["payments.sync"]["schedule"] == crontab(minute="*/10")
     assert schedule["audit.verify"]["schedule"] == crontab(minute="30", hour="3")
+    assert schedule["collections.run"]["schedule"] == crontab(minute="15", hour="13")
