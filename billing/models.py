@@ -47,6 +47,7 @@ from billing.payments.models import (
 )
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.payment_models import ReconciliationException, ReconciliationItem
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 
 __all__ = [
@@ -88,6 +89,8 @@ __all__ = [
     "PriceBook",
     "PriceBookEntry",
     "Product",
+    "ReconciliationException",
+    "ReconciliationItem",
     "ReconciliationRun",
     "SentInformation",
     "Service",
