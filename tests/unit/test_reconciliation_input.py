@@ -1,0 +1,73 @@
+"""A malformed reconciliation input is refused whole, each problem with its line, and
+nothing is kept; the run record finds the same inputs again and restarts a failed run."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from billing.core.errors import InvalidInput
+from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.payment_input import check, report_lines
+from billing.reconciliation.payment_models import ReconciliationItem
+from billing.reconciliation.runs import fail_run, start_run
+from tests.reconciliation_report import RECONCILIATION, reconcile_bytes
+from tests.stripe_report import NOW
+
+
+def broken(old, new, count=1) -> bytes:
+    return RECONCILIATION.read_text().replace(old, new, count).encode()
+
+
+@pytest.mark.parametrize("data, problems", [
+    (broken("100.00,3.20,96.80", "ten,3.20,96.80"),
+     [(2, "gross", "'ten' is not an amount (write it like -1250.50)")]),
+    (broken("50.00,1.75,48.25", "50.00,1.75,48.20"), [(3, "net", "is not gross less fee")]),
+    (broken("2026-03-04 14:00:09", "2026-02-30 14:00:09"),
+     [(6, "created_utc", "'2026-02-30 14:00:09' is not a time (YYYY-MM-DD HH:MM:SS, UTC)")]),
+    (broken("txn_RecFeeApr02", "txn_RecFeeApr01"),
+     [(21, "balance_transaction_id", "appears twice in the input (first on line 20)")]),
+    (broken(",usd,100.00,3.20", ",xyz,100.00,3.20", 2),
+     [(2, "currency", "'xyz' is not a supported currency (usd, cad, gbp, eur)"),
+      (5, "currency", "'xyz' is not a supported currency (usd, cad, gbp, eur)")]),
+])
+def test_a_bad_row_is_named_and_nothing_is_kept(session, data, problems):
+    run, staged = reconcile_bytes(session, data)
+    assert [(e.row, e.column, e.message) for e in staged.errors] == problems
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(ReconciliationItem)) == 0
+    assert session.scalar(select(func.count()).select_from(ReconciliationRun)) == 0
+
+
+def test_a_missing_column_refuses_the_file_before_any_row():
+    data = RECONCILIATION.read_text().replace("reporting_category", "category", 1).encode()
+    with pytest.raises(InvalidInput, match="lacks the column.s. reporting_category"):
+        check(report_lines(io.BytesIO(data)), NOW)
+
+
+def test_checking_alone_writes_nothing_and_counts_the_rows(session):
+    staged = check(report_lines(io.BytesIO(RECONCILIATION.read_bytes())), NOW)
+    assert staged.ok and staged.rows == 20
+    assert session.scalar(select(func.count()).select_from(ReconciliationItem)) == 0
+
+
+def test_the_same_inputs_give_the_same_run(session):
+    first = start_run(session, kind="payments", input_key="sha256:ab", started_by="a",
+                      now=NOW, input_label="one.csv")
+    second = start_run(session, kind="payments", input_key="sha256:ab", started_by="b",
+                       now=NOW, input_label="again.csv")
+    assert first.created and not second.created and second.run.id == first.run.id
+    assert second.run.started_by == "a"
+
+
+def test_a_failed_run_restarts_with_nothing_left_of_the_first_attempt(session, world):
+    from tests.reconciliation_report import make_books
+
+    make_books(session, world)
+    run, _ = reconcile_bytes(session, RECONCILIATION.read_bytes())
+    fail_run(run, why="the worker died", now=NOW)
+    session.commit()
+    again, staged = reconcile_bytes(session, RECONCILIATION.read_bytes(), by="second try")
+    assert again.id == run.id and staged.ok
+    assert (again.state, again.started_by, again.failure) == ("done", "second try", "")
+    assert session.scalar(select(func.count()).select_from(ReconciliationItem)) == 20
