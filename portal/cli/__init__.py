@@ -40,6 +40,9 @@ def register(app) -> None:
     from portal.cli.commissions import commissions_group
 
     app.cli.add_command(commissions_group)
+    from portal.cli.reconcile import reconcile_group
+
+    app.cli.add_command(reconcile_group)
 
 
 @click.group(help="Manage portal users.")

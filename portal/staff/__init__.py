@@ -26,6 +26,9 @@ bp.register_blueprint(payments_bp, url_prefix="/payments")
 from portal.commissions.staff_pages import bp as commissions_bp  # noqa: E402
 
 bp.register_blueprint(commissions_bp, url_prefix="/commissions")
+from portal.reconciliation.staff_pages import bp as reconciliation_bp  # noqa: E402
+
+bp.register_blueprint(reconciliation_bp, url_prefix="/reconciliation/payments")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,
