@@ -52,11 +52,15 @@ def _of_run(run_id: int, *categories: str):
 
 
 def _tie_payments(session: Session, run_id: int) -> None:
+    """A charge takes its payment's class in the same statement: one pass over the items."""
     payment = Payment.__table__
     for outside_id in (ITEM.c.payment_intent_id, ITEM.c.charge_id):
         session.execute(update(ITEM).where(
             _of_run(run_id, *PAID_IN), ITEM.c.payment_id.is_(None), outside_id != "",
-            payment.c.external_id == outside_id).values(payment_id=payment.c.id))
+            payment.c.external_id == outside_id,
+        ).values(payment_id=payment.c.id, item_class=case(
+            (ITEM.c.reporting_category == "charge", payment.c.payment_class),
+            else_=ITEM.c.item_class)))
 
 
 def _tie_reversals(session: Session, run_id: int) -> None:
@@ -69,10 +73,7 @@ def _tie_reversals(session: Session, run_id: int) -> None:
 
 
 def _class_items(session: Session, run_id: int) -> None:
-    payment = Payment.__table__
-    session.execute(update(ITEM).where(
-        _of_run(run_id, "charge"), payment.c.id == ITEM.c.payment_id,
-    ).values(item_class=payment.c.payment_class))
+    """Every item not classed yet (all but the charges tied to a payment)."""
     category = ITEM.c.reporting_category
     session.execute(update(ITEM).where(ITEM.c.run_id == run_id, ITEM.c.item_class == "")
                     .values(item_class=case(
