@@ -12,8 +12,8 @@ from pathlib import Path
 
 from billing.payments.report_import import import_rows
 from billing.payments.report_rows import read_report
-from billing.reconciliation.payment_input import file_key, report_lines
-from billing.reconciliation.payment_runs import reconcile, start_payment_run
+from billing.reconciliation.payment_input import file_key
+from billing.reconciliation.payment_runs import reconcile_file, start_payment_run
 from tests.stripe_report import NOW, REPORT, make_report_accounts
 
 RECONCILIATION = Path(__file__).parent / "data" / "stripe_reconciliation_report.csv"
@@ -92,5 +92,5 @@ def reconcile_bytes(session, data: bytes, *, by="finance@example.test", now=NOW)
                                 started_by=by, now=now, total=max(lines - 1, 0))
     if not started.created:
         return started.run, None
-    staged = reconcile(session, started.run, report_lines(stream), now)
+    staged = reconcile_file(session, started.run, stream, now)
     return started.run, staged

@@ -65,9 +65,7 @@ def report_lines(stream: BinaryIO) -> Iterator[tuple[int, dict]]:
     header = [name.strip() for name in next(reader, None) or []]
     if not header:
         raise InvalidInput("The file is empty.")
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise InvalidInput(f"Line 1: the report lacks the column(s) {', '.join(missing)}.")
+    missing_columns(header)
     wanted = [(name, header.index(name)) for name in REQUIRED + OPTIONAL if name in header]
     for line, values in enumerate(_checked(reader), start=2):
         if not any(value.strip() for value in values):
@@ -76,6 +74,13 @@ def report_lines(stream: BinaryIO) -> Iterator[tuple[int, dict]]:
             yield line, {"__width__": (len(header), len(values))}
             continue
         yield line, {name: values[at].strip() for name, at in wanted}
+
+
+def missing_columns(header: list[str]) -> None:
+    """Refuse a header that lacks a column the reconciliation reads."""
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise InvalidInput(f"Line 1: the report lacks the column(s) {', '.join(missing)}.")
 
 
 def check(lines: Iterable[tuple[int, dict]], now: datetime) -> Staged:
@@ -97,20 +102,20 @@ def stage(session: Session | None, run_id: int, lines: Iterable[tuple[int, dict]
                 raise RowInvalid("balance_transaction_id",
                                  f"appears twice in the input (first on line {first})")
         except RowInvalid as invalid:
-            _problem(staged, RowError(line, invalid.column, invalid.message))
+            add_problem(staged, RowError(line, invalid.column, invalid.message))
             continue
         staged.rows += 1
         if staged.ok and session is not None:
-            chunk.append(_item(run_id, row))
+            chunk.append(item_row(run_id, row))
         if len(chunk) >= CHUNK:
             _write(session, chunk, staged, progress)
     if not staged.rows and staged.ok:
-        _problem(staged, RowError(2, "", "The input has no balance transactions."))
+        add_problem(staged, RowError(2, "", "The input has no balance transactions."))
     _write(session, chunk, staged, progress)
     return staged
 
 
-def _problem(staged: Staged, error: RowError) -> None:
+def add_problem(staged: Staged, error: RowError) -> None:
     if len(staged.errors) < MAX_ERRORS:
         staged.errors.append(error)
     else:
@@ -124,7 +129,7 @@ def _write(session: Session, chunk: list[dict], staged: Staged, progress) -> Non
     progress(staged.rows)
 
 
-def _item(run_id: int, row: ReportRow) -> dict:
+def item_row(run_id: int, row: ReportRow) -> dict:
     return {"run_id": run_id, "line": row.line,
             "balance_transaction_id": row.balance_transaction_id,
             "reporting_category": row.reporting_category, "currency": row.currency,

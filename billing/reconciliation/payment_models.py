@@ -31,7 +31,6 @@ class ReconciliationItem(Base):
     __table_args__ = (
         UniqueConstraint("run_id", "balance_transaction_id"),
         Index("ix_reconciliation_item_run_payout", "run_id", "payout_id"),
-        Index("ix_reconciliation_item_run_class", "run_id", "item_class"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,17 +2,19 @@
 
 `start_payment_run` finds or starts the run of these inputs (`runs.start_run`): the same
 file or window again returns the run already made, and nothing is recorded twice. A
-failed run started again loses what it had staged and is done afresh. `reconcile` then
-stages the input into the run's items, ties them (`payment_matching`), and finishes the
-run with its figures; it flushes, and its caller commits (the CLI once at the end, so a
-bad row leaves nothing; the page's background job through `progress`, its input having
-been checked whole before the run started).
+failed run started again loses what it had staged and is done afresh. `reconcile` (a sync
+window's rows) and `reconcile_file` (a report) then stage the input into the run's items,
+tie them (`payment_matching`), and finish the run with its figures; each flushes, and
+its caller commits (the CLI once at the end, so a bad row leaves nothing; the page's
+background job through `progress`, its input having been checked whole before the run
+started).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from billing.core.db import begin_writing
 from billing.reconciliation import payment_input
 from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.payment_copy import stage_copy
 from billing.reconciliation.payment_matching import ITEM, figures, tie_items
 from billing.reconciliation.payment_models import ReconciliationException, ReconciliationItem
 from billing.reconciliation.runs import Started, finish_run, start_run
@@ -57,12 +60,31 @@ def _clear(session: Session, run_id: int) -> None:
     session.execute(delete(ReconciliationItem).where(ReconciliationItem.run_id == run_id))
 
 
+def reconcile_file(session: Session, run: ReconciliationRun, stream: BinaryIO,
+                   now: datetime, progress: Callable[[int], None] = lambda rows: None
+                   ) -> payment_input.Staged:
+    """`reconcile` a report file; on PostgreSQL staged by COPY and set-based checks
+    (`payment_copy`), elsewhere (or when COPY cannot read it as it is) row by row."""
+    staged = None
+    if session.get_bind().dialect.name == "postgresql":
+        staged = stage_copy(session, run.id, stream, now, progress)
+    if staged is None:
+        staged = payment_input.stage(session, run.id, payment_input.report_lines(stream),
+                                     now, progress)
+    return _finish(session, run, staged, now)
+
+
 def reconcile(session: Session, run: ReconciliationRun, lines: Iterable[tuple[int, dict]],
               now: datetime, progress: Callable[[int], None] = lambda rows: None
               ) -> payment_input.Staged:
-    """Stage, tie and finish the run. When the result is not `ok`, nothing is tied and the
-    caller rolls back."""
-    staged = payment_input.stage(session, run.id, lines, now, progress)
+    """Stage these rows (a sync window's), tie them and finish the run. When the result
+    is not `ok`, nothing is tied and the caller rolls back."""
+    return _finish(session, run, payment_input.stage(session, run.id, lines, now, progress),
+                   now)
+
+
+def _finish(session: Session, run: ReconciliationRun, staged: payment_input.Staged,
+            now: datetime) -> payment_input.Staged:
     if not staged.ok:
         return staged
     tie_items(session, run.id)

@@ -18,9 +18,14 @@ import click
 from billing.core.clock import parse_instant, utcnow
 from billing.core.errors import DomainError
 from billing.payments.report_import import major_text
-from billing.reconciliation.payment_input import file_key, report_lines
+from billing.reconciliation.payment_input import file_key
 from billing.reconciliation.payment_queries import open_exception_count
-from billing.reconciliation.payment_runs import reconcile, start_payment_run, sync_key
+from billing.reconciliation.payment_runs import (
+    reconcile,
+    reconcile_file,
+    start_payment_run,
+    sync_key,
+)
 from billing.reconciliation.payment_sync import sync_lines, window_label
 from portal.extensions import db
 from portal.payments.settings import stripe_settings
@@ -83,7 +88,6 @@ def _run(source, key: str, label: str, started_by: str, now: datetime, total: in
                    f"{run.started_by} at {run.started_at:%Y-%m-%d %H:%M} UTC.")
         _summary(run)
         return
-    lines = report_lines(source) if hasattr(source, "read") else source
     with click.progressbar(length=max(total, 1), label="Reconciling balance transactions",
                            show_pos=True, file=sys.stderr) as bar:
         seen = {"rows": 0}
@@ -92,7 +96,10 @@ def _run(source, key: str, label: str, started_by: str, now: datetime, total: in
             bar.update(rows - seen["rows"])
             seen["rows"] = rows
 
-        staged = reconcile(db.session, run, lines, now, progress)
+        if hasattr(source, "read"):
+            staged = reconcile_file(db.session, run, source, now, progress)
+        else:
+            staged = reconcile(db.session, run, source, now, progress)
     if not staged.ok:
         db.session.rollback()
         _refuse(staged)

@@ -14,8 +14,7 @@ from datetime import datetime
 from billing.core.clock import utcnow
 from billing.core.errors import InvalidInput
 from billing.reconciliation.models import ReconciliationRun
-from billing.reconciliation.payment_input import report_lines
-from billing.reconciliation.payment_runs import reconcile
+from billing.reconciliation.payment_runs import reconcile, reconcile_file
 from billing.reconciliation.payment_sync import sync_lines
 from billing.reconciliation.runs import fail_run, record_progress
 from portal import jobs
@@ -35,13 +34,15 @@ def reconcile_run(run_id: int, *, data: bytes | None = None,
     session = db.session
     run = session.get(ReconciliationRun, run_id)
     try:
+        def progress(rows):
+            _progress(run, rows)
+
         if data is not None:
-            lines = report_lines(io.BytesIO(data))
+            staged = reconcile_file(session, run, io.BytesIO(data), utcnow(), progress)
         else:
             lines = sync_lines(stripe_settings(), *window)
             run.total = len(lines)
-        staged = reconcile(session, run, lines, utcnow(),
-                           progress=lambda rows: _progress(run, rows))
+            staged = reconcile(session, run, lines, utcnow(), progress)
         if not staged.ok:
             first = staged.errors[0]
             raise InvalidInput(f"line {first.row}, {first.column}: {first.message}")

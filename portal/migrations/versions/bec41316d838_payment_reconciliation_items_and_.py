@@ -50,7 +50,6 @@ def upgrade():
     sa.UniqueConstraint('run_id', 'balance_transaction_id', name=op.f('uq_reconciliation_item_run_id_balance_transaction_id'))
     )
     with op.batch_alter_table('reconciliation_item', schema=None) as batch_op:
-        batch_op.create_index('ix_reconciliation_item_run_class', ['run_id', 'item_class'], unique=False)
         batch_op.create_index('ix_reconciliation_item_run_payout', ['run_id', 'payout_id'], unique=False)
 
     op.create_table('reconciliation_exception',
@@ -85,6 +84,5 @@ def downgrade():
     op.drop_table('reconciliation_exception')
     with op.batch_alter_table('reconciliation_item', schema=None) as batch_op:
         batch_op.drop_index('ix_reconciliation_item_run_payout')
-        batch_op.drop_index('ix_reconciliation_item_run_class')
 
     op.drop_table('reconciliation_item')
