@@ -55,6 +55,8 @@ def _instant(ctx, param, value):
 def payments(path, since, until, started_by):
     if bool(path) == bool(since or until) or (not path and not (since and until)):
         raise click.UsageError("Give either --file, or both --since and --until.")
+    if since and until and until <= since:
+        raise click.UsageError("--until must come after --since.")
     now = utcnow()
     try:
         if path:
