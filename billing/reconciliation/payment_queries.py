@@ -54,6 +54,13 @@ def run_items(session: Session, run_id: int):
                            .execution_options(yield_per=2_000))
 
 
+def payout_items(run_id: int, payout_id: str):
+    """The query of the run's transactions that one payout paid out, in file order."""
+    return select(ReconciliationItem).where(
+        ReconciliationItem.run_id == run_id, ReconciliationItem.payout_id == payout_id,
+        ReconciliationItem.reporting_category != "payout").order_by(ReconciliationItem.line)
+
+
 def monthly_amounts(session: Session, currency: str, months: list[str]) -> dict:
     """{month: {series: amount_minor unsigned}} over these months, in one currency."""
     latest = select(func.max(ITEM.id)).where(

@@ -33,7 +33,7 @@ from billing.payments.models import Payment
 from billing.reconciliation import payment_queries as queries
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.payment_input import MAX_UPLOAD, check, file_key, report_lines
-from billing.reconciliation.payment_models import ReconciliationException
+from billing.reconciliation.payment_models import ReconciliationException, ReconciliationItem
 from billing.reconciliation.payment_resolutions import ALLOWED, Resolution, resolve_exception
 from billing.reconciliation.payment_runs import fees, payouts, start_payment_run, sync_key
 from billing.reconciliation.payment_sync import window_label
@@ -51,6 +51,8 @@ from reports.reconciliation_files import run_csv, run_workbook
 bp = Blueprint("reconciliation", __name__)
 bp.before_request(require(lambda user: user.is_billing_staff))
 
+RUN_PAGE_EXCEPTIONS = 100  # the rest are in the queue, filtered by run
+WORKBOOK_ROWS = 100_000  # beyond this, openpyxl's memory and Excel's patience run out
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -128,11 +130,27 @@ def _start(key: str, label: str, total: int, *, data=None, window=None):
 @bp.route("/<id:run_id>")
 def run(run_id):
     found = _run(run_id)
-    exceptions = db.session.execute(queries.exceptions_query(run_id=found.id)).all()
+    exceptions = db.session.execute(queries.exceptions_query(run_id=found.id)
+                                    .limit(RUN_PAGE_EXCEPTIONS)).all()
     return render_template(
         "reconciliation/staff_run.html", run=found, progress=progress_of(found),
         figures=figure_rows(found), payouts=payouts(db.session, found.id),
-        fees=fees(db.session, found.id), exceptions=exceptions)
+        fees=fees(db.session, found.id), exceptions=exceptions,
+        open_exceptions=queries.open_exception_count(db.session, found.id))
+
+
+@bp.route("/<id:run_id>/payouts/<payout_id>")
+def payout(run_id, payout_id):
+    """The transactions one payout paid out, as the run read them."""
+    found = _finished(run_id)
+    summary = next((p for p in payouts(db.session, found.id) if p["payout_id"] == payout_id),
+                   None)
+    if summary is None:
+        raise NotFound(_("No such payout in this run."))
+    page = paginate(db.session, queries.payout_items(found.id, payout_id),
+                    page_number(request.args), _load_items)
+    return render_template("reconciliation/staff_payout.html", run=found, payout=summary,
+                           page=page)
 
 
 @bp.route("/<id:run_id>/progress")
@@ -152,6 +170,9 @@ def results_csv(run_id):
 @bp.route("/<id:run_id>/results.xlsx")
 def results_workbook(run_id):
     found = _finished(run_id)
+    if found.total > WORKBOOK_ROWS:
+        raise InvalidInput(_("This run has more rows than a workbook holds well: download "
+                             "the CSV instead."))
     body = run_workbook(found, queries.run_items(db.session, found.id),
                         payouts(db.session, found.id), fees(db.session, found.id),
                         labels.workbook_labels())
@@ -168,9 +189,12 @@ def exceptions():
     status = request.args.get("status", "open")
     if status not in ("open", "resolved"):
         status = "open"
-    page = paginate(db.session, queries.exceptions_query(status=status),
+    run_id = request.args.get("run", "")
+    run_id = int(run_id) if run_id.isascii() and run_id.isdigit() and len(run_id) < 10 else None
+    page = paginate(db.session, queries.exceptions_query(status=status, run_id=run_id),
                     page_number(request.args), _load_exceptions)
-    return render_template("reconciliation/staff_exceptions.html", page=page, status=status)
+    return render_template("reconciliation/staff_exceptions.html", page=page, status=status,
+                           run_id=run_id)
 
 
 @bp.route("/exceptions/<id:exception_id>", methods=["GET", "POST"])
@@ -240,4 +264,10 @@ def _load_runs(session, ids) -> list:
 def _load_exceptions(session, ids) -> list:
     by_id = {found.id: (found, item) for found, item in session.execute(
         queries.exceptions_query().where(ReconciliationException.id.in_(ids)))}
+    return [by_id[i] for i in ids]
+
+
+def _load_items(session, ids) -> list:
+    by_id = {item.id: item for item in session.scalars(
+        select(ReconciliationItem).where(ReconciliationItem.id.in_(ids)))}
     return [by_id[i] for i in ids]

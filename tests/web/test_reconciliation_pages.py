@@ -71,6 +71,22 @@ def test_an_uploaded_report_is_reconciled_and_its_results_shown(reconciled, sess
     assert re.search(r"2026-03.*USD.*\$19\.76", fees, re.S)
     assert re.search(r"2026-04.*USD.*\$0\.25", fees, re.S)
     assert page.count("/exceptions/") == 5 and "Payout that does not add up" in page
+    assert "5 exceptions open." in page
+    queue = client.get(f"{BASE}/exceptions?run={run_id}").get_data(as_text=True)
+    assert queue.count(f"{BASE}/exceptions/") == 5
+    assert client.get(f"{BASE}/exceptions?run={run_id + 1}").get_data(
+        as_text=True).count(f"{BASE}/exceptions/") == 0
+
+
+def test_a_payout_lists_the_transactions_it_paid_out(reconciled):
+    client, run_id, _ = reconciled
+    page = client.get(f"{BASE}/{run_id}/payouts/po_RecPayoutB01").get_data(as_text=True)
+    listed = page[page.index('id="paid-out"'):]
+    assert [bt for bt in ("txn_RecUnknown01", "txn_RecRefUnk01", "txn_RecAdjust01",
+                          "txn_1RptMatched01") if bt in listed] == [
+        "txn_RecUnknown01", "txn_RecRefUnk01", "txn_RecAdjust01"]
+    assert "$17.54" in page and "$25.00" in page and "<dd>No</dd>" in page
+    assert client.get(f"{BASE}/{run_id}/payouts/po_nope").status_code == 404
 
 
 def test_the_runs_page_draws_the_amounts_per_class(reconciled):
