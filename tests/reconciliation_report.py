@@ -8,8 +8,11 @@ po_RecPayoutA01) and adds what the books lack.
 """
 
 import io
+import time
+from datetime import timedelta
 from pathlib import Path
 
+from billing.core.clock import utcnow
 from billing.payments.report_import import import_rows
 from billing.payments.report_rows import read_report
 from billing.reconciliation.payment_input import file_key
@@ -94,3 +97,11 @@ def reconcile_bytes(session, data: bytes, *, by="finance@example.test", now=NOW)
         return started.run, None
     staged = reconcile_file(session, started.run, stream, now)
     return started.run, staged
+
+
+def fresh_second():
+    """The next whole second, once it has begun: Stripe's times are whole seconds, and
+    what other tests made on the same fake server before it stays out of the window."""
+    start = utcnow().replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep(max((start - utcnow()).total_seconds(), 0))
+    return start

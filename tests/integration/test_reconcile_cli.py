@@ -74,9 +74,10 @@ def test_a_sync_window_is_reconciled_from_stripe(runner, app, session, world, st
     from billing.core.clock import utcnow
     from billing.payments import stripe as adapter
     from billing.payments.provider import StripeSettings
+    from tests.reconciliation_report import fresh_second
 
     settings = StripeSettings(api_key=stripe_server.api_key, api_base=stripe_server.url)
-    since = utcnow() - timedelta(seconds=2)
+    since = fresh_second()
     customer = adapter.ensure_customer(settings, account_number="SYNC-9", currency="USD",
                                        email=None, name="Sync")
     intent = adapter.create_payment_intent(settings, customer_id=customer, amount_minor=2_500,

@@ -21,6 +21,7 @@ from billing.reconciliation.payment_runs import (  # noqa: E402
 )
 from billing.reconciliation.payment_sync import sync_lines  # noqa: E402
 from tests.factories import make_customer, make_invoice  # noqa: E402
+from tests.reconciliation_report import fresh_second  # noqa: E402
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def pay(settings, customer_id, amount):
 
 
 def test_a_window_of_stripe_is_listed_and_tied(session, world, settings):
-    since = utcnow() - timedelta(seconds=2)
+    since = fresh_second()
     stripe_customer = adapter.ensure_customer(settings, account_number="SYNC-1",
                                               currency="USD", email=None, name="Sync")
     known = pay(settings, stripe_customer, 4_000)
