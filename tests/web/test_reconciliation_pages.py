@@ -198,3 +198,17 @@ def test_a_resolution_that_cannot_be_made_is_refused_and_changes_nothing(
 def test_nobody_but_billing_staff_sees_the_pages(login_as, world, who):
     client = login_as(who)
     assert client.get(BASE).status_code in (403, 404)
+
+
+def test_a_sync_window_needs_stripe_and_an_end_after_its_start(login_as, session, world):
+    client = login_as("staff")
+    token = csrf_token(client, BASE)
+    backwards = client.post(f"{BASE}/sync", data={
+        "csrf_token": token, "since": "2026-03-02T00:00", "until": "2026-03-01T00:00"})
+    assert backwards.status_code == 400
+    assert "The window must end after it starts." in backwards.get_data(as_text=True)
+    unconfigured = client.post(f"{BASE}/sync", data={
+        "csrf_token": token, "since": "2026-03-01T00:00", "until": "2026-03-02T00:00"})
+    assert unconfigured.status_code == 400
+    assert "Stripe is not configured here" in unconfigured.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(ReconciliationRun)) == 0
