@@ -112,7 +112,8 @@ def _copied(session: Session, stream: BinaryIO, width: int, keys: list[int]) -> 
             with raw.cursor() as cursor, cursor.copy(
                     f"COPY {RAW} ({cells}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8', "
                     f"FORCE_NOT_NULL ({cells}))") as copy:
-                for block in iter(lambda: stream.read(1 << 20), b""):
+                # Small blocks: psycopg queues what the server has not taken yet.
+                for block in iter(lambda: stream.read(1 << 16), b""):
                     copy.write(block)
     except Exception as refused:  # the driver's own error: COPY bypasses SQLAlchemy
         if getattr(refused, "sqlstate", None) is None:
