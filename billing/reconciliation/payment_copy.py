@@ -187,12 +187,18 @@ def _amount(value: str, currency: str) -> str:
             f"WHEN {value} !~ ({pattern}) THEN false "
             f"WHEN length(split_part(ltrim({value}, '-'), '.', 1)) < {short} THEN true "
             f"WHEN length(split_part(ltrim({value}, '-'), '.', 1)) > 12 THEN false "
-            f"ELSE abs({value}::numeric) * 10 ^ {_digits(currency)} <= {MAX_MINOR} END")
+            f"ELSE abs({value}::numeric) * {_scale(currency)} <= {MAX_MINOR} END")
 
 
 def _digits(currency: str) -> str:
     return f"CASE upper({currency}) " + " ".join(
         f"WHEN '{code}' THEN {places}" for code, places in MINOR_DIGITS.items()) + " END"
+
+
+def _scale(currency: str) -> str:
+    """Minor units per major unit, an integer: amounts stay exact numerics."""
+    return f"CASE upper({currency}) " + " ".join(
+        f"WHEN '{code}' THEN {10 ** places}" for code, places in MINOR_DIGITS.items()) + " END"
 
 
 def _time(value: str) -> str:
@@ -233,8 +239,8 @@ def _insert(v: dict, filled: str) -> str:
     tied to the payment of its PaymentIntent id (else charge id) and a charge classed as
     its payment, as `payment_matching` would: one pass instead of an insert and an update."""
     cur, cat = v["currency"], v["reporting_category"]
-    scale = f"10 ^ ({_digits(cur)})"
-    created = f"(({v['created_utc']})::timestamp AT TIME ZONE 'UTC')"
+    scale = _scale(cur)
+    created = "at_utc.created"
     paid_in = "', '".join(PAID_IN)
     outside_id = f"CASE WHEN {v['payment_intent_id']} <> '' THEN {v['payment_intent_id']} " \
                  f"ELSE {v['charge_id']} END"
@@ -249,6 +255,7 @@ def _insert(v: dict, filled: str) -> str:
         f"{v['source_id']}, {v['charge_id']}, {v['payment_intent_id']}, "
         f"{v['automatic_payout_id']}, {v[ACCOUNT]}, payment.id, "
         f"CASE WHEN {cat} = 'charge' AND payment.id IS NOT NULL THEN payment.payment_class "
-        f"ELSE '' END FROM {RAW} LEFT JOIN payment ON {cat} IN ('{paid_in}') "
+        f"ELSE '' END FROM {RAW} CROSS JOIN LATERAL (SELECT ({v['created_utc']})::timestamp "
+        f"AT TIME ZONE 'UTC' AS created) AS at_utc LEFT JOIN payment ON {cat} IN ('{paid_in}') "
         f"AND payment.external_id = {outside_id} "
         f"WHERE {filled} AND NOT EXISTS (SELECT 1 FROM {FLAGGED} WHERE {FLAGGED}.n = {RAW}.n)")

@@ -23,6 +23,8 @@ def broken(old, new, count=1) -> bytes:
     (broken("100.00,3.20,96.80", "ten,3.20,96.80"),
      [(2, "gross", "'ten' is not an amount (write it like -1250.50)")]),
     (broken("50.00,1.75,48.25", "50.00,1.75,48.20"), [(3, "net", "is not gross less fee")]),
+    (broken("100.00,3.20,96.80", "21474836.48,3.20,21474833.28"),
+     [(2, "gross", "'21474836.48' is larger than any amount the portal records")]),
     (broken("2026-03-04 14:00:09", "2026-02-30 14:00:09"),
      [(6, "created_utc", "'2026-02-30 14:00:09' is not a time (YYYY-MM-DD HH:MM:SS, UTC)")]),
     (broken("txn_RecFeeApr02", "txn_RecFeeApr01"),
@@ -84,12 +86,13 @@ def staged_items(session, run_id):
 def test_copy_staging_gives_the_items_the_row_by_row_path_gives(session):
     """The fixture, with a row whose time is written with an offset and one whose
     currency has spaces around it (the set-based checks leave both to parse_row, which
-    accepts them)."""
+    accepts them), and the largest amount the portal records."""
     from billing.reconciliation.payment_copy import stage_copy
     from billing.reconciliation.payment_input import stage
 
     data = broken("2026-03-25 10:00:00", "2026-03-25T03:00:00-07:00").replace(
-        b",usd,50.00", b", usd ,50.00")
+        b",usd,50.00", b", usd ,50.00").replace(
+        b"45.00,1.61,43.39", b"21474836.47,1.61,21474834.86")
     by_copy = start_run(session, kind="payments", input_key="a", started_by="t", now=NOW).run
     by_rows = start_run(session, kind="payments", input_key="b", started_by="t", now=NOW).run
     copied = stage_copy(session, by_copy.id, io.BytesIO(data), NOW, lambda rows: None)
