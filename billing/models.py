@@ -55,6 +55,7 @@ from billing.payments.models import (
 )
 from billing.payments.report_models import StripeBalanceTransaction
 from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.payment_models import ReconciliationException, ReconciliationItem
 from billing.reconciliation.rebiller_models import RebillerReconciliationRow
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
 
@@ -105,6 +106,8 @@ __all__ = [
     "PriceBookEntry",
     "Product",
     "RebillerReconciliationRow",
+    "ReconciliationException",
+    "ReconciliationItem",
     "ReconciliationRun",
     "SentInformation",
     "Service",

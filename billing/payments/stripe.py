@@ -165,6 +165,25 @@ def list_recent_refunds(settings: StripeSettings, since: datetime) -> list[Refun
     return sorted(views, key=lambda view: (view.created, view.id))
 
 
+def list_balance_transactions(settings: StripeSettings, since: datetime,
+                              until: datetime) -> list[dict]:
+    """Stripe's balance transactions created in [since, until), oldest first, as plain
+    dicts with their `source` (charge, refund, dispute, payout) expanded, for a payment
+    reconciliation. Stripe lists them newest first: paging stops at the first one
+    before `since`."""
+    start, end = _seconds(since), _seconds(until)
+    found = []
+    with _translated_errors():
+        listing = _client(settings).v1.balance_transactions.list(
+            {"limit": PAGE_SIZE, "expand": ["data.source"]})
+        for transaction in listing.auto_paging_iter():
+            if transaction.created < start:
+                break
+            if transaction.created < end:
+                found.append(transaction.to_dict())
+    return sorted(found, key=lambda data: (data["created"], data["id"]))
+
+
 def create_setup_intent(settings: StripeSettings, *, customer_id: str,
                         payment_method_types: Iterable[str] = ("card",)) -> SetupView:
     """Starts saving a method for later charges made without the payer (autopay)."""

@@ -88,3 +88,6 @@ def _summary(run_id: int) -> None:
         for currency, entry in sorted(by_currency.items()):
             amount = Money(entry["amount_minor"], currency).major
             click.echo(f"  {cls}: {entry['count']} rows, {amount} {currency} at stake")
+
+
+from portal.cli import reconcile_payments  # noqa: E402,F401  (registers `reconcile payments`)

@@ -32,6 +32,9 @@ bp.register_blueprint(collections_bp, url_prefix="/collections")
 from portal.reconciliation.rebiller_staff import bp as rebiller_reconciliation_bp  # noqa: E402
 
 bp.register_blueprint(rebiller_reconciliation_bp, url_prefix="/rebiller-reconciliation")
+from portal.reconciliation.staff_pages import bp as reconciliation_bp  # noqa: E402
+
+bp.register_blueprint(reconciliation_bp, url_prefix="/reconciliation/payments")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,

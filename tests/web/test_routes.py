@@ -126,6 +126,16 @@ ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]
 ELSEWHERE |= {"/auth/sessions/<id:session_id>/end"}
+# Payment reconciliation (issue 14): tests/web/test_reconciliation_pages.py
+PAGES["staff"] += ["/staff/reconciliation/payments",
+                   "/staff/reconciliation/payments/exceptions"]
+ELSEWHERE |= {"/staff/reconciliation/payments/report", "/staff/reconciliation/payments/sync",
+              "/staff/reconciliation/payments/<id:run_id>",
+              "/staff/reconciliation/payments/<id:run_id>/progress",
+              "/staff/reconciliation/payments/<id:run_id>/payouts/<payout_id>",
+              "/staff/reconciliation/payments/<id:run_id>/results.csv",
+              "/staff/reconciliation/payments/<id:run_id>/results.xlsx",
+              "/staff/reconciliation/payments/exceptions/<id:exception_id>"}
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):
