@@ -19,7 +19,6 @@ from typing import BinaryIO
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
-from billing.core.db import begin_writing
 from billing.reconciliation import payment_input
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.payment_copy import stage_copy
@@ -39,9 +38,6 @@ def start_payment_run(session: Session, *, input_key: str, input_label: str,
                       started_by: str, now: datetime, total: int = 0,
                       window: tuple[datetime, datetime] | None = None) -> Started:
     """The run of these inputs: the one already recorded, or a new (or restarted) one."""
-    # start_run's savepoint would otherwise commit on its own on SQLite (see
-    # begin_writing), and a refused file would leave its run behind.
-    begin_writing(session)
     details = {"input_label": input_label[:300]}
     if window is not None:
         details.update(window_start=window[0], window_end=window[1])

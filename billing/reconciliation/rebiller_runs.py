@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -29,13 +29,11 @@ from billing.reconciliation.rebiller_models import RebillerReconciliationRow
 from billing.reconciliation.runs import (
     Started,
     add_to_figures,
-    fail_run,
     finish_run,
     start_run,
 )
 
 CHUNK = 2000
-STALLED_AFTER = timedelta(minutes=5)
 Progress = Callable[[int, int], None]
 
 
@@ -51,12 +49,7 @@ def start_rebiller_run(session: Session, partner: Partner, period: BillPeriod, *
                    input_key=f"rebiller:{partner.id}:{period.key}:{source}:{books}",
                    input_label=f"{period.key}: {label}"[:300], partner_id=partner.id,
                    period_start=period.start, period_end=period.end)
-    started = start_run(session, **details)
-    if not started.created and is_stalled(started.run, now):
-        fail_run(started.run, why="It stopped without finishing.", now=now)
-        session.flush()
-        started = start_run(session, **details)
-    return started
+    return start_run(session, **details)
 
 
 def check_can_reconcile(session: Session, partner: Partner, period: BillPeriod,
@@ -68,13 +61,6 @@ def check_can_reconcile(session: Session, partner: Partner, period: BillPeriod,
         raise InvalidInput(f"The period {period.key} has not begun.")
     if not sides.wholesale_invoices(session, partner.id, period):
         raise InvalidInput(f"{partner.code} has no issued wholesale invoice for {period.key}.")
-
-
-def is_stalled(run: ReconciliationRun, now: datetime) -> bool:
-    """Running, but nothing written for STALLED_AFTER: its process died. A run saves its
-    progress after every chunk of rows, each far shorter than that."""
-    last = run.progress_at or run.started_at
-    return run.state == "running" and last < now - STALLED_AFTER
 
 
 def books_digest(session: Session, partner_id: int, period: BillPeriod, now: datetime) -> str:

@@ -4,7 +4,8 @@ One module changes a run's state, whichever kind of run it is. `start_run` looks
 run of the same kind and inputs first, so the same file or window reconciled again
 returns the run already made (and `created` False) instead of recording a second; two
 starts at once meet the unique constraint and the loser gets the winner's run. A failed
-run may be started again: it is reset and reused.
+run may be started again: it is reset and reused; so may a run left running whose
+process died (nothing written for STALLED_AFTER, far longer than any chunk of a run).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from billing.core.db import begin_writing
 from billing.reconciliation.models import ReconciliationRun
 
 SAVE_EVERY = timedelta(seconds=1)
+STALLED_AFTER = timedelta(minutes=5)
 
 
 class Started(NamedTuple):
@@ -37,8 +40,11 @@ def start_run(session: Session, *, kind: str, input_key: str, started_by: str,
 
     `details` are the run's other columns (input_label, partner_id, period_start, ...).
     """
+    # On SQLite the savepoint below would otherwise begin, and its release commit, the
+    # whole transaction (billing/core/db.py, begin_writing).
+    begin_writing(session)
     existing = find_run(session, kind, input_key)
-    if existing is not None and existing.state != "failed":
+    if existing is not None and not (existing.state == "failed" or is_stalled(existing, now)):
         return Started(existing, False)
     if existing is not None:
         _reset(existing, started_by, now, details)
@@ -53,6 +59,12 @@ def start_run(session: Session, *, kind: str, input_key: str, started_by: str,
     except IntegrityError:  # another start of the same inputs won
         return Started(find_run(session, kind, input_key), False)
     return Started(run, True)
+
+
+def is_stalled(run: ReconciliationRun, now: datetime) -> bool:
+    """Running, but nothing written for STALLED_AFTER: its process died."""
+    last = run.progress_at or run.started_at
+    return run.state == "running" and last < now - STALLED_AFTER
 
 
 def _reset(run: ReconciliationRun, started_by: str, now: datetime, details: dict) -> None:
