@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from billing.collections.ageing import BUCKETS, bucket_of
 from billing.core.clock import PROVIDER_TZ, provider_date
 from billing.core.errors import InvalidInput
 from billing.invoicing import balance
@@ -37,7 +38,8 @@ from billing.payments.dated import DatedPayment, DatedReversal, PaymentHistory, 
 from billing.sla.models import SlaCreditRequest
 
 # "disputed": what open disputes hold back; it is not chased, so it ages in no bucket.
-AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+", "disputed")
+# The buckets and their bounds are the receivables ageing's (billing.collections.ageing).
+AGEING_BUCKETS = BUCKETS
 
 
 @dataclass(frozen=True)
@@ -224,19 +226,10 @@ def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
             disputed_minor=disputed.get(invoice.number, 0), due_date=invoice.due_date, on=on)
         buckets["disputed"] += owed.held_minor
         if owed.collectible_minor:
-            buckets[_bucket((on - invoice.due_date).days)] += owed.collectible_minor
+            buckets[bucket_of((on - invoice.due_date).days)] += owed.collectible_minor
     applied = sum(i.credit_applied_minor for i in invoices)
     unapplied = sum(n.amount_minor for n in notes) - applied
     return Ageing(dict(buckets), unapplied, paid.unapplied_minor)
-
-
-def _bucket(days_past_due: int) -> str:
-    if days_past_due <= 0:
-        return "current"
-    for bucket, limit in (("1-30", 30), ("31-60", 60), ("61-90", 90)):
-        if days_past_due <= limit:
-            return bucket
-    return "90+"
 
 
 def _start_of(day: date) -> datetime:
