@@ -26,6 +26,9 @@ bp.register_blueprint(payments_bp, url_prefix="/payments")
 from portal.commissions.staff_pages import bp as commissions_bp  # noqa: E402
 
 bp.register_blueprint(commissions_bp, url_prefix="/commissions")
+from portal.collections.staff_ageing import bp as ageing_bp  # noqa: E402
+
+bp.register_blueprint(ageing_bp, url_prefix="/ageing")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,
