@@ -8,7 +8,7 @@ from babel.dates import format_date
 from weasyprint import HTML
 
 from reports.invoice_pdf import StaticOnlyFetcher
-from reports.labels import AGEING_LABELS, METHOD_LABELS, REVERSAL_LABELS
+from reports.labels import AGEING_LABELS, METHOD_LABELS, REVERSAL_LABELS, STANDING_LABELS
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -28,6 +28,7 @@ def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,
                        methods=translated(METHOD_LABELS, locale),
                        reversal_kinds=translated(REVERSAL_LABELS, locale),
                        ageing_labels=translated(AGEING_LABELS, locale),
+                       status_labels=translated(STANDING_LABELS, locale),
                        month_name=lambda iso: format_date(date.fromisoformat(iso), "MMMM yyyy",
                                                           locale=locale))
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})
