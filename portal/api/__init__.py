@@ -65,4 +65,4 @@ def declared_query(rule: str, method: str) -> frozenset:
     return _declared().get((rule, method), frozenset())
 
 
-from portal.api import commissions, disputes, payments, sla, views  # noqa: E402,F401
+from portal.api import ageing, commissions, disputes, payments, sla, views  # noqa: E402,F401

@@ -78,7 +78,7 @@ def ageing_xlsx_file():
 
 def _log_file(report: AgeingReport, now) -> None:
     log_listed(current_user, report, report.customers,
-               f"receivables ageing {report.as_of.isoformat()}", now)
+               f"receivables ageing {report.as_of.isoformat()}", now, surface="export")
     db.session.commit()
 
 

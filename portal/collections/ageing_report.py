@@ -54,8 +54,9 @@ class AgeingReport:
             for r in rows], self.withheld)
 
 
-def parse_as_of(text: str | None, now: datetime) -> date:
-    """The day asked for (ISO), today by default; a day to come is refused."""
+def parse_as_of(text: str | None, now: datetime, *, future: bool = False) -> date:
+    """The day asked for (ISO), today by default. A day to come is refused unless
+    `future` (the API: today's receivables aged to that day)."""
     today = provider_date(now)
     if not text:
         return today
@@ -63,7 +64,7 @@ def parse_as_of(text: str | None, now: datetime) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(_("Give the date as YYYY-MM-DD.")) from None
-    if day > today:
+    if day > today and not future:
         raise InvalidInput(_("The ageing can only be shown for today or a day that has "
                              "passed."))
     return day
@@ -101,9 +102,10 @@ def parse_bucket(currency: str | None, bucket: str | None, report: AgeingReport)
     return currency, bucket
 
 
-def log_listed(user, report: AgeingReport, customer_ids, subject: str, now: datetime) -> None:
+def log_listed(user, report: AgeingReport, customer_ids, subject: str, now: datetime, *,
+               surface: str = "page") -> None:
     """Listing accounts' amounts discloses their CPNI: log it (the caller commits)."""
     ids = set(customer_ids)
     access.record_disclosures(db.session, user,
                               {cid: g for cid, g in report.grants.items() if cid in ids},
-                              surface="page", subject=subject, now=now)
+                              surface=surface, subject=subject, now=now)
