@@ -19,7 +19,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from billing.collections.ageing import BUCKETS, AccountAgeing, Ageing, receivables_ageing
+from billing.collections.ageing import BUCKETS, Ageing, receivables_ageing
 from billing.core.clock import provider_date
 from billing.core.errors import InvalidInput
 from billing.parties.models import Customer
@@ -46,12 +46,12 @@ class AgeingReport:
             counts[row.currency] = counts.get(row.currency, 0) + 1
         return counts
 
-    def as_file(self, rows: list[AccountAgeing] | None = None) -> AgeingFile:
-        rows = self.ageing.accounts if rows is None else rows
+    def as_file(self) -> AgeingFile:
+        """What the CSV and the workbook hold: the totals and every account listed."""
         return AgeingFile(self.as_of, self.ageing.totals(), self.counts(), [
             AgeingAccount(self.customers[r.customer_id].account_number,
                           self.customers[r.customer_id].name, r.currency, r.amounts)
-            for r in rows], self.withheld)
+            for r in self.ageing.accounts], self.withheld)
 
 
 def parse_as_of(text: str | None, now: datetime, *, future: bool = False) -> date:
