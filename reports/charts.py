@@ -77,7 +77,7 @@ class Stack:
     caption: str  # what a pointer or a screen reader is told about the whole bar
 
 
-SERIES_CLASSES = 5  # static/css/charts.css paints chart-series-0 to chart-series-4
+SERIES_CLASSES = 6  # static/css/charts.css paints chart-series-0 to chart-series-5
 LEGEND_WIDTH = 132
 MAX_BAR_WIDTH = 96  # a lone bar stays a bar, not a block
 

@@ -24,6 +24,18 @@ STANDING_LABELS = {
     "void": _("Void"),
 }
 
+# The receivables ageing's buckets (billing.collections.ageing), on statements and the
+# ageing report alike.
+AGEING_LABELS = {"current": _("Not yet due"), "1-30": _("1-30 days past due"),
+                 "31-60": _("31-60 days past due"), "61-90": _("61-90 days past due"),
+                 "90+": _("Over 90 days past due"),
+                 "disputed": _("In dispute (held, not chased)")}
+
+# Short headings of the same buckets, for tables, charts and files.
+AGEING_HEADINGS = {"current": _("Current"), "1-30": _("1–30 days"), "31-60": _("31–60 days"),
+                   "61-90": _("61–90 days"), "90+": _("Over 90 days"),
+                   "disputed": _("In dispute")}
+
 BOOK_KIND_LABELS = {
     "list": _("List"),
     "wholesale": _("Wholesale"),

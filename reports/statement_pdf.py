@@ -8,7 +8,7 @@ from babel.dates import format_date
 from weasyprint import HTML
 
 from reports.invoice_pdf import StaticOnlyFetcher
-from reports.labels import METHOD_LABELS, REVERSAL_LABELS
+from reports.labels import AGEING_LABELS, METHOD_LABELS, REVERSAL_LABELS, STANDING_LABELS
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -18,10 +18,6 @@ def _(text: str) -> str:  # marks a string for extraction; translated where show
 
 CREDIT_REASONS = {"sla": _("SLA credit"), "dispute": _("Dispute settlement"),
                   "goodwill": _("Goodwill")}
-AGEING_LABELS = {"current": _("Not yet due"), "1-30": _("1-30 days past due"),
-                 "31-60": _("31-60 days past due"), "61-90": _("61-90 days past due"),
-                 "90+": _("Over 90 days past due"),
-                 "disputed": _("In dispute (held, not chased)")}
 
 
 def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,
@@ -32,6 +28,7 @@ def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,
                        methods=translated(METHOD_LABELS, locale),
                        reversal_kinds=translated(REVERSAL_LABELS, locale),
                        ageing_labels=translated(AGEING_LABELS, locale),
+                       status_labels=translated(STANDING_LABELS, locale),
                        month_name=lambda iso: format_date(date.fromisoformat(iso), "MMMM yyyy",
                                                           locale=locale))
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})

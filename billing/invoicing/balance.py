@@ -25,20 +25,28 @@ amounts of different currencies are never added.
 `compute` is the rule over plain values, to be tested without a database; the loaders
 read what it needs for one invoice, for many (one query for all their disputes, however
 many invoices), and for an account.
+
+Those loaders take what is paid from `Invoice.paid_minor`, which is right for now only.
+`balances_as_of` answers for the end of any past day: what was paid is read from the
+dated allocation rows (the dating rule of `billing.payments.dated`, as one query), what
+was held from the disputes open at that day's end, and what was billed and credited
+from the invoices issued by then (an invoice's credit lines are part of it from its
+issue). For today it gives the same figures as the loaders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from billing.core.clock import provider_date
+from billing.core.clock import PROVIDER_TZ, provider_date
 from billing.disputes.models import Dispute
 from billing.invoicing.models import Invoice
+from billing.payments.models import Payment, PaymentAllocation, PaymentReversal
 
 BILLED_STATUSES = ("issued", "partially_paid", "paid")
 
@@ -131,11 +139,13 @@ def standing(owed: Balance, status: str) -> str:
 
 # --- loaders -------------------------------------------------------------------------------
 
-def disputed_at(session: Session, invoice_ids: Iterable[int], at: datetime) -> dict[int, int]:
+def disputed_at(session: Session, invoice_ids: Iterable[int] | Select,
+                at: datetime) -> dict[int, int]:
     """Per invoice, what its disputes held back at the instant `at` (one query; invoices
-    without a dispute are left out). Each dispute says what it held (`Dispute.held_at`)."""
-    ids = sorted(set(invoice_ids))
-    if not ids:
+    without a dispute are left out). Each dispute says what it held (`Dispute.held_at`).
+    `invoice_ids` is a collection of ids or a select of them."""
+    ids = invoice_ids if isinstance(invoice_ids, Select) else sorted(set(invoice_ids))
+    if not isinstance(ids, Select) and not ids:
         return {}
     held: dict[int, int] = {}
     for dispute in session.scalars(select(Dispute).where(Dispute.invoice_id.in_(ids))):
@@ -166,3 +176,65 @@ def account_balances(session: Session, customer_id: int, now: datetime) -> dict[
         Invoice.customer_id == customer_id, Invoice.status.in_(BILLED_STATUSES),
         Invoice.issue_date <= provider_date(now))).all()
     return by_currency(invoice_balances(session, invoices, now).values())
+
+
+# --- as of the end of a past day ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DatedBalance:
+    """One invoice's balance at the end of a day, with what groups it: account and due date."""
+
+    invoice_id: int
+    customer_id: int
+    due_date: date | None
+    balance: Balance
+
+
+def balances_as_of(session: Session, day: date,
+                   customer_ids: Select | None = None) -> list[DatedBalance]:
+    """The balance at the end of `day` of every invoice issued by then to the accounts in
+    `customer_ids` (a select of customer ids; None: every account). Three queries,
+    however many accounts and invoices."""
+    scope = [Invoice.status.in_(BILLED_STATUSES), Invoice.issue_date <= day]
+    if customer_ids is not None:
+        scope.append(Invoice.customer_id.in_(customer_ids))
+    rows = session.execute(
+        select(Invoice.id, Invoice.customer_id, Invoice.currency, Invoice.total_minor,
+               Invoice.credit_minor, Invoice.due_date, Invoice.status).where(*scope)
+        .order_by(Invoice.customer_id, Invoice.due_date, Invoice.id)).all()
+    ids = select(Invoice.id).where(*scope)
+    paid = paid_through(session, ids, day)
+    held = disputed_at(session, ids, _start_of(day + timedelta(days=1)) - timedelta(microseconds=1))
+    return [DatedBalance(row.id, row.customer_id, row.due_date, compute(
+        currency=row.currency, billed_minor=row.total_minor + row.credit_minor,
+        credited_minor=row.credit_minor, paid_minor=paid.get(row.id, 0),
+        disputed_minor=held.get(row.id, 0), due_date=row.due_date, on=day,
+        status=row.status)) for row in rows]
+
+
+def paid_through(session: Session, invoice_ids: Select, day: date) -> dict[int, int]:
+    """Per invoice, what payments had paid on it by the end of `day` (one query).
+
+    An allocation counts from the latest of: the day its payment was received, the day
+    the invoice was issued, and the day of any reversal of the payment posted before the
+    allocation; an allocation undone by a refund or chargeback (a negative row) counts on
+    the day it was posted. The same rule as `billing.payments.dated`, in SQL."""
+    end = _start_of(day + timedelta(days=1))
+    reversed_later = exists().where(PaymentReversal.payment_id == PaymentAllocation.payment_id,
+                                    PaymentReversal.at <= PaymentAllocation.at,
+                                    PaymentReversal.at >= end)
+    counted = or_(
+        and_(PaymentAllocation.amount_minor >= 0, Payment.received_at < end,
+             Invoice.issue_date <= day, ~reversed_later),
+        and_(PaymentAllocation.amount_minor < 0, PaymentAllocation.at < end))
+    return {invoice_id: int(amount) for invoice_id, amount in session.execute(
+        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_minor))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .where(PaymentAllocation.invoice_id.in_(invoice_ids), counted)
+        .group_by(PaymentAllocation.invoice_id))}
+
+
+def _start_of(day: date) -> datetime:
+    """The first instant of a day on the provider's calendar."""
+    return datetime.combine(day, time.min, PROVIDER_TZ)

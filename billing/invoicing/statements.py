@@ -21,12 +21,13 @@ whole provider-calendar days from `period_start` to `period_end` inclusive.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from billing.collections.ageing import BUCKETS, bucket_of
 from billing.core.clock import PROVIDER_TZ, provider_date
 from billing.core.errors import InvalidInput
 from billing.invoicing import balance
@@ -37,7 +38,8 @@ from billing.payments.dated import DatedPayment, DatedReversal, PaymentHistory, 
 from billing.sla.models import SlaCreditRequest
 
 # "disputed": what open disputes hold back; it is not chased, so it ages in no bucket.
-AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+", "disputed")
+# The buckets and their bounds are the receivables ageing's (billing.collections.ageing).
+AGEING_BUCKETS = BUCKETS
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class StatementInvoice:
     credit_applied_minor: int  # credit notes spent on this invoice
     total_minor: int  # what the invoice asked for: charges less credits applied
     paid_minor: int  # what payments had paid on it by the end of the period
+    standing: str = "issued"  # at the end of the period (balance.standing): "overdue"...
 
 
 # A payment line: received_on, method, reference, amount_minor; a refund, chargeback or
@@ -140,14 +143,16 @@ def build_statement(session: Session, customer: Customer, period_start: date,
     credits = [n for n in notes if n.issued_on >= period_start]
     closing = (opening + sum(i.charges_minor for i in current)
                - _net_paid(payments, reversals) - sum(n.amount_minor for n in credits))
+    disputed = _disputed(session, customer, period_end)
+    current = [replace(i, standing=balance.standing(
+        _owed(i, disputed, period_end, customer.currency), "issued")) for i in current]
     return Statement(
         customer_id=customer.id, account_number=customer.account_number, name=customer.name,
         currency=customer.currency, period_start=period_start, period_end=period_end,
         opening_minor=opening, invoices=current, payments=payments, reversals=reversals,
         credits=credits, sla_credits=_sla_credits(session, customer, period_start, period_end),
         closing_minor=closing,
-        ageing=_ageing(invoices, notes, paid, period_end,
-                       _disputed(session, customer, period_end), customer.currency))
+        ageing=_ageing(invoices, notes, paid, period_end, disputed, customer.currency))
 
 
 def _net_paid(payments: list[DatedPayment], reversals: list[DatedReversal]) -> int:
@@ -218,25 +223,22 @@ def _ageing(invoices: list[StatementInvoice], notes: list[StatementCredit],
             paid: PaymentHistory, on: date, disputed: dict[str, int], currency: str) -> Ageing:
     buckets = defaultdict(int, dict.fromkeys(AGEING_BUCKETS, 0))
     for invoice in invoices:
-        owed = balance.compute(
-            currency=currency, billed_minor=invoice.charges_minor,
-            credited_minor=invoice.credit_applied_minor, paid_minor=invoice.paid_minor,
-            disputed_minor=disputed.get(invoice.number, 0), due_date=invoice.due_date, on=on)
+        owed = _owed(invoice, disputed, on, currency)
         buckets["disputed"] += owed.held_minor
         if owed.collectible_minor:
-            buckets[_bucket((on - invoice.due_date).days)] += owed.collectible_minor
+            buckets[bucket_of((on - invoice.due_date).days)] += owed.collectible_minor
     applied = sum(i.credit_applied_minor for i in invoices)
     unapplied = sum(n.amount_minor for n in notes) - applied
     return Ageing(dict(buckets), unapplied, paid.unapplied_minor)
 
 
-def _bucket(days_past_due: int) -> str:
-    if days_past_due <= 0:
-        return "current"
-    for bucket, limit in (("1-30", 30), ("31-60", 60), ("61-90", 90)):
-        if days_past_due <= limit:
-            return bucket
-    return "90+"
+def _owed(invoice: StatementInvoice, disputed: dict[str, int], on: date,
+          currency: str) -> balance.Balance:
+    """The invoice's balance at the end of `on`, from the statement's dated figures."""
+    return balance.compute(
+        currency=currency, billed_minor=invoice.charges_minor,
+        credited_minor=invoice.credit_applied_minor, paid_minor=invoice.paid_minor,
+        disputed_minor=disputed.get(invoice.number, 0), due_date=invoice.due_date, on=on)
 
 
 def _start_of(day: date) -> datetime:

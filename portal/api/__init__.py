@@ -66,6 +66,7 @@ def declared_query(rule: str, method: str) -> frozenset:
 
 
 from portal.api import (  # noqa: E402,F401
+    ageing,
     commissions,
     disputes,
     payments,

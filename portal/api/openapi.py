@@ -114,6 +114,10 @@ def _schemas() -> dict:
             "overdue": {"type": "boolean", "description": (
                 "Past its due date with an amount still due (disputed amounts aside). A "
                 "status, not CPNI: shown even when the amounts are withheld.")},
+            "standing": {"type": "string", "enum": [
+                "draft", "issued", "partly_paid", "paid", "overdue", "void"], "description": (
+                "Where its payment stands: paid (nothing open), overdue (see overdue), "
+                "partly_paid, or issued (unpaid, not yet due). A status, not CPNI.")},
             "bill_to": {"type": "object"},
             **{name: _ref("Money") for name in money_fields},
             "lines": {"type": "array", "items": _ref("InvoiceLine")},
@@ -212,3 +216,4 @@ document = _with_endpoints(document, "portal.api.disputes_openapi")
 document = _with_endpoints(document, "portal.api.payments_openapi")
 document = _with_endpoints(document, "portal.api.commissions_openapi")
 document = _with_endpoints(document, "portal.api.reconciliations_openapi")
+document = _with_endpoints(document, "portal.api.ageing_openapi")

@@ -10,7 +10,7 @@ from billing.cpni import approvals as cpni
 from portal import access
 from portal.cpni import account_notices
 from portal.cpni.approval_forms import ApprovalForm, RevokeForm
-from portal.customer import bp
+from portal.customer import bp, home
 from portal.customer.account_admin import account_holder, confirm_password
 from portal.extensions import db
 from portal.invoicing import exports, pages
@@ -18,7 +18,10 @@ from portal.invoicing import exports, pages
 
 @bp.route("/")
 def overview():
-    return pages.customer_page(current_user.customer_id, "parties/customer_account.html")
+    """The customer's home: its balance, what is due next, the overdue warning, and the
+    account's details."""
+    return pages.customer_page(current_user.customer_id, "parties/customer_home.html",
+                               owed=home.owed_by_currency(current_user, utcnow()))
 
 
 @bp.route("/accounts/<customer_id>")

@@ -19,6 +19,7 @@ from billing.core.errors import InvalidInput
 from billing.disputes import filing as domain
 from billing.disputes import holds
 from billing.disputes.rules import filing_refusal
+from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from portal import access
 from portal.disputes import notices as dispute_notices
@@ -113,9 +114,11 @@ def _render_new(filing: _Filing, form: DisputeForm, *, problem: str | None = Non
                 status: int = 200):
     invoice, grant, now = filing.invoice, filing.grant, filing.now
     open_minor = holds.open_amount_minor(db.session, invoice) if grant.visible else None
+    owed = balance.invoice_balance(db.session, invoice, now)  # its status shows "overdue"
     html = render_template(
         f"disputes/{request.blueprint}_dispute_new.html",
-        data=invoice_dict(invoice, grant), access=grant, form=form, open_minor=open_minor,
+        data=invoice_dict(invoice, grant, balance=owed), access=grant, form=form,
+        open_minor=open_minor,
         may_file=may_file(invoice, now), problem=problem,
         window_days=current_app.config["DISPUTE_WINDOW_DAYS"])
     return logged(html, filing.grants, f"invoice {invoice.number}, new dispute", now), status

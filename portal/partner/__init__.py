@@ -8,6 +8,7 @@ bp = Blueprint("partner", __name__)
 bp.before_request(require(lambda user: user.is_partner))
 
 from portal.partner import (  # noqa: E402,F401
+    ageing,
     commissions,
     disputes,
     reconciliation,

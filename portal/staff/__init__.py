@@ -35,6 +35,9 @@ bp.register_blueprint(rebiller_reconciliation_bp, url_prefix="/rebiller-reconcil
 from portal.reconciliation.staff_pages import bp as reconciliation_bp  # noqa: E402
 
 bp.register_blueprint(reconciliation_bp, url_prefix="/reconciliation/payments")
+from portal.collections.staff_ageing import bp as ageing_bp  # noqa: E402
+
+bp.register_blueprint(ageing_bp, url_prefix="/ageing")
 from portal.staff import (  # noqa: E402,F401
     availability,
     calls,

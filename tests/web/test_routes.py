@@ -123,6 +123,11 @@ ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
               "/staff/rebiller-reconciliation/<run_id>/workbook.xlsx",
               "/api/v1/reconciliations", "/api/v1/reconciliations/<run_id>"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
+# The receivables ageing and the customer's home: tests/web/test_ageing_pages.py,
+# tests/web/test_api_ageing.py and tests/web/test_customer_home.py
+PAGES["channel_admin"] += ["/partner/ageing", "/partner/ageing.csv", "/partner/ageing.xlsx"]
+PAGES["staff"] += ["/staff/ageing", "/staff/ageing/ageing.csv", "/staff/ageing/ageing.xlsx"]
+ELSEWHERE |= {"/partner/ageing/accounts", "/staff/ageing/accounts", "/api/v1/ageing"}
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]
 ELSEWHERE |= {"/auth/sessions/<id:session_id>/end"}
