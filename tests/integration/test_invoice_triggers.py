@@ -27,7 +27,7 @@ FROZEN_CHANGES = {
     "number": "'CHANGED-000001'",
     "customer_id": "(SELECT min(id) FROM customer WHERE id <> invoice.customer_id)",
     "period_start": "'2020-01-01'",
-    "period_end": "'2020-01-25'",
+    "period_end": "'2020-01-24'",  # never a period end (the 25th): always a change
     "issue_date": "'2020-01-02'",
     "due_date": "'2020-02-01'",
     "currency": "'EUR'",
