@@ -54,7 +54,7 @@ from billing.payments.models import (
     StripeEvent,
 )
 from billing.payments.report_models import StripeBalanceTransaction
-from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.models import ReconciliationInput, ReconciliationRun
 from billing.reconciliation.payment_models import ReconciliationException, ReconciliationItem
 from billing.reconciliation.rebiller_models import RebillerReconciliationRow
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
@@ -107,6 +107,7 @@ __all__ = [
     "Product",
     "RebillerReconciliationRow",
     "ReconciliationException",
+    "ReconciliationInput",
     "ReconciliationItem",
     "ReconciliationRun",
     "SentInformation",

@@ -6,13 +6,17 @@ constraint: starting the same inputs again finds the run already made instead of
 recording a second one. `figures` holds the counts and amounts per class and currency,
 `{class: {currency: {"count": n, "amount_minor": m}}}`, which resolving an exception
 updates; `total`/`done`/`progress_at` are what a progress bar polls.
+
+The file a run reads is kept beside it (`ReconciliationInput`), so that whichever process
+does the run (a worker on another machine, or this one) reads the same bytes, and staff
+can see later exactly what was reconciled.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from billing.core.clock import utcnow
@@ -51,3 +55,14 @@ class ReconciliationRun(Base):
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     failure: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ReconciliationInput(Base):
+    """The uploaded file of a run (up to the upload limit), as it was received."""
+
+    __tablename__ = "reconciliation_input"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_run.id"), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

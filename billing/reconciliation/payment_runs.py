@@ -44,13 +44,14 @@ def start_payment_run(session: Session, *, input_key: str, input_label: str,
     started = start_run(session, kind=KIND, input_key=input_key, started_by=started_by,
                         now=now, **details)
     if started.created:
-        _clear(session, started.run.id)
+        clear_staged(session, started.run.id)
         started.run.total = total
     return started
 
 
-def _clear(session: Session, run_id: int) -> None:
-    """What a failed earlier attempt of this run staged and found."""
+def clear_staged(session: Session, run_id: int) -> None:
+    """What an earlier attempt of this run staged and found (it failed, or its worker died
+    and the job is done again)."""
     session.execute(delete(ReconciliationException)
                     .where(ReconciliationException.run_id == run_id))
     session.execute(delete(ReconciliationItem).where(ReconciliationItem.run_id == run_id))

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billing.core.db import begin_writing
-from billing.reconciliation.models import ReconciliationRun
+from billing.reconciliation.models import ReconciliationInput, ReconciliationRun
 
 SAVE_EVERY = timedelta(seconds=1)
 STALLED_AFTER = timedelta(minutes=5)
@@ -100,3 +100,21 @@ def add_to_figures(figures: dict, cls: str, currency: str, amount_minor: int,
     entry = figures.setdefault(cls, {}).setdefault(currency, {"count": 0, "amount_minor": 0})
     entry["count"] += count
     entry["amount_minor"] += amount_minor
+
+
+def keep_input(session: Session, run: ReconciliationRun, *, file_name: str, data: bytes,
+               now: datetime) -> None:
+    """Keep the file a run is to read (replacing what a failed attempt kept)."""
+    kept = session.get(ReconciliationInput, run.id)
+    if kept is None:
+        session.add(ReconciliationInput(run_id=run.id, file_name=file_name[:300], data=data,
+                                        received_at=now))
+    else:
+        kept.file_name, kept.data, kept.received_at = file_name[:300], data, now
+    session.flush()
+
+
+def input_of(session: Session, run_id: int) -> bytes | None:
+    """The file the run reads, or None for a run of a sync window or the portal's books."""
+    kept = session.get(ReconciliationInput, run_id)
+    return kept.data if kept is not None else None

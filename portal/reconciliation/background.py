@@ -3,7 +3,7 @@
 The upload was checked whole before the run was recorded; here it is staged, tied and
 finished, the progress committed about once a second so the run page's bar moves. Should
 anything fail, the run records why, and starting the same inputs again starts it afresh.
-A Celery task could call `reconcile_run` as it is.
+The job `reconciliation.payments` (portal/jobs.py) calls `reconcile_run`.
 """
 
 from __future__ import annotations
@@ -17,15 +17,17 @@ from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.payment_runs import reconcile, reconcile_file
 from billing.reconciliation.payment_sync import sync_lines
 from billing.reconciliation.runs import fail_run, record_progress
-from portal import jobs
 from portal.extensions import db
 from portal.payments.settings import stripe_settings
+from portal.tasks import enqueue
 
 
-def reconcile_in_background(run_id: int, *, data: bytes | None = None,
+def reconcile_in_background(run_id: int, *,
                             window: tuple[datetime, datetime] | None = None) -> None:
-    jobs.start_in_background(f"payment reconciliation {run_id}",
-                             lambda: reconcile_run(run_id, data=data, window=window))
+    """Start the job `reconciliation.payments` (a worker's, or a thread's here). A file's
+    run reads the file kept beside it (`runs.keep_input`)."""
+    since, until = (moment.isoformat() for moment in window) if window else (None, None)
+    enqueue("reconciliation.payments", run_id=run_id, since=since, until=until)
 
 
 def reconcile_run(run_id: int, *, data: bytes | None = None,

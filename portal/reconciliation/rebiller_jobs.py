@@ -1,4 +1,5 @@
-"""Doing a started rebiller run to its end, in the foreground (CLI) or in a thread (pages).
+"""Doing a started rebiller run to its end: in the foreground (CLI), or as the job
+`reconciliation.rebiller` that the pages start (portal/jobs.py).
 
 The job commits after each chunk of rows whenever the run's progress is due to be shown,
 so a page polling the run sees it move; a failure is recorded on the run, which may then
@@ -16,7 +17,6 @@ from billing.reconciliation.rebiller_file import RetailLine
 from billing.reconciliation.rebiller_runs import reconcile_rebiller
 from billing.reconciliation.runs import fail_run, record_progress
 from portal.extensions import db
-from portal.jobs import start_in_background
 
 
 def do_rebiller_run(run_id: int, now: datetime, lines: list[RetailLine] | None,
@@ -38,8 +38,3 @@ def do_rebiller_run(run_id: int, now: datetime, lines: list[RetailLine] | None,
                  now=utcnow())
         session.commit()
         raise
-
-
-def start_rebiller_job(run_id: int, now: datetime, lines: list[RetailLine] | None) -> None:
-    start_in_background(f"rebiller reconciliation {run_id}",
-                        lambda: do_rebiller_run(run_id, now, lines))

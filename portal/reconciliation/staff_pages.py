@@ -37,6 +37,7 @@ from billing.reconciliation.payment_models import ReconciliationException, Recon
 from billing.reconciliation.payment_resolutions import ALLOWED, Resolution, resolve_exception
 from billing.reconciliation.payment_runs import fees, payouts, start_payment_run, sync_key
 from billing.reconciliation.payment_sync import window_label
+from billing.reconciliation.runs import keep_input
 from portal.extensions import db
 from portal.guards import require
 from portal.paging import page_number, paginate
@@ -118,9 +119,11 @@ def _start(key: str, label: str, total: int, *, data=None, window=None):
     started = start_payment_run(db.session, input_key=key, input_label=label,
                                 started_by=current_user.email, now=utcnow(), total=total,
                                 window=window)
+    if started.created and data is not None:
+        keep_input(db.session, started.run, file_name=label, data=data, now=utcnow())
     db.session.commit()
     if started.created:
-        reconcile_in_background(started.run.id, data=data, window=window)
+        reconcile_in_background(started.run.id, window=window)
         flash(_("The reconciliation has started."))
     else:
         flash(_("These inputs were reconciled already: here is that run."))

@@ -23,6 +23,7 @@ from billing.disputes.models import Dispute
 from billing.invoicing import run_lifecycle
 from billing.invoicing.models import Invoice
 from billing.invoicing.usage_models import InvoiceRun
+from billing.reconciliation.models import ReconciliationRun
 from portal.jobs import JOBS
 from portal.tasks import enqueue
 from tests.factories import (
@@ -214,3 +215,22 @@ def test_the_collections_job_takes_the_days_steps_once(app, session, world, mail
     assert sorted(taken) == ["late_fee", "reminder"]
     assert customer.email_of_record in [m["To"] for m in mailbox.messages]
     assert JOBS["collections.run"]() == 0  # the day is done
+
+
+def test_an_uploaded_payment_report_is_reconciled_by_a_worker(workers, login_as, session,
+                                                              world):
+    # The worker, another process, reads the uploaded bytes kept with the run.
+    from tests.reconciliation_report import EXPECTED_FIGURES, RECONCILIATION, make_books
+    from tests.web.test_reconciliation_pages import run_id_of, upload
+    from tests.web.test_reconciliation_pages import wait_until_finished as finished
+
+    make_books(session, world)
+    session.commit()
+    workers.start()
+    client = login_as("staff")
+    run_id = run_id_of(upload(client, RECONCILIATION.read_bytes()))
+    finished(client, run_id, timeout=90)
+    session.rollback()
+    run = session.get(ReconciliationRun, run_id, populate_existing=True)
+    assert run.state == "done" and run.figures == EXPECTED_FIGURES
+    assert "Task reconciliation.payments[" in workers.logs()
