@@ -41,9 +41,14 @@ from billing.payments.report_rows import (
     OPTIONAL,
     REQUIRED,
     SIGNS,
-    parse_row,
 )
-from billing.reconciliation.payment_input import Staged, add_problem, item_row, missing_columns
+from billing.reconciliation.payment_input import (
+    Staged,
+    add_problem,
+    checked_row,
+    item_row,
+    missing_columns,
+)
 from billing.reconciliation.payment_matching import PAID_IN
 from billing.reconciliation.payment_models import ReconciliationItem
 
@@ -138,12 +143,8 @@ def _check_flagged(session: Session, run_id: int, staged: Staged, columns: dict,
     ).yield_per(2_000):
         line = n + 1
         try:
-            row = parse_row(line, {name: value.strip() for name, value
-                                   in zip(columns, values, strict=True)}, now)
-            first = seen.setdefault(row.balance_transaction_id, line)
-            if first != line:
-                raise RowInvalid("balance_transaction_id",
-                                 f"appears twice in the input (first on line {first})")
+            row = checked_row(line, {name: value.strip() for name, value
+                                     in zip(columns, values, strict=True)}, now, seen)
         except RowInvalid as invalid:
             add_problem(staged, RowError(line, invalid.column, invalid.message))
             continue

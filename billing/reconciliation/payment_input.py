@@ -96,11 +96,7 @@ def stage(session: Session | None, run_id: int, lines: Iterable[tuple[int, dict]
     staged, chunk, seen = Staged(), [], {}
     for line, values in lines:
         try:
-            row = parse_row(line, values, now)
-            first = seen.setdefault(row.balance_transaction_id, line)
-            if first != line:
-                raise RowInvalid("balance_transaction_id",
-                                 f"appears twice in the input (first on line {first})")
+            row = checked_row(line, values, now, seen)
         except RowInvalid as invalid:
             add_problem(staged, RowError(line, invalid.column, invalid.message))
             continue
@@ -140,3 +136,14 @@ def item_row(run_id: int, row: ReportRow) -> dict:
             "payment_intent_id": row.payment_intent_id, "payout_id": row.payout_id,
             "account_number": row.account_number, "item_class": "",
             "payment_id": None, "reversal_id": None}
+
+
+def checked_row(line: int, values: dict, now, seen: dict):
+    """One line's row, refused (RowInvalid) when bad or when its balance transaction came
+    earlier in the input; `seen` maps the ids met so far to their first line."""
+    row = parse_row(line, values, now)
+    first = seen.setdefault(row.balance_transaction_id, line)
+    if first != line:
+        raise RowInvalid("balance_transaction_id",
+                         f"appears twice in the input (first on line {first})")
+    return row
