@@ -40,5 +40,6 @@ from portal.staff import (  # noqa: E402,F401
     ledger,
     letters,
     marketing,
+    statement_batches,
     statements,
 )
