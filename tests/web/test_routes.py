@@ -122,6 +122,15 @@ ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
               "/staff/rebiller-reconciliation/<run_id>/rows.csv",
               "/staff/rebiller-reconciliation/<run_id>/workbook.xlsx",
               "/api/v1/reconciliations", "/api/v1/reconciliations/<run_id>"}
+# Statement batches and workbooks (issue 17): tests/web/test_statement_batches.py and
+# test_workbook_exports.py
+PAGES["channel_admin"] += ["/partner/statements", "/partner/invoices.xlsx"]
+PAGES["customer_admin"] += ["/customer/invoices.xlsx"]
+PAGES["staff"] += ["/staff/statement-batches", "/staff/invoices.xlsx"]
+ELSEWHERE |= {f"{base}/<batch_id>{tail}" for base in ("/partner/statements",
+                                                      "/staff/statement-batches")
+              for tail in ("", "/progress", "/statements.zip", "/manifest.csv")}
+ELSEWHERE |= {"/staff/dispute-reports/<table>.xlsx", "/staff/compliance/certification.xlsx"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]
