@@ -58,6 +58,10 @@ def batches_page(endpoints: dict):
         return _ask(form, endpoints)
     batches = db.session.scalars(_within_reach().order_by(StatementBatch.id.desc())
                                  .limit(LISTED)).all()
+    if current_user.is_partner:  # only those still matching the approvals in force
+        shown = statement_batches.partner_shown(db.session, current_user, utcnow())
+        batches = [b for b in batches if b.key == statement_batches.batch_key(
+            current_user, None, b.period_start, b.period_end, b.locale, shown)]
     month = statement_period({}, provider_date(utcnow()))[0].strftime("%Y-%m")
     return render_template("invoicing/statement_batches.html", form=form, batches=batches,
                            endpoints=endpoints, current=month,
@@ -147,8 +151,10 @@ def _partner_names(batches) -> dict:
 
 def _progress(batch: StatementBatch) -> dict:
     done, total = format_number(batch.done), format_number(batch.total)
-    if batch.state == "failed":
+    if batch.state == "failed" and current_user.is_staff:
         label = _("The batch stopped: %(why)s", why=batch.error or "")
+    elif batch.state == "failed":  # the cause is for staff to read in the record
+        label = _("The batch stopped.")
     elif batch.state == "rendering" and not batch.total:
         label = _("Finding the accounts…")
     else:

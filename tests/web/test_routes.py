@@ -130,7 +130,8 @@ PAGES["staff"] += ["/staff/statement-batches", "/staff/invoices.xlsx"]
 ELSEWHERE |= {f"{base}/<batch_id>{tail}" for base in ("/partner/statements",
                                                       "/staff/statement-batches")
               for tail in ("", "/progress", "/statements.zip", "/manifest.csv")}
-ELSEWHERE |= {"/staff/dispute-reports/<table>.xlsx", "/staff/compliance/certification.xlsx"}
+ELSEWHERE |= {"/staff/dispute-reports/<table>.xlsx", "/staff/compliance/certification.xlsx",
+              "/staff/availability.xlsx"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
 for audience in PAGES:
     PAGES[audience] += ["/auth/sessions"]

@@ -112,9 +112,11 @@ def test_a_changed_approval_retires_the_stored_batch(agency_batch, session, worl
     """Once AC-0003 approves too, the old ZIP (rendered without its amounts) is not the
     batch asked for any more: a new one is made, and the old one is no longer served."""
     client, url, _ = agency_batch
+    assert f'href="{url}"' in client.get("/partner/statements").get_data(as_text=True)
     approve(session, world.customers["agency"], world.partners["agency"])
     session.commit()
     assert client.get(f"{url}/statements.zip").status_code == 404
+    assert f'href="{url}"' not in client.get("/partner/statements").get_data(as_text=True)
     fresh = batch_url(ask(client, "/partner/statements"))
     assert fresh != url
     wait_until_done(client, fresh)

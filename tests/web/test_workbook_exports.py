@@ -138,3 +138,28 @@ def test_certification_workbook_has_a_sheet_per_table_with_numbers_and_dates(
     assert complaint[0].is_date and complaint[0].value == datetime(2025, 5, 1, 12, 0)
     assert complaint[6].value == "'=HYPERLINK(\"http://x.test\")"
     assert all(sheet.freeze_panes == "A2" for sheet in workbook_.worksheets)
+
+
+def test_availability_workbook_has_minutes_percent_and_credits(login_as, session, world):
+    """An hour's voice outage in January 2026: (44,640 - 60) / 44,640 = 99.8656 %."""
+    from datetime import UTC, timedelta
+
+    from billing.core.clock import PROVIDER_TZ
+    from billing.sla.credits import record_outage
+
+    start = datetime(2026, 1, 6, 9, tzinfo=PROVIDER_TZ).astimezone(UTC)
+    record_outage(session, ref="INC-61", started_at=start, ended_at=start + timedelta(hours=1),
+                  cause="provider", summary="SBC failover", platform="voice")
+    session.commit()
+    client = login_as("staff")
+    assert 'href="/staff/availability.xlsx?month=2026-01"' in client.get(
+        "/staff/availability?month=2026-01").get_data(as_text=True)
+    book_ = opened(client.get("/staff/availability.xlsx?month=2026-01"))
+    assert book_.sheetnames == ["Availability", "SLA credits"]
+    voice = next(row for row in book_["Availability"].iter_rows(min_row=2)
+                 if row[0].value == "Voice")
+    assert voice[1].is_date and voice[1].value == datetime(2026, 1, 1)
+    assert voice[2].value == 44640 and voice[3].value == 60
+    assert abs(voice[4].value - 0.998656) < 1e-9 and voice[4].number_format == "0.00%"
+    assert voice[5].value == "missed"
+    assert login_as("channel_admin").get("/staff/availability.xlsx").status_code == 404
