@@ -106,7 +106,8 @@ PAGES["channel_admin"] += ["/partner/commissions"]
 ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/statement.pdf",
               "/partner/commissions/<month>/statement.xlsx", "/api/v1/commissions",
               "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
-              "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
+              "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans",
+              "/staff/commissions/<month>/payables.xlsx"}
 PAGES["staff"] += ["/staff/commissions"]
 # Collections (issue 16): tests/web/test_collections_pages.py (the policy page is for
 # admins and billing managers; autopay needs Stripe)

@@ -163,3 +163,37 @@ def test_availability_workbook_has_minutes_percent_and_credits(login_as, session
     assert abs(voice[4].value - 0.998656) < 1e-9 and voice[4].number_format == "0.00%"
     assert voice[5].value == "missed"
     assert login_as("channel_admin").get("/staff/availability.xlsx").status_code == 404
+
+
+def test_commission_payables_workbook_carries_the_payable_as_money(app, session, world):
+    """Channel One earns 10 % on 100.00 of recurring charges paid in March: 10.00 USD."""
+    from datetime import date
+
+    from billing.commissions.models import CommissionPlan
+    from billing.payments.recording import Receipt, record_payment
+    from tests.conftest import csrf_token
+    from tests.factories import make_customer, make_invoice
+    from tests.web.test_commission_staff import PAID, staff_client
+
+    session.add(CommissionPlan(partner=world.partners["channel"], effective_from=date(2026, 1, 1),
+                               recurring_rate=Decimal(10), usage_rate=Decimal(0),
+                               one_time_rate=Decimal(0)))
+    customer = make_customer(session, "STF-0001", "Staff Co", world.partners["channel"])
+    make_invoice(session, customer, "STF-1", period_end=date(2026, 2, 25), amount_minor=12_500)
+    record_payment(session, Receipt(currency="USD", amount_minor=12_500, received_at=PAID,
+                                    method="wire", reference="W", source="staff",
+                                    customer_id=customer.id), PAID)
+    session.commit()
+    client = staff_client(app, session, "billing_specialist")
+    client.post("/staff/commissions", data={
+        "csrf_token": csrf_token(client, "/staff/commissions"), "month": "2026-03"})
+    assert client.get("/staff/commissions/2026-03/payables.xlsx").status_code == 404  # draft
+    client.post("/staff/commissions/2026-03/approve", data={
+        "csrf_token": csrf_token(client, "/staff/commissions/2026-03")})
+    assert "payables.xlsx" in client.get("/staff/commissions/2026-03").get_data(as_text=True)
+    sheet = opened(client.get("/staff/commissions/2026-03/payables.xlsx"))["Payables"]
+    month, code, name, currency, amount = next(sheet.iter_rows(min_row=2))
+    assert (month.value, code.value, name.value, currency.value) == (
+        "2026-03", "CH", "Channel One", "USD")
+    assert amount.value == 10 and amount.number_format == money_format("USD")
+    assert sheet.freeze_panes == "A2"
