@@ -174,9 +174,12 @@ def render_slice(session: Session, slice_id: int, *, now: datetime,
 def _finish_slice(session: Session, slice_id: int, entries: list[dict], now: datetime,
                   root: Path) -> bool:
     begin_writing(session)
+    batch_id = session.scalar(select(StatementBatchSlice.batch_id)
+                              .where(StatementBatchSlice.id == slice_id))
+    batch = batch_id and session.get(StatementBatch, batch_id, populate_existing=True,
+                                     with_for_update=True)
+    # read under the batch's lock: another delivery may have just counted this slice
     piece = session.get(StatementBatchSlice, slice_id, populate_existing=True)
-    batch = piece and session.get(StatementBatch, piece.batch_id, populate_existing=True,
-                                  with_for_update=True)
     if piece is None or piece.done_at is not None or batch.state != "rendering":
         session.rollback()  # another delivery counted it, or the batch was asked anew
         return False
