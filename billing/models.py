@@ -42,6 +42,7 @@ from billing.disputes.models import (
 )
 from billing.invoicing import immutability  # noqa: F401  (importing registers the guard)
 from billing.invoicing.models import CreditNote, Invoice, InvoiceLine, NumberSeries
+from billing.invoicing.statement_batch_models import StatementBatch, StatementBatchSlice
 from billing.invoicing.tax_models import TaxExemption, TaxRate
 from billing.invoicing.usage_models import InvoiceRun, InvoiceRunSlice, UsageRecord
 from billing.parties.models import Customer, Partner
@@ -113,6 +114,8 @@ __all__ = [
     "SentInformation",
     "Service",
     "SlaCreditRequest",
+    "StatementBatch",
+    "StatementBatchSlice",
     "StripeCustomer",
     "StripeBalanceTransaction",
     "StripeEvent",

@@ -87,6 +87,11 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         "CELERY_BEAT_SCHEDULE": dict(BEAT_SCHEDULE),
         # Accounts per slice of an invoice run's drafting: one worker task, one transaction.
         "INVOICE_RUN_SLICE_SIZE": int(env.get("INVOICE_RUN_SLICE_SIZE", "500")),
+        # Statement batches (README, "Statement batches"): statements per worker task,
+        # and where the batches' PDFs and ZIPs are kept (shared by web and workers).
+        "STATEMENT_BATCH_SLICE_SIZE": int(env.get("STATEMENT_BATCH_SLICE_SIZE", "10")),
+        "STATEMENT_BATCH_DIR": env.get("STATEMENT_BATCH_DIR",
+                                       str(instance / "statement-batches")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

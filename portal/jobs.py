@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -84,6 +85,47 @@ def draft_slice(slice_id: int) -> None:
                                    .where(InvoiceRunSlice.id == slice_id))
         if run_id is not None:
             _record_stop(run_id, error)
+        raise
+
+
+@job("statements.batch")
+def statement_batch(batch_id: int) -> None:
+    """Plan a statement batch's slices and send them to the workers (in-process, render
+    them one after the other)."""
+    from portal.tasks import fan_out
+    from reports import statement_batches
+
+    config = current_app.config
+    try:
+        slices = statement_batches.plan_slices(
+            db.session, batch_id, now=utcnow(), size=config["STATEMENT_BATCH_SLICE_SIZE"],
+            root=Path(config["STATEMENT_BATCH_DIR"]))
+    except Exception as error:
+        statement_batches.record_failure(db.session, batch_id, str(error) or type(error).__name__)
+        raise
+    fan_out("statements.batch_slice", [{"slice_id": slice_id} for slice_id in slices])
+
+
+@job("statements.batch_slice")
+def statement_batch_slice(slice_id: int) -> None:
+    """Render one slice of a statement batch; the last one writes the ZIP. An error marks
+    the batch failed, and its page offers to ask for it again."""
+    from billing.invoicing.statement_batch_models import StatementBatchSlice
+    from reports import statement_batches
+    from reports.documents import DocumentSettings
+
+    config = current_app.config
+    try:
+        statement_batches.render_slice(
+            db.session, slice_id, now=utcnow(), settings=DocumentSettings.from_config(config),
+            root=Path(config["STATEMENT_BATCH_DIR"]))
+    except Exception as error:
+        db.session.rollback()
+        batch_id = db.session.scalar(select(StatementBatchSlice.batch_id)
+                                     .where(StatementBatchSlice.id == slice_id))
+        if batch_id is not None:
+            statement_batches.record_failure(db.session, batch_id,
+                                             str(error) or type(error).__name__)
         raise
 
 

@@ -95,6 +95,7 @@ def app(database_url, tmp_path_factory, smtp_server):
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "TESTING": True,
         "PDF_CACHE_DIR": str(tmp_path_factory.mktemp("pdf")),
+        "STATEMENT_BATCH_DIR": str(tmp_path_factory.mktemp("statement-batches")),
         "MAIL_BACKEND": "smtp",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
@@ -116,6 +117,7 @@ def db(app, tmp_path):
     from portal.extensions import limiter
 
     app.config["PDF_CACHE_DIR"] = str(tmp_path / "pdf")
+    app.config["STATEMENT_BATCH_DIR"] = str(tmp_path / "statement-batches")
     app.config["AUDIT_CHECKPOINT_DIR"] = str(tmp_path / "audit-checkpoints")
     limiter.reset()  # every test logs in from the same client address
     with app.app_context():

@@ -101,6 +101,7 @@ class Workers:
             "AUDIT_LOG_KEY": config["AUDIT_LOG_KEY"],
             "AUDIT_CHECKPOINT_DIR": config["AUDIT_CHECKPOINT_DIR"],
             "PDF_CACHE_DIR": config["PDF_CACHE_DIR"],
+            "STATEMENT_BATCH_DIR": config["STATEMENT_BATCH_DIR"],
             "MAIL_BACKEND": "smtp",
             "SMTP_HOST": config["MAIL_SERVER"],
             "SMTP_PORT": str(config["MAIL_PORT"]),

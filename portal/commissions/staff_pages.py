@@ -15,14 +15,17 @@ from billing.commissions.plans import set_plan
 from billing.commissions.runs import approve_run, payables, run_month
 from billing.core.clock import utcnow
 from billing.core.errors import DomainError, NotFound
+from billing.core.money import Money
 from billing.parties.models import Partner
 from portal.commissions.forms import ApproveForm, PlanForm, RunMonthForm
 from portal.extensions import db
 from portal.guards import require
 from reports.commission_files import payables_csv
+from reports.workbooks import Column, Sheet, workbook
 
 bp = Blueprint("commissions", __name__)
 bp.before_request(require(lambda user: user.is_billing_staff or user.role == "admin"))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _billing_only():
@@ -84,6 +87,24 @@ def payables_file(month):
     body = payables_csv(month, found.payables, _partners())
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="commission-payables-{month}.csv"'})
+
+
+@bp.route("/<month>/payables.xlsx")
+def payables_workbook(month):
+    """The payables as a workbook: one row per partner and currency, amounts as money."""
+    _billing_only()
+    found = _run(month)
+    if found.status != "approved":
+        raise NotFound("The month is not approved yet.")
+    partners = _partners()
+    rows = [(month, *partners[p["partner_id"]], p["currency"],
+             Money(p["amount_minor"], p["currency"])) for p in found.payables]
+    sheet = Sheet(_("Payables"), [Column(_("Month"), width=9), Column(_("Partner code")),
+                                  Column(_("Partner"), width=28),
+                                  Column(_("Currency"), width=9),
+                                  Column(_("Commission"), "money", 16)], rows)
+    return Response(workbook([sheet]), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="commission-payables-{month}.xlsx"'})
 
 
 @bp.route("/plans", methods=["GET", "POST"])

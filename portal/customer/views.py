@@ -13,7 +13,7 @@ from portal.cpni.approval_forms import ApprovalForm, RevokeForm
 from portal.customer import bp, home
 from portal.customer.account_admin import account_holder, confirm_password
 from portal.extensions import db
-from portal.invoicing import exports, pages
+from portal.invoicing import exports, invoice_workbook, pages
 
 
 @bp.route("/")
@@ -37,6 +37,11 @@ def invoices():
 @bp.route("/invoices.csv")
 def invoices_csv():
     return exports.invoice_csv()
+
+
+@bp.route("/invoices.xlsx")
+def invoices_xlsx():
+    return invoice_workbook.invoice_xlsx()
 
 
 @bp.route("/invoices/<invoice_id>")

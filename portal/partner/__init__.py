@@ -13,6 +13,7 @@ from portal.partner import (  # noqa: E402,F401
     disputes,
     reconciliation,
     sla,
+    statement_batches,
     statements,
     views,
 )

@@ -10,7 +10,7 @@ from billing.parties import identity
 from billing.parties.users import ApiToken, User
 from portal.auth.token_forms import RevokeTokenForm, TokenForm
 from portal.extensions import db
-from portal.invoicing import exports, pages
+from portal.invoicing import exports, invoice_workbook, pages
 from portal.partner import bp
 
 
@@ -33,6 +33,11 @@ def invoices():
 @bp.route("/invoices.csv")
 def invoices_csv():
     return exports.invoice_csv()
+
+
+@bp.route("/invoices.xlsx")
+def invoices_xlsx():
+    return invoice_workbook.invoice_xlsx()
 
 
 @bp.route("/invoices/<invoice_id>")

@@ -46,5 +46,6 @@ from portal.staff import (  # noqa: E402,F401
     ledger,
     letters,
     marketing,
+    statement_batches,
     statements,
 )

@@ -24,8 +24,11 @@ from portal.cpni.compliance_forms import (
 from portal.extensions import db
 from portal.staff.compliance import bp
 from reports.csv_files import csv_sections
+from reports.section_sheets import sheets_from_sections
+from reports.workbooks import workbook
 
 YEARS_OFFERED = 10
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/certification")
@@ -79,6 +82,19 @@ def certification_download():
     body = csv_sections(_sections(certification_report(db.session, year, now)))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="cpni-certification-{year}.csv"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.route("/certification.xlsx")
+def certification_workbook():
+    """The same tables as the CSV, one sheet each, with counts as numbers and dates as
+    dates (reports/section_sheets.py)."""
+    now = utcnow()
+    year = _year(request.args.get("year"), now)
+    body = workbook(sheets_from_sections(_sections(certification_report(db.session, year,
+                                                                        now))))
+    return Response(body, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="cpni-certification-{year}.xlsx"',
         "Cache-Control": "private, no-store"})
 
 

@@ -22,18 +22,21 @@ from billing.core.errors import InvalidInput, NotFound
 from billing.core.money import Money
 from billing.disputes import reports
 from billing.disputes.tiers import all_tiers
+from portal.disputes import report_sheets
 from portal.disputes.labels import REASON_LABELS
 from portal.extensions import db
 from portal.guards import require
 from portal.staff import bp as staff_bp
 from reports.charts import Bar, Stack, bar_chart, stacked_bar_chart
 from reports.csv_files import csv_text
+from reports.workbooks import workbook
 
 bp = Blueprint("dispute_reports", __name__)
 bp.before_request(require(lambda user: user.is_billing_staff))
 
 PERIODS = {30: _l("Last 30 days"), 90: _l("Last 90 days"), 365: _l("Last 365 days")}
 DEFAULT_DAYS = 90
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("")
@@ -62,6 +65,23 @@ def download(table):
     header, rows = CSV_TABLES[table](now, now - timedelta(days=days))
     return Response(csv_text(header, rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="disputes-{table}-{days}d.csv"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/<table>.xlsx")
+def download_workbook(table):
+    """The same table as an Excel workbook (portal/disputes/report_sheets.py)."""
+    sheets = {"open": lambda now, since: report_sheets.open_sheet(now, since, band_labels()),
+              "overdue": lambda now, since: report_sheets.overdue_sheet(now, since,
+                                                                        _overdue_hours),
+              "resolution": report_sheets.resolution_sheet,
+              "credits": report_sheets.credits_sheet}
+    if table not in sheets:
+        raise NotFound(_("No such report."))
+    now, days = utcnow(), _days()
+    body = workbook([sheets[table](now, now - timedelta(days=days))])
+    return Response(body, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="disputes-{table}-{days}d.xlsx"',
         "Cache-Control": "no-store"})
 
 

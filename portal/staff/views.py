@@ -8,7 +8,7 @@ from billing.imports import KINDS, run_import
 from portal import access
 from portal.cpni import account_notices
 from portal.extensions import db
-from portal.invoicing import exports, pages
+from portal.invoicing import exports, invoice_workbook, pages
 from portal.redirects import is_local_path
 from portal.staff import bp
 from portal.staff.calls import customer_call_page, forget_call
@@ -50,6 +50,11 @@ def invoices():
 @bp.route("/invoices.csv")
 def invoices_csv():
     return exports.invoice_csv()
+
+
+@bp.route("/invoices.xlsx")
+def invoices_xlsx():
+    return invoice_workbook.invoice_xlsx()
 
 
 @bp.route("/invoices/<invoice_id>")

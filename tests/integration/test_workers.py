@@ -234,3 +234,36 @@ def test_an_uploaded_payment_report_is_reconciled_by_a_worker(workers, login_as,
     run = session.get(ReconciliationRun, run_id, populate_existing=True)
     assert run.state == "done" and run.figures == EXPECTED_FIGURES
     assert "Task reconciliation.payments[" in workers.logs()
+
+
+def test_a_partners_statement_batch_is_rendered_by_workers_into_one_zip(workers, login_as,
+                                                                       session, world):
+    """Two workers, one statement per slice: the agency's three customers, amounts only
+    on the one that approved it (AC-0004), as the embedded default gives them
+    (tests/web/test_statement_batches.py)."""
+    from tests.factories import CPNI_MARKERS, approve
+    from tests.pdf.pdftext import pdf_text
+    from tests.web.test_statement_batches import (
+        AGENCY_FILES,
+        ask,
+        batch_url,
+        wait_until_done,
+        zip_contents,
+    )
+
+    approve(session, world.customers["sub"], world.partners["agency"])
+    session.commit()
+    workers.start(STATEMENT_BATCH_SLICE_SIZE=1)
+    workers.start(STATEMENT_BATCH_SLICE_SIZE=1)
+    client = login_as("agency_admin")
+    url = batch_url(ask(client, "/partner/statements"))
+    assert wait_until_done(client, url)["label"] == "3 of 3 statements"
+    files = zip_contents(client, url)
+    assert sorted(files) == sorted([*AGENCY_FILES.values(), "manifest.csv"])
+    assert "$8,642.19" in pdf_text(files[AGENCY_FILES["AC-0004"]])
+    for account in ("AC-0003", "AC-0005"):
+        text = pdf_text(files[AGENCY_FILES[account]])
+        assert "Amounts withheld" in " ".join(text.split())
+        assert not any(marker in text for marker in CPNI_MARKERS)
+    logs = workers.logs()  # the workers did it, not a thread of the test's process
+    assert "Task statements.batch[" in logs and logs.count("Task statements.batch_slice[") >= 3

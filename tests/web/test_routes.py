@@ -106,7 +106,8 @@ PAGES["channel_admin"] += ["/partner/commissions"]
 ELSEWHERE |= {"/partner/commissions/<month>", "/partner/commissions/<month>/statement.pdf",
               "/partner/commissions/<month>/statement.xlsx", "/api/v1/commissions",
               "/staff/commissions/<month>", "/staff/commissions/<month>/approve",
-              "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans"}
+              "/staff/commissions/<month>/payables.csv", "/staff/commissions/plans",
+              "/staff/commissions/<month>/payables.xlsx"}
 PAGES["staff"] += ["/staff/commissions"]
 # Collections (issue 16): tests/web/test_collections_pages.py (the policy page is for
 # admins and billing managers; autopay needs Stripe)
@@ -122,6 +123,16 @@ ELSEWHERE |= {"/partner/reconciliation", "/partner/reconciliation/<run_id>",
               "/staff/rebiller-reconciliation/<run_id>/rows.csv",
               "/staff/rebiller-reconciliation/<run_id>/workbook.xlsx",
               "/api/v1/reconciliations", "/api/v1/reconciliations/<run_id>"}
+# Statement batches and workbooks (issue 17): tests/web/test_statement_batches.py and
+# test_workbook_exports.py
+PAGES["channel_admin"] += ["/partner/statements", "/partner/invoices.xlsx"]
+PAGES["customer_admin"] += ["/customer/invoices.xlsx"]
+PAGES["staff"] += ["/staff/statement-batches", "/staff/invoices.xlsx"]
+ELSEWHERE |= {f"{base}/<batch_id>{tail}" for base in ("/partner/statements",
+                                                      "/staff/statement-batches")
+              for tail in ("", "/progress", "/statements.zip", "/manifest.csv")}
+ELSEWHERE |= {"/staff/dispute-reports/<table>.xlsx", "/staff/compliance/certification.xlsx",
+              "/staff/availability.xlsx"}
 # Sessions (issue 12): tests/web/test_sessions.py; the page is every signed-in user's
 # The receivables ageing and the customer's home: tests/web/test_ageing_pages.py,
 # tests/web/test_api_ageing.py and tests/web/test_customer_home.py
