@@ -64,3 +64,11 @@ def test_a_failed_run_tells_the_rebiller_no_database_text(login_as, app, session
     client = login_as("wholesale_admin")
     page = client.get(f"/partner/reconciliation/{run_id}").get_data(as_text=True)
     assert "10000000000000000000" not in page and "an internal error" in page
+
+
+def test_a_nul_character_refuses_the_file_at_upload(login_as, session, period):
+    client = login_as("wholesale_admin")
+    response = upload(client, BILLING_FILE + "AC-0301,VOICE\x00SEAT,2026-05,1,1,1.00,0\n")
+    assert response.status_code == 400
+    assert "Line 8: a cell holds a NUL character" in response.get_data(as_text=True)
+    assert count(session, ReconciliationRun) == 0
