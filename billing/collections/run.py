@@ -173,12 +173,16 @@ def _due(job: Job, row, steps, enrolment, exempt: bool, owed) -> list[schedule.S
 
 
 def _charges(session, job: Job, due: list[tuple]) -> set[int]:
-    """Each autopay charge in turn; the ids of the invoices paid by one."""
+    """Each autopay charge in turn; the ids of the invoices paid by one. Each is
+    committed as soon as Stripe has answered: money taken is on record (its claim, its
+    payment, its notice) even if something later in the chunk fails and rolls the rest
+    back, so the chunk run again does not charge the card a second time."""
     paid = set()
     for row, step, _, steps, enrolment in due:
         outcome = autopay.attempt(session, job.settings, job.terms, enrolment, row.id, step,
                                   actions.failed_autopay_days(steps) or [], job.today,
                                   job.now, job.write)
+        session.commit()
         job.result.charged += outcome == "succeeded"
         job.result.charge_failed += outcome == "failed"
         job.result.charge_pending += outcome == "pending"
