@@ -104,7 +104,8 @@ def attempt(session: Session, settings: StripeSettings, terms: Terms,
                                                             invoice.currency),
             payment_method_id=enrolment.payment_method_id, amount_minor=amount,
             currency=invoice.currency, account_number=customer.account_number,
-            invoice_numbers=[invoice.number], method_type=enrolment.method_type)
+            invoice_numbers=[invoice.number], method_type=enrolment.method_type,
+            idempotency_key=f"autopay-{invoice.number}-{step.step}-{step.period}")
     except PaymentProviderError as error:
         return _failed(session, terms, action_id, customer, facts, [*failed_on, today],
                        error.message, getattr(error, "intent_id", None), now, write)

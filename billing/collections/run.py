@@ -26,7 +26,7 @@ from billing.collections.autopay import Writer
 from billing.collections.late_fees import BALANCE_COLUMNS
 from billing.collections.models import CollectionAction, CollectionDay
 from billing.core.clock import provider_date
-from billing.core.db import insert_if_missing
+from billing.core.db import among, insert_if_missing
 from billing.invoicing import balance
 from billing.invoicing.models import Invoice
 from billing.payments.provider import StripeSettings
@@ -173,12 +173,16 @@ def _due(job: Job, row, steps, enrolment, exempt: bool, owed) -> list[schedule.S
 
 
 def _charges(session, job: Job, due: list[tuple]) -> set[int]:
-    """Each autopay charge in turn; the ids of the invoices paid by one."""
+    """Each autopay charge in turn; the ids of the invoices paid by one. Each is
+    committed as soon as Stripe has answered: money taken is on record (its claim, its
+    payment, its notice) even if something later in the chunk fails and rolls the rest
+    back, so the chunk run again does not charge the card a second time."""
     paid = set()
     for row, step, _, steps, enrolment in due:
         outcome = autopay.attempt(session, job.settings, job.terms, enrolment, row.id, step,
                                   actions.failed_autopay_days(steps) or [], job.today,
                                   job.now, job.write)
+        session.commit()
         job.result.charged += outcome == "succeeded"
         job.result.charge_failed += outcome == "failed"
         job.result.charge_pending += outcome == "pending"
@@ -188,9 +192,25 @@ def _charges(session, job: Job, due: list[tuple]) -> set[int]:
 
 
 def _reminders(session, job: Job, due: list[tuple]) -> None:
+    """The chunk's reminders, each naming what its invoice collects now: the balances
+    read at the chunk's start are read again, since the autopay charges before them
+    (each a call to Stripe, each committed) leave time for a dispute to be filed, and
+    a reminder must never name a held amount as due."""
+    fresh = _balances_now(session, job, [row.id for row, *_ in due])
     job.result.reminders += reminders.send_reminders(
-        session, [(row, step, owed) for row, step, owed, _, _ in due], job.today, job.now,
+        session, [(fresh[row.id][0], step, fresh[row.id][1])
+                  for row, step, *_ in due if row.id in fresh], job.today, job.now,
         job.write)
+
+
+def _balances_now(session, job: Job, ids: list[int]) -> dict[int, tuple]:
+    """Per invoice, (its balance columns, its balance) as they stand now."""
+    if not ids:
+        return {}
+    disputed = balance.disputed_at(session, ids, job.now)
+    return {row.id: (row, balance.of_invoice(row, disputed.get(row.id, 0), job.today))
+            for row in session.execute(select(*BALANCE_COLUMNS).where(
+                among(session, Invoice.id, ids)))}
 
 
 def _fees(session, job: Job, due: list[tuple]) -> None:

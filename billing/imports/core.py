@@ -80,7 +80,8 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, d
 
 def _checked(reader) -> Iterator[list[str]]:
     """The reader's rows; a row the csv module cannot read (a cell longer than its field
-    limit, 131,072 characters) stops the import with a message that names its line."""
+    limit, 131,072 characters) or one holding a NUL character stops the import with a
+    message that names its line."""
     while True:
         try:
             values = next(reader)
@@ -90,6 +91,10 @@ def _checked(reader) -> Iterator[list[str]]:
             raise InvalidInput(f"Line {reader.line_num}: a cell is longer than "
                                f"{csv.field_size_limit():,} characters, or the line is "
                                "not CSV. Nothing was imported.") from None
+        if any("\x00" in value for value in values):
+            # No database text column takes it (PostgreSQL refuses the row outright).
+            raise InvalidInput(f"Line {reader.line_num}: a cell holds a NUL character; "
+                               "the file is not CSV text. Nothing was imported.")
         yield values
 
 

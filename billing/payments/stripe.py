@@ -89,10 +89,13 @@ def create_payment_intent(settings: StripeSettings, *, customer_id: str, amount_
 
 def charge_saved_method(settings: StripeSettings, *, customer_id: str, payment_method_id: str,
                         amount_minor: int, currency: str, account_number: str,
-                        invoice_numbers: list[str], method_type: str = "card") -> IntentView:
+                        invoice_numbers: list[str], method_type: str = "card",
+                        idempotency_key: str | None = None) -> IntentView:
     """Charges a saved method (a card, or a SEPA mandate: `method_type`) with the payer
     absent (autopay); a refusal raises `PaymentDeclined`, an intent needing the payer's
-    bank check comes back as is."""
+    bank check comes back as is. The same `idempotency_key` asked again (a job that died
+    after Stripe charged, before its record was committed) gets the first answer back
+    from Stripe instead of a second charge."""
     with _translated_errors():
         intent = _client(settings).v1.payment_intents.create({
             **_intent_params(customer_id, amount_minor, currency),
@@ -101,7 +104,7 @@ def charge_saved_method(settings: StripeSettings, *, customer_id: str, payment_m
             "payment_method_types": [method_type],
             "confirm": True,
             "off_session": True,
-        })
+        }, {"idempotency_key": idempotency_key} if idempotency_key else None)
     return intent_view(intent.to_dict())
 
 

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
+from billing.core.errors import InvalidInput
 from billing.reconciliation import payment_input
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.payment_copy import stage_copy
@@ -37,7 +38,12 @@ def sync_key(since: datetime, until: datetime) -> str:
 def start_payment_run(session: Session, *, input_key: str, input_label: str,
                       started_by: str, now: datetime, total: int = 0,
                       window: tuple[datetime, datetime] | None = None) -> Started:
-    """The run of these inputs: the one already recorded, or a new (or restarted) one."""
+    """The run of these inputs: the one already recorded, or a new (or restarted) one.
+    A sync window must have ended by `now`: one still open would be recorded as done, and
+    the same window asked for later would answer that run, missing what came after."""
+    if window is not None and window[1] > now:
+        raise InvalidInput("The sync window ends in the future: choose an end that has "
+                           "passed.", code="future_window")
     details = {"input_label": input_label[:300]}
     if window is not None:
         details.update(window_start=window[0], window_end=window[1])

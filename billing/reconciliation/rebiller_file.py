@@ -66,10 +66,13 @@ def read_billing_file(session: Session, partner: Partner, period: BillPeriod, da
         raise BillingFileRefused([RowError(0, "", "The file is larger than 10 MB.")])
     ends = end_customers(session, partner.id)
     lines, errors, more = [], [], 0
+    sums: dict = {}
     try:
         for number, row in rows_of(io.BytesIO(data), COLUMNS):
             try:
-                lines.append(_line(row, ends, period, today))
+                line = _line(row, ends, period, today)
+                _add_up(sums, line, row["account_number"])
+                lines.append(line)
             except RowInvalid as invalid:
                 if len(errors) < MAX_ERRORS:
                     errors.append(RowError(number, invalid.column, invalid.message))
@@ -104,6 +107,26 @@ def _line(row: dict, ends: dict, period: BillPeriod, today: date) -> RetailLine:
     fields.number(row, "unit_price")
     return RetailLine(customer_id, currency, code, quantity,
                       _amount(row, "amount", currency), _amount(row, "tax", currency))
+
+
+def _add_up(sums: dict, line: RetailLine, number: str) -> None:
+    """Keep the running sums the run will store (per end customer and code, and the tax
+    per end customer) within what their columns hold: a row that would carry one past
+    it is refused here, instead of failing the run later with a database error."""
+    charge = sums.get((line.customer_id, line.code), (Decimal(0), 0))
+    quantity, amount = charge[0] + line.quantity, charge[1] + line.amount_minor
+    tax = sums.get(line.customer_id, 0) + line.tax_minor
+    largest_minor = to_minor(fields.LARGEST, line.currency)
+    if quantity >= fields.LARGEST:
+        raise RowInvalid("quantity", f"the quantities of {number!r} for {line.code!r} add "
+                                     "up to more than the portal can hold")
+    if abs(amount) >= largest_minor:
+        raise RowInvalid("amount", f"the amounts of {number!r} for {line.code!r} add up "
+                                   "to more than the portal can hold")
+    if abs(tax) >= largest_minor:
+        raise RowInvalid("tax", f"the taxes of {number!r} add up to more than the portal "
+                                "can hold")
+    sums[(line.customer_id, line.code)], sums[line.customer_id] = (quantity, amount), tax
 
 
 def _check_period(row: dict, period: BillPeriod, today: date) -> None:

@@ -41,6 +41,17 @@ def word_list(text: str | None) -> list[str]:
     return [word for word in re.split(r"[\s,]+", text or "") if word][:500]
 
 
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN and infinities as it parses: NumberRange cannot
+    compare a signalling NaN (a 500 instead of the field's message)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
 class PolicyForm(FlaskForm):
     reminder_offsets = StringField(_l("Reminder days (before the due date negative, on it 0, "
                                       "after it positive)"))
@@ -53,7 +64,7 @@ class PolicyForm(FlaskForm):
         SelectChoice("none", _l("None")),
         SelectChoice("percent", _l("A percent of the overdue amount")),
         SelectChoice("fixed", _l("A fixed amount per currency"))])
-    late_fee_percent = DecimalField(_l("Late fee percent"), places=4, validators=[
+    late_fee_percent = FiniteDecimalField(_l("Late fee percent"), places=4, validators=[
         Optional(), NumberRange(0, 25, message=_l("A percent from 0 to 25."))])
     fixed_usd = StringField(_l("Fixed fee in USD"))
     fixed_cad = StringField(_l("Fixed fee in CAD"))

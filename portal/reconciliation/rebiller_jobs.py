@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from billing.core.clock import utcnow
+from billing.core.errors import DomainError
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.rebiller_file import RetailLine
 from billing.reconciliation.rebiller_runs import reconcile_rebiller
@@ -34,7 +35,16 @@ def do_rebiller_run(run_id: int, now: datetime, lines: list[RetailLine] | None,
         session.commit()
     except Exception as error:
         session.rollback()
-        fail_run(session.get(ReconciliationRun, run_id), why=str(error) or type(error).__name__,
-                 now=utcnow())
+        fail_run(session.get(ReconciliationRun, run_id), why=_why(error), now=utcnow())
         session.commit()
         raise
+
+
+def _why(error: Exception) -> str:
+    """What the run's page and API may say of a failure: the rebiller reads it, so a
+    database's or library's own text (which can quote the rows written, of every end
+    customer) is not repeated; the error itself goes to the log."""
+    if isinstance(error, DomainError):
+        return error.message
+    return "an internal error (the operators have the details in the log)"
+

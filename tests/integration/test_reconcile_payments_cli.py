@@ -69,9 +69,7 @@ def test_a_window_needs_stripe_and_an_end_after_its_start(runner, db):
 
 def test_a_sync_window_is_reconciled_from_stripe(runner, app, session, world, stripe_server):
     """localstripe has no fees and no payouts: one charge nobody recorded, an exception."""
-    from datetime import timedelta
 
-    from billing.core.clock import utcnow
     from billing.payments import stripe as adapter
     from billing.payments.provider import StripeSettings
     from tests.reconciliation_report import fresh_second
@@ -84,7 +82,7 @@ def test_a_sync_window_is_reconciled_from_stripe(runner, app, session, world, st
                                            currency="USD", account_number="SYNC-9",
                                            invoice_numbers=[])
     adapter.confirm_payment_intent(settings, intent.id, "pm_card_visa")
-    until = utcnow() + timedelta(seconds=2)
+    until = fresh_second()  # a window that has ended: a later one is refused
     app.config.update(STRIPE_SECRET_KEY=stripe_server.api_key, STRIPE_API_BASE=stripe_server.url)
     try:
         window = ["--since", since.isoformat(), "--until", until.isoformat()]

@@ -4,8 +4,6 @@ reconciled with the payments the portal recorded from the same intents."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 pytest.importorskip("localstripe", reason="localstripe is not installed (pip install .[test])")
@@ -43,7 +41,7 @@ def test_a_window_of_stripe_is_listed_and_tied(session, world, settings):
     known = pay(settings, stripe_customer, 4_000)
     unknown = pay(settings, stripe_customer, 1_500)
     adapter.create_refund(settings, payment_intent_id=known.id, amount_minor=1_000)
-    until = utcnow() + timedelta(seconds=2)
+    until = fresh_second()  # a window that has ended: a later one is refused
     account = make_customer(session, "SYNC-1", "Sync Payer", world.partners["channel"])
     make_invoice(session, account, "S-1", amount_minor=4_000)
     record_payment(session, Receipt("USD", 4_000, utcnow(), "card", known.id, "stripe",

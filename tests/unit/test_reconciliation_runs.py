@@ -49,3 +49,23 @@ def test_a_run_whose_process_died_is_taken_over_but_a_live_one_is_not(session):
     assert not start(session, now=quiet).created  # still within its time: alive
     taken = start(session, now=quiet + timedelta(seconds=1))
     assert taken.created and taken.run.id == first.run.id and runs(session) == 1
+
+
+def test_a_sync_window_that_has_not_ended_is_refused(session):
+    # Recorded as done now, the same window asked for tomorrow would answer this run
+    # without what Stripe received in the rest of it.
+    from billing.core.errors import InvalidInput
+    from billing.reconciliation.payment_runs import start_payment_run
+
+    window = (NOW - timedelta(days=1), NOW + timedelta(hours=1))
+    try:
+        start_payment_run(session, input_key="sync:x", input_label="window",
+                          started_by="ana", now=NOW, window=window)
+    except InvalidInput as refused:
+        assert refused.code == "future_window"
+    else:
+        raise AssertionError("a window ending in the future was accepted")
+    assert runs(session) == 0
+    ended = (NOW - timedelta(days=1), NOW)
+    assert start_payment_run(session, input_key="sync:y", input_label="window",
+                             started_by="ana", now=NOW, window=ended).created

@@ -50,6 +50,9 @@ def test_a_billing_manager_edits_the_policy(manager, db, world):
     ({"late_fee_mode": "fixed", "fixed_usd": "", "fixed_eur": ""}, "at least one currency"),
     ({"fixed_usd": "12,50"}, "Not an amount in USD"),
     ({"retry_days": "5, 3"}, "increasing"),
+    # A signalling NaN once reached NumberRange, which cannot compare it: a 500.
+    ({"late_fee_mode": "percent", "late_fee_percent": "sNaN"}, "Not a valid decimal value"),
+    ({"late_fee_mode": "percent", "late_fee_percent": "Infinity"}, "Not a valid decimal"),
     ({"exempt_accounts": "AC-0100 NOPE-1"}, "No such account: NOPE-1"),
 ])
 def test_a_bad_policy_is_refused_and_nothing_saved(manager, db, changes, message):
