@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import dates, numbers
 from flask import request, session
 from flask_babel import (
-    format_currency,
     format_date,
     format_datetime,
     format_percent,
@@ -34,14 +35,29 @@ def select_locale() -> str:
 
 
 def money(minor: int, currency: str) -> str:
-    return format_currency(Money(int(minor), currency).major, currency)
+    return _money(int(minor), currency, str(get_locale() or "en_US"))
 
 
 def local_date(value) -> str:
     """A date (or ISO date string, as the presenters give) in the user's locale."""
     if not value:
         return ""
-    return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "medium")
+    if isinstance(value, datetime):  # rebased to the user's zone first: not cached
+        return format_date(value, "medium")
+    return _date(value, str(get_locale() or "en_US"))
+
+
+# A list repeats the same few dates and often the same amounts on every row and every
+# request; their text depends on nothing else, so each is formatted once per process.
+@lru_cache(maxsize=8192)
+def _money(minor: int, currency: str, locale: str) -> str:
+    return numbers.format_currency(Money(minor, currency).major, currency, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date(value: date | str, locale: str) -> str:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return dates.format_date(day, "medium", locale=locale)
 
 
 def local_datetime(value) -> str:

@@ -92,7 +92,7 @@ def _has_data(url: str) -> bool:
     try:
         engine = sa.create_engine(url)
         with engine.connect() as connection:
-            found = connection.execute(sa.text('SELECT 1 FROM "user" WHERE email = :e'),
+            found = connection.execute(sa.text('SELECT 1 FROM user_account WHERE email = :e'),
                                        {"e": ADMIN_EMAIL}).first()
     except sa.exc.OperationalError:
         return False
@@ -156,14 +156,14 @@ def portal_server(url: str, workers: int, scratch: str):
            "PDF_CACHE_DIR": os.path.join(scratch, "pdf"), "GUNICORN_WORKERS": str(workers),
            "GUNICORN_BIND": f"127.0.0.1:{PORTAL_PORT}", "GUNICORN_ACCESS_LOG": os.devnull}
     command = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf",
-               "wsgi:app"]
+               "--no-control-socket", "wsgi:app"]
     return server(command, env, PORTAL_PORT)
 
 
 def anchor_server(url: str, workers: int, logins: Logins):
     env = {"ANCHOR_DATABASE_URL": url, "ANCHOR_PARTNER_ID": str(logins.partner_id),
            "ANCHOR_CUSTOMER_ID": str(logins.customer_id)}
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", str(workers), "-b",
                f"127.0.0.1:{ANCHOR_PORT}", "tests.benchmarks.anchor_app:app"]
     return server(command, env, ANCHOR_PORT)
 
