@@ -32,6 +32,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
+import flask_migrate
 import requests
 import sqlalchemy as sa
 
@@ -60,6 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", help="measure only the lists whose path contains this")
+    parser.add_argument("--sealing", choices=("inline", "worker"), default="inline",
+                        help="the portal's AUDIT_SEALING (inline: the default; worker: as "
+                             "the README advises in production, sealed by `audit seal`)")
     return parser.parse_args(argv)
 
 
@@ -81,6 +85,7 @@ def ensure_data(url: str) -> Logins:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
                       "AUDIT_LOG_KEY": AUDIT_KEY})
     with app.app_context():
+        flask_migrate.upgrade()  # a kept database from before the latest migrations
         world = find_world(db.session)
         customer_id = _customer_login(db.session, world.partner_id)
         db.session.commit()
@@ -150,8 +155,9 @@ def server(command: list[str], env: dict, port: int):
         process.wait(timeout=30)
 
 
-def portal_server(url: str, workers: int, scratch: str):
-    env = {"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "AUDIT_LOG_KEY": AUDIT_KEY,
+def portal_server(url: str, workers: int, scratch: str, sealing: str):
+    env = {"AUDIT_SEALING": sealing, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
+           "AUDIT_LOG_KEY": AUDIT_KEY,
            "AUDIT_CHECKPOINT_DIR": os.path.join(scratch, "checkpoints"),
            "PDF_CACHE_DIR": os.path.join(scratch, "pdf"), "GUNICORN_WORKERS": str(workers),
            "GUNICORN_BIND": f"127.0.0.1:{PORTAL_PORT}", "GUNICORN_ACCESS_LOG": os.devnull}
@@ -276,7 +282,8 @@ def report(legs: dict, args) -> None:
         print(f"  {path:22} {ratio:.2f}x  {'met' if ratio >= GOAL else 'MISSED'}")
     load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     print(f"\n{os.cpu_count()} CPUs; {args.workers} sync workers each; {args.connections} "
-          f"connections; {args.seconds:g} s per list, side and round; load average (1, 5, "
+          f"connections; {args.seconds:g} s per list, side and round; AUDIT_SEALING="
+          f"{args.sealing}; load average (1, 5, "
           f"15 min) at the end: {load}.")
 
 
@@ -288,7 +295,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     logins = ensure_data(args.database_url)
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
-        portal = stack.enter_context(portal_server(args.database_url, args.workers, scratch))
+        portal = stack.enter_context(portal_server(args.database_url, args.workers, scratch,
+                                                     args.sealing))
         anchor = stack.enter_context(anchor_server(args.database_url, args.workers, logins))
         logins.partner_cookie = login_cookie(portal, ADMIN_EMAIL)
         logins.customer_cookie = login_cookie(portal, CUSTOMER_EMAIL)
