@@ -94,9 +94,11 @@ def _home():
 
 
 def _url_with(**changes) -> str:
-    """The current page's URL with some query parameters replaced (pagination links)."""
+    """The current page's URL with some query parameters replaced (pagination links);
+    a parameter given as None is left out."""
     args = request.args.to_dict()
     args.update({key: str(value) for key, value in changes.items()})
+    args = {key: value for key, value in args.items() if changes.get(key, "") is not None}
     return f"{request.path}?{urlencode(args)}"
 
 

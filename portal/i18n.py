@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import dates, numbers
 from flask import request, session
 from flask_babel import (
-    format_currency,
     format_date,
     format_datetime,
     format_percent,
     get_locale,
+    get_translations,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from billing.core.money import Money
 from portal.extensions import babel
@@ -34,14 +38,29 @@ def select_locale() -> str:
 
 
 def money(minor: int, currency: str) -> str:
-    return format_currency(Money(int(minor), currency).major, currency)
+    return _money(int(minor), currency, str(get_locale() or "en_US"))
 
 
 def local_date(value) -> str:
     """A date (or ISO date string, as the presenters give) in the user's locale."""
     if not value:
         return ""
-    return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "medium")
+    if isinstance(value, datetime):  # rebased to the user's zone first: not cached
+        return format_date(value, "medium")
+    return _date(value, str(get_locale() or "en_US"))
+
+
+# A list repeats the same few dates and often the same amounts on every row and every
+# request; their text depends on nothing else, so each is formatted once per process.
+@lru_cache(maxsize=8192)
+def _money(minor: int, currency: str, locale: str) -> str:
+    return numbers.format_currency(Money(minor, currency).major, currency, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date(value: date | str, locale: str) -> str:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return dates.format_date(day, "medium", locale=locale)
 
 
 def local_datetime(value) -> str:
@@ -56,8 +75,29 @@ def _locale() -> str:
     return str(get_locale() or "en_US")
 
 
+def _page_translations() -> dict:
+    """Templates' gettext and ngettext for one render, bound to the catalog of the
+    locale in force once, instead of looking the catalog up for each of the hundred or
+    more strings of a page. Behave as Jinja's newstyle ones: escaped, %-formatted."""
+    catalog = get_translations()
+
+    @pass_context
+    def gettext(context, text: str, **variables) -> str:
+        found = catalog.ugettext(text)
+        return (Markup(found) if context.eval_ctx.autoescape else found) % variables
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        found = catalog.ungettext(singular, plural, num)
+        return (Markup(found) if context.eval_ctx.autoescape else found) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 def register(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(_page_translations)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["rate"] = lambda value: format_rate(value, _locale())
     app.jinja_env.filters["number"] = lambda value: format_quantity(value, _locale())

@@ -88,12 +88,11 @@ def seal_batch(session: Session, *, key: bytes, wait: bool = True,
     sealer holds it (on PostgreSQL; SQLite has one writer at a time anyway). Flushes,
     never commits: the caller commits, then writes the checkpoint.
     """
-    insert_if_missing(session, AuditChainHead, "chain", chain=CHAIN, last_sequence=0,
-                      last_hash=GENESIS)
-    head = session.execute(
-        select(AuditChainHead.last_sequence, AuditChainHead.last_hash)
-        .where(AuditChainHead.chain == CHAIN).with_for_update(skip_locked=not wait)
-    ).first()
+    head = _locked_head(session, wait)
+    if head is None:  # the chain's first seal, or another sealer holds the head
+        insert_if_missing(session, AuditChainHead, "chain", chain=CHAIN, last_sequence=0,
+                          last_hash=GENESIS)
+        head = _locked_head(session, wait)
     if head is None:
         return None
     sequence, last_hash = head
@@ -121,3 +120,12 @@ def seal_batch(session: Session, *, key: bytes, wait: bool = True,
                     .values(last_sequence=sequence, last_hash=last_hash))
     session.flush()
     return Sealed(len(seals), sequence, last_hash)
+
+
+def _locked_head(session: Session, wait: bool):
+    """The chain head's (last sequence, last hash), locked; None if there is none yet, or
+    (without `wait`) another sealer holds it."""
+    return session.execute(
+        select(AuditChainHead.last_sequence, AuditChainHead.last_hash)
+        .where(AuditChainHead.chain == CHAIN).with_for_update(skip_locked=not wait)
+    ).first()

@@ -12,7 +12,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from billing.core.db import insert_if_missing
 from billing.core.errors import InvalidInput
@@ -207,7 +207,10 @@ def resolve_api_token(session: Session, secret: str, now: datetime) -> ApiToken 
     parts = (secret or "").split("_")
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = session.scalars(select(ApiToken).where(ApiToken.prefix == parts[1])).first()
+    # The user and its partner in the same query: every call needs both next.
+    token = session.scalars(
+        select(ApiToken).where(ApiToken.prefix == parts[1])
+        .options(joinedload(ApiToken.user).joinedload(User.partner))).first()
     if token is None or not hmac.compare_digest(token.token_hash, _digest(secret)):
         return None
     if token.revoked_at is not None or not token.user.is_active:

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from billing.parties.users import User, UserSession
 
@@ -51,7 +51,8 @@ def check_session(session: Session, secret: str, now: datetime) -> UserSession |
     if not secret:
         return None
     record = session.scalars(
-        select(UserSession).where(UserSession.secret_hash == _digest(secret))).first()
+        select(UserSession).where(UserSession.secret_hash == _digest(secret))
+        .options(joinedload(UserSession.user))).first()  # is_active below: one query
     if record is None or record.ended_at is not None:
         return None
     if _expired(record, now) or not record.user.is_active:

@@ -2,7 +2,7 @@
 and the user's own list of sessions."""
 
 from flask import Blueprint, g
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from billing.core.clock import utcnow
 from billing.parties import user_sessions
@@ -24,7 +24,8 @@ def load_user(secret: str):
     if found is None:
         return None
     g.user_session_id = found[0]
-    user = db.session.get(User, found[1])
+    # The partner comes with the user: every partner page asks for its tree next.
+    user = db.session.get(User, found[1], options=[joinedload(User.partner)])
     return user if user is not None and user.is_active else None
 
 

@@ -19,7 +19,12 @@ from billing.cpni.approvals import APPROVAL_STATES
 from billing.invoicing.models import INVOICE_STATUSES, Invoice, InvoiceLine
 from billing.parties.models import Customer
 from portal import access
+from portal.keyset import Order, read_date, read_id, read_text
 from portal.paging import chosen, like_pattern, search_text
+
+# The lists' orders, which their keyset pages walk (the queries below sort by the same).
+CUSTOMER_ORDER = Order((Customer.name, Customer.id), (read_text, read_id))
+INVOICE_ORDER = Order((Invoice.period_end, Invoice.id), (read_date, read_id), descending=True)
 
 
 def customer_list_query(session, user, args, now):

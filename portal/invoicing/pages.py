@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing import listing, viewer
 from portal.invoicing.presenters import account_ref, customer_dict, invoice_dict
-from portal.paging import page_number, paginate
+from portal.keyset import keyset_page
 from reports import documents
 from reports.labels import STATUS_LABELS
 
@@ -66,7 +66,8 @@ def _accesses(customers, now):
 def customers_page(template: str, **extra):
     now = utcnow()
     query = listing.customer_list_query(db.session, current_user, request.args, now)
-    page = paginate(db.session, query, page_number(request.args), listing.load_customers)
+    page = keyset_page(db.session, query, listing.CUSTOMER_ORDER, request.args,
+                       listing.load_customers)
     states = {}
     if current_user.is_partner:
         holders = {c.id: access.consent_holder_id(c) for c in page.items}
@@ -95,7 +96,8 @@ def customer_page(customer_id, template: str, **extra):
 def invoices_page(template: str, **extra):
     now = utcnow()
     query = listing.invoice_list_query(db.session, current_user, request.args)
-    page = paginate(db.session, query, page_number(request.args), listing.load_invoices)
+    page = keyset_page(db.session, query, listing.INVOICE_ORDER, request.args,
+                       listing.load_invoices)
     grants = _accesses([inv.customer for inv in page.items], now)
     owed = balance.invoice_balances(db.session, page.items, now)
     rows = [invoice_dict(inv, grants[inv.customer_id], balance=owed[inv.id])
@@ -104,11 +106,14 @@ def invoices_page(template: str, **extra):
         db.session, current_user, grants, surface="page", subject="invoice list", now=now,
         verification=call_verifications(grants),
     )
-    db.session.commit()
-    return render_template(
+    html = render_template(
         template, page=replace(page, items=rows), rows=rows, args=request.args,
         statuses=STATUS_LABELS, **extra
     )
+    # After rendering, so that the commit's expiry does not reload the user; the page
+    # still leaves only once its disclosures are committed.
+    db.session.commit()
+    return html
 
 
 def invoice_page(invoice_id, template: str, **extra):
