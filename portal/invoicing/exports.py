@@ -8,6 +8,7 @@ export is logged as a disclosure with the surface "export".
 from __future__ import annotations
 
 from flask import Response, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -27,26 +28,34 @@ HEADER = ("invoice", "account", "account_name", "period", "issue_date", "due_dat
           "amount_due", "disputed", "due_without_disputed")
 
 
-def invoice_csv() -> Response:
+def exported_invoices(subject: str) -> list[dict]:
+    """The invoices of the list page's filters, as the presenter shows them to the viewer
+    (amounts only where the policy allows), with the export logged as a disclosure under
+    `subject` and committed. The CSV and the workbook are both made from these."""
     now = utcnow()
     query = listing.invoice_list_query(db.session, current_user, request.args)
     invoices = db.session.scalars(query.options(joinedload(Invoice.customer))
                                   .limit(MAX_ROWS + 1)).unique().all()
     if len(invoices) > MAX_ROWS:
-        raise InvalidInput(f"The export holds at most {MAX_ROWS:,} invoices; narrow it by "
-                           f"period, status or account.")
+        raise InvalidInput(_("The export holds at most %(rows)s invoices; narrow it by "
+                             "period, status or account.", rows=f"{MAX_ROWS:,}"))
     customers = [invoice.customer for invoice in invoices]
     purposes = ({c.id: pages.staff_purpose(c.id) for c in customers}
                 if current_user.is_staff else None)
     grants = access.cpni_access_many(db.session, current_user, customers, now, purposes)
     owed = balance.invoice_balances(db.session, invoices, now)
-    rows = [_row(invoice_dict(invoice, grants[invoice.customer_id], balance=owed.get(invoice.id)))
-            for invoice in invoices]
+    shown = [invoice_dict(invoice, grants[invoice.customer_id], balance=owed.get(invoice.id))
+             for invoice in invoices]
     access.record_disclosures(db.session, current_user, grants, surface="export",
-                              subject="invoice list CSV", now=now,
+                              subject=subject, now=now,
                               verification=pages.call_verifications(grants))
     db.session.commit()
-    name = f"invoices-{provider_date(now).isoformat()}.csv"
+    return shown
+
+
+def invoice_csv() -> Response:
+    rows = [_row(data) for data in exported_invoices("invoice list CSV")]
+    name = f"invoices-{provider_date(utcnow()).isoformat()}.csv"
     return Response(csv_text(HEADER, rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 

@@ -11,21 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, request
+from flask import Response
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from billing.core.clock import provider_date, utcnow
-from billing.core.errors import InvalidInput
 from billing.core.money import Money
-from billing.invoicing import balance
-from billing.invoicing.models import Invoice
-from portal import access
-from portal.extensions import db
-from portal.invoicing import listing, pages
-from portal.invoicing.exports import AMOUNTS, MAX_ROWS
-from portal.invoicing.presenters import invoice_dict
+from portal.invoicing.exports import AMOUNTS, exported_invoices
 from reports.labels import STANDING_LABELS, STATUS_LABELS
 from reports.workbooks import Column, Sheet, workbook
 
@@ -33,26 +24,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def invoice_xlsx() -> Response:
-    now = utcnow()
-    query = listing.invoice_list_query(db.session, current_user, request.args)
-    invoices = db.session.scalars(query.options(joinedload(Invoice.customer))
-                                  .limit(MAX_ROWS + 1)).unique().all()
-    if len(invoices) > MAX_ROWS:
-        raise InvalidInput(_("The export holds at most %(rows)s invoices; narrow it by "
-                             "period, status or account.", rows=f"{MAX_ROWS:,}"))
-    customers = [invoice.customer for invoice in invoices]
-    purposes = ({c.id: pages.staff_purpose(c.id) for c in customers}
-                if current_user.is_staff else None)
-    grants = access.cpni_access_many(db.session, current_user, customers, now, purposes)
-    owed = balance.invoice_balances(db.session, invoices, now)
-    rows = [_row(invoice_dict(invoice, grants[invoice.customer_id], balance=owed.get(invoice.id)))
-            for invoice in invoices]
-    access.record_disclosures(db.session, current_user, grants, surface="export",
-                              subject="invoice list workbook", now=now,
-                              verification=pages.call_verifications(grants))
-    db.session.commit()
+    rows = [_row(data) for data in exported_invoices("invoice list workbook")]
     body = workbook([Sheet(_("Invoices"), _columns(), rows)])
-    name = f"invoices-{provider_date(now).isoformat()}.xlsx"
+    name = f"invoices-{provider_date(utcnow()).isoformat()}.xlsx"
     return Response(body, mimetype=XLSX, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
