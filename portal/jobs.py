@@ -218,29 +218,8 @@ def reconcile_payments(run_id: int, since: str | None = None, until: str | None 
     reconcile_run(run_id, data=input_of(db.session, run_id), window=window)
 
 
-@job("reconciliation.rebiller")
-def reconcile_rebiller(run_id: int) -> None:
-    """A page-started rebiller reconciliation: its kept billing file (checked again, as
-    it was when uploaded), or the portal's own retail invoices."""
-    from billing.core.clock import parse_period, provider_date
-    from billing.parties.models import Partner
-    from billing.reconciliation.rebiller_file import read_billing_file
-    from billing.reconciliation.runs import input_of
-    from portal.reconciliation.rebiller_jobs import do_rebiller_run
-
-    run = _still_running(run_id)
-    if run is None:
-        return
-    data, lines = input_of(db.session, run_id), None
-    if data is not None:
-        partner = db.session.get(Partner, run.partner_id)
-        period = parse_period(f"{run.period_end:%Y-%m}")
-        lines = read_billing_file(db.session, partner, period, data,
-                                  provider_date(run.started_at))
-    do_rebiller_run(run_id, run.started_at, lines)
-
-
 def _still_running(run_id: int):
+    """The run, while it is still to be done (a job delivered twice finds it done)."""
     from billing.reconciliation.models import ReconciliationRun
 
     run = db.session.get(ReconciliationRun, run_id, populate_existing=True)

@@ -22,19 +22,18 @@ from billing.parties.models import Partner
 from billing.reconciliation.models import ReconciliationRun
 from billing.reconciliation.rebiller_file import file_digest, read_billing_file
 from billing.reconciliation.rebiller_runs import check_can_reconcile, start_rebiller_run
-from billing.reconciliation.runs import keep_input
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.paging import chosen, page_number
 from portal.reconciliation import rebiller_presenters as present
 from portal.reconciliation import run_access
+from portal.reconciliation.rebiller_jobs import start_rebiller_job
 from portal.reconciliation.rebiller_labels import (
     CLASS_LABELS,
     KIND_LABELS,
     STATE_LABELS,
     file_labels,
 )
-from portal.tasks import enqueue
 from reports.charts import Stack, stacked_bar_chart
 from reports.rebiller_reconciliation import rebiller_csv, rebiller_workbook
 
@@ -56,18 +55,16 @@ def start(partner: Partner, period_text: str, upload=None):
     now = utcnow()
     period = parse_period(period_text.strip())
     check_can_reconcile(db.session, partner, period, now)
-    data, digest, name = None, None, ""
+    lines, digest, name = None, None, ""
     if upload is not None:
         data = upload.read()
-        read_billing_file(db.session, partner, period, data, now.date())  # refused: nothing kept
+        lines = read_billing_file(db.session, partner, period, data, now.date())
         digest, name = file_digest(data), upload.filename or "billing.csv"
     started = start_rebiller_run(db.session, partner, period, started_by=current_user.email,
                                  now=now, file_digest=digest, file_name=name)
-    if started.created and data is not None:
-        keep_input(db.session, started.run, file_name=name, data=data, now=now)
     db.session.commit()
     if started.created:
-        enqueue("reconciliation.rebiller", run_id=started.run.id)
+        start_rebiller_job(started.run.id, now, lines)
     return started
 
 
