@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from billing.collections.ageing import BUCKETS, Ageing, receivables_ageing
-from billing.core.clock import provider_date
+from billing.core.clock import FIRST_YEAR, LAST_YEAR, provider_date
 from billing.core.errors import InvalidInput
 from billing.parties.models import Customer
 from portal import access
@@ -56,7 +56,9 @@ class AgeingReport:
 
 def parse_as_of(text: str | None, now: datetime, *, future: bool = False) -> date:
     """The day asked for (ISO), today by default. A day to come is refused unless
-    `future` (the API: today's receivables aged to that day)."""
+    `future` (the API: today's receivables aged to that day). Days outside the years
+    bill periods may fall in are refused: near the end of the calendar the buckets' day
+    arithmetic would overflow."""
     today = provider_date(now)
     if not text:
         return today
@@ -64,6 +66,9 @@ def parse_as_of(text: str | None, now: datetime, *, future: bool = False) -> dat
         day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(_("Give the date as YYYY-MM-DD.")) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(_("Give a day in the years %(first)s to %(last)s.",
+                             first=FIRST_YEAR, last=LAST_YEAR))
     if day > today and not future:
         raise InvalidInput(_("The ageing can only be shown for today or a day that has "
                              "passed."))

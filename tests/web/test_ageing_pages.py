@@ -49,7 +49,7 @@ def test_the_drill_down_lists_the_accounts_of_a_bucket_with_links(login_as, sess
     assert set(logged) >= {aged.approved.id, aged.refunded.id}
 
 
-@pytest.mark.parametrize("query", ["as_of=2026-13-01", "as_of=2999-01-01",
+@pytest.mark.parametrize("query", ["as_of=2026-13-01", "as_of=2999-01-01", "as_of=1999-12-31",
                                    "as_of=2026-06-30&currency=USD&bucket=7-8",
                                    "as_of=2026-06-30&currency=EUR&bucket=1-30"])
 def test_bad_choices_get_a_clear_400(login_as, aged, query):

@@ -44,6 +44,7 @@ def test_staff_get_every_account_aggregated(client, session, world, aged):
 
 
 @pytest.mark.parametrize("query, status", [("?as_of=2026-02-30", 400), ("?day=2026-01-01", 400),
-                                           ("?as_of=2031-01-01", 200), ("", 200)])
+                                           ("?as_of=2031-01-01", 200), ("", 200),
+                                           ("?as_of=9999-12-31", 400), ("?as_of=1999-12-31", 400)])
 def test_the_day_is_checked(client, session, world, aged, query, status):
     assert _get(client, session, world.users["channel_admin"], query).status_code == status
