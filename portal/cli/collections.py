@@ -12,7 +12,7 @@ import click
 from flask import current_app
 
 from billing.collections.run import run_day
-from billing.core.clock import PROVIDER_TZ, utcnow
+from billing.core.clock import FIRST_YEAR, LAST_YEAR, PROVIDER_TZ, utcnow
 from billing.core.money import Money
 from portal import notices
 from portal.collections.notices import write
@@ -32,6 +32,9 @@ def collections_group():
 @click.option("--recheck", is_flag=True, help="Examine a day already finished again (after "
                                               "a fix); steps already taken are not repeated.")
 def run(day, dry_run, recheck):
+    if day and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise click.BadParameter(f"give a day in the years {FIRST_YEAR} to {LAST_YEAR}",
+                                 param_hint="--date")
     now = _now(day.date() if day else None)
     settings = stripe_settings()
     if settings is None:

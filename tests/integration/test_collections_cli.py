@@ -41,3 +41,10 @@ def test_the_run_command_dry_run_then_run_then_again(runner, session, mailbox):
 def test_a_bad_date_is_refused(runner):
     answer = runner.invoke(args=["collections", "run", "--date", "2026-13-40"])
     assert answer.exit_code == 2 and "Invalid value" in answer.output
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_outside_the_calendar_of_bills_is_refused_not_a_crash(runner, day):
+    result = runner.invoke(args=["collections", "run", "--date", day, "--dry-run"])
+    assert result.exit_code == 2 and "years 2000 to 2100" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
