@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-APT_TEST := chromium
+APT_TEST := chromium nodejs
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: run test install install-test translations lint bench mutation
 
@@ -26,6 +27,7 @@ install: $(VENV)/.installed translations
 
 install-test: $(VENV)/.installed-test translations
 	@.ci/apt-ensure $(APT_RUN) $(APT_TEST)
+	@$(MAKE) --no-print-directory $(AXE)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +37,11 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# axe-core, the accessibility engine the browser tests load into pages (pinned in package-lock.json).
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
 translations: $(VENV)/.installed
