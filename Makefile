@@ -8,7 +8,7 @@ APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-cor
 APT_TEST := chromium nodejs
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install install-test translations lint bench mutation
+.PHONY: run test install install-test translations lint bench mutation screenshots
 
 run: install
 	$(FLASK) db upgrade
@@ -62,3 +62,8 @@ mutation: $(VENV)/.installed-test
 	$(BIN)/pip install -q -e '.[test,mutation]'
 	$(BIN)/mutmut run --max-children $(or $(MUTATION_CHILDREN),1)
 	$(BIN)/mutmut results
+
+# By hand: remake the README's pictures (docs/screenshots/) from the demo data.
+screenshots: install-test
+	@.ci/apt-ensure poppler-utils
+	$(BIN)/python -m tests.screenshots
