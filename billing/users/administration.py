@@ -22,6 +22,7 @@ from billing.parties.users import CUSTOMER_ROLES, PARTNER_ROLES, STAFF_ROLES, Ap
 from billing.users import invitations
 from billing.users.models import UserChange
 
+EMAIL_TAKEN = "This e-mail address already has a login."
 ADMIN_ROLES = {"partner_admin": "partner", "customer_admin": "customer", "admin": "staff"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -89,10 +90,10 @@ def invite(session: Session, scope: UserScope, *, email: str, name: str, role: s
     Returns the user and the link's token. An address that already has a login is
     refused: addresses are unique across the portal.
     """
-    email, name = checked_email(email), _checked_name(name)
+    email, name = _field(checked_email, email, "email"), _checked_name(name)
     _check_role(scope, role)
     if session.scalar(select(func.count()).where(User.email == email)):
-        raise InvalidInput("This e-mail address already has a login.")
+        raise InvalidInput(EMAIL_TAKEN, code="email")
     user = User(email=email, name=name, role=role, password_hash="", **scope.links())
     session.add(user)
     session.flush()
@@ -151,16 +152,25 @@ def reactivate(session: Session, user: User, *, by: User, now: datetime) -> bool
     return True
 
 
+def _field(check, value: str, name: str):
+    """`check(value)`, its refusal tagged with the form field it is about."""
+    try:
+        return check(value)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, code=name) from None
+
+
 def _checked_name(name: str) -> str:
     value = (name or "").strip()
     if not value or len(value) > 200 or _CONTROL.search(value):
-        raise InvalidInput("Enter the person's name, one line of at most 200 characters.")
+        raise InvalidInput("Enter the person's name, one line of at most 200 characters.",
+                           code="name")
     return value
 
 
 def _check_role(scope: UserScope, role: str) -> None:
     if role not in scope.roles:
-        raise InvalidInput("Choose one of the roles offered.")
+        raise InvalidInput("Choose one of the roles offered.", code="role")
 
 
 def _not_self(user: User, by: User, message: str) -> None:
