@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from billing.core.errors import InvalidInput, NotFound
 from billing.parties import user_sessions
@@ -80,6 +80,7 @@ def recent_changes(session: Session, scope: UserScope, limit: int = 20) -> list[
     in_scope = select(User.id).where(scope.clause())
     return list(session.scalars(
         select(UserChange).where(UserChange.user_id.in_(in_scope))
+        .options(selectinload(UserChange.user), selectinload(UserChange.actor))
         .order_by(UserChange.occurred_at.desc(), UserChange.id.desc()).limit(limit)))
 
 

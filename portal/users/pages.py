@@ -107,7 +107,6 @@ def _send_invitation(user, token: str, now) -> None:
 def invite_again(user_id: int):
     scope = _scope()
     user = admin.user_in(db.session, scope, user_id)
-    _check_form(ActionForm())
     now = utcnow()
     token = admin.reinvite(db.session, user, by=current_user, now=now, lifetime=_lifetime())
     _send_invitation(user, token, now)
@@ -122,7 +121,8 @@ def change_role(user_id: int):
     scope = _scope()
     user = admin.user_in(db.session, scope, user_id)
     form = _with_roles(RoleForm(), scope)
-    _check_form(form)
+    if not form.validate_on_submit():
+        raise InvalidInput(_("Choose one of the roles offered."))
     if admin.change_role(db.session, scope, user, form.role.data, by=current_user,
                          now=utcnow()):
         account_notices.login_changed(user, "role_changed")
@@ -135,7 +135,6 @@ def change_role(user_id: int):
 def deactivate(user_id: int):
     scope = _scope()
     user = admin.user_in(db.session, scope, user_id)
-    _check_form(ActionForm())
     if admin.deactivate(db.session, user, by=current_user, now=utcnow()):
         account_notices.login_changed(user, "deactivated")
         flash(_("%(name)s was deactivated and signed out everywhere.", name=user.name), "info")
@@ -147,15 +146,9 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     scope = _scope()
     user = admin.user_in(db.session, scope, user_id)
-    _check_form(ActionForm())
     if admin.reactivate(db.session, user, by=current_user, now=utcnow()):
         account_notices.login_changed(user, "reactivated")
         flash(_("%(name)s was reactivated.", name=user.name), "info")
     db.session.commit()
     return redirect(_here("index"))
 
-
-def _check_form(form) -> None:
-    """CSRF is checked before any view; what is left to refuse is a role not offered."""
-    if not form.validate_on_submit():
-        raise InvalidInput(_("Choose one of the roles offered."))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from billing.core.clock import utcnow
 from billing.parties import identity
+from billing.parties.users import UserSession
 from billing.users.models import UserChange
 from tests.conftest import login
 from tests.factories import make_billing_staff, make_user
@@ -82,6 +83,8 @@ def test_deactivating_ends_a_live_session_and_the_api_token(login_as, app, world
 
     answer = post_action(login_as("channel_admin"), "partner", user.id, "deactivate")
     assert answer.status_code == 302
+    ended = session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert ended and all(record.end_reason == "deactivated" for record in ended)
     following = theirs.get("/partner/customers")
     assert following.status_code == 302 and "/auth/login" in following.headers["Location"]
     assert api.get("/api/v1/customers", headers=bearer).status_code == 401
@@ -178,3 +181,24 @@ def test_staff_admins_manage_staff_and_only_staff(app, world, session, client, m
     assert specialist.role == "billing_manager"
     partner_user = world.users["channel_user"]
     assert post_action(client, "staff", partner_user.id, "deactivate").status_code == 404
+
+
+def test_a_change_without_the_forms_csrf_token_is_refused(login_as, world, session):
+    user = world.users["channel_user"]
+    answer = login_as("channel_admin").post(f"/partner/users/{user.id}/deactivate")
+    assert answer.status_code == 400
+    session.refresh(user)
+    assert user.is_active
+
+
+def test_an_invitee_cannot_skip_the_invitation_with_a_password_reset(login_as, app, session,
+                                                                    mailbox):
+    invite(login_as("channel_admin"), "partner", email="new@partner.test", role="partner_user")
+    mailbox.clear()
+    from billing.parties.users import PasswordReset
+    from portal.auth import reset_requests
+
+    with app.test_request_context():
+        sent = reset_requests.record_reset_request(email="new@partner.test", token="t" * 40,
+                                                   subject="s", body="b")
+    assert sent is False and session.scalars(select(PasswordReset)).all() == []
