@@ -23,18 +23,10 @@ DEFAULT_LIFETIME = timedelta(hours=72)
 
 
 class InvitationRefused(DomainError):
-    """The link cannot be used; `code` says why (unknown, used, revoked, expired)."""
+    """The link cannot be used; `code` says why (unknown, used, revoked, expired), and
+    the portal words it for the reader (portal/users/invitation_pages.py)."""
 
     code = "invitation_refused"
-
-
-_REFUSALS = {
-    "unknown": "This invitation link is not valid. Check that you copied all of it.",
-    "used": "This invitation has already been accepted. Sign in with your password.",
-    "revoked": "This invitation was withdrawn or replaced by a newer one. Use the latest "
-               "invitation you received, or ask your administrator to invite you again.",
-    "expired": "This invitation has expired. Ask your administrator to invite you again.",
-}
 
 
 def _digest(token: str) -> str:
@@ -72,7 +64,7 @@ def check(session: Session, token: str, now: datetime, *,
     invitation = session.scalars(query).first()
     reason = _refusal(invitation, now)
     if reason:
-        raise InvitationRefused(_REFUSALS[reason], code=reason)
+        raise InvitationRefused(f"The invitation link is {reason}.", code=reason)
     return invitation
 
 

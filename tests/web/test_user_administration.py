@@ -202,3 +202,11 @@ def test_an_invitee_cannot_skip_the_invitation_with_a_password_reset(login_as, a
         sent = reset_requests.record_reset_request(email="new@partner.test", token="t" * 40,
                                                    subject="s", body="b")
     assert sent is False and session.scalars(select(PasswordReset)).all() == []
+
+
+def test_invitations_to_one_address_are_rate_limited(login_as, session, mailbox):
+    admin = login_as("channel_admin")
+    answers = [invite(admin, "partner", email="flood@partner.test", role="partner_user")
+               for _ in range(6)]
+    assert [a.status_code for a in answers] == [302, 400, 400, 400, 400, 429]
+    assert len(mails_to(mailbox, "flood@partner.test")) == 1
