@@ -210,3 +210,21 @@ def test_invitations_to_one_address_are_rate_limited(login_as, session, mailbox)
                for _ in range(6)]
     assert [a.status_code for a in answers] == [302, 400, 400, 400, 400, 429]
     assert len(mails_to(mailbox, "flood@partner.test")) == 1
+
+
+def test_the_page_costs_the_same_statements_however_many_users(login_as, world, session,
+                                                               db):
+    from tests.querycount import counted
+
+    admin = login_as("channel_admin")
+
+    def statements() -> int:
+        with counted(db.engine) as sent:
+            assert admin.get("/partner/users/").status_code == 200
+        return len(sent)
+
+    invite(admin, "partner", email="first@partner.test", role="partner_user")
+    few = statements()
+    for n in range(25):
+        invite(admin, "partner", email=f"p{n}@partner.test", role="partner_user")
+    assert statements() == few
