@@ -59,6 +59,7 @@ from billing.reconciliation.models import ReconciliationInput, ReconciliationRun
 from billing.reconciliation.payment_models import ReconciliationException, ReconciliationItem
 from billing.reconciliation.rebiller_models import RebillerReconciliationRow
 from billing.sla.models import MaintenanceWindow, Outage, SlaCreditRequest, TroubleTicket
+from billing.users.models import UserChange, UserInvitation
 
 __all__ = [
     "ApiToken",
@@ -124,5 +125,7 @@ __all__ = [
     "TroubleTicket",
     "UsageRecord",
     "User",
+    "UserChange",
+    "UserInvitation",
     "UserSession",
 ]

@@ -53,6 +53,8 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         "ATTACHMENT_DIR": env.get("ATTACHMENT_DIR", str(instance / "attachments")),
         "ATTACHMENT_MAX_BYTES": int(env.get("ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))),
         "DISPUTE_WINDOW_DAYS": int(env.get("DISPUTE_WINDOW_DAYS", "180")),
+        # How long an e-mailed invitation to the portal may be accepted.
+        "INVITATION_LIFETIME_HOURS": int(env.get("INVITATION_LIFETIME_HOURS", "72")),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "PDF_CACHE_DIR": env.get("PDF_CACHE_DIR", str(instance / "pdf")),
         "PROVIDER_NAME": env.get("PROVIDER_NAME", "Northwind Unified Communications"),

@@ -25,6 +25,10 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # How long a claimed message stays out of other senders' reach while it is being sent.
 CLAIM_LEASE = timedelta(minutes=5)
+# Messages that carry a one-time link: once sent, the body is replaced, so the database
+# holds the link's token only until it has gone (the link itself keeps only a hash).
+ONE_TIME_LINK_KINDS = frozenset({"invitation"})
+SENT_LINK_BODY = "(removed once sent: the message held a one-time link)"
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str,
@@ -93,6 +97,8 @@ def deliver_due(session: Session, send: Callable[[str, str, str], None], now: da
             _record_failure(mail, error, moment, result)
         else:
             mail.status, mail.sent_at, mail.last_error = "sent", moment, None
+            if mail.kind in ONE_TIME_LINK_KINDS:
+                mail.body = SENT_LINK_BODY
             result.sent += 1
         session.commit()
     return result

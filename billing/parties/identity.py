@@ -156,8 +156,8 @@ def start_password_reset(session: Session, email: str, now: datetime,
     user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
     token = token or new_reset_token()
     token_hash = _digest(token)
-    if user is None or not user.is_active:
-        return ResetRequest(None, token)
+    if user is None or not user.is_active or user.awaits_invitation:
+        return ResetRequest(None, token)  # an invitee sets a password through the invitation
     session.add(PasswordReset(user_id=user.id, token_hash=token_hash,
                               expires_at=now + RESET_LIFETIME))
     session.flush()

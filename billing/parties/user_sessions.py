@@ -21,8 +21,8 @@ ABSOLUTE_TIMEOUT = timedelta(hours=24)
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 
 # Why a session ended, as kept in end_reason.
-LOGOUT, ENDED_BY_USER, PASSWORD_CHANGED, PASSWORD_RESET, EXPIRED = (
-    "logout", "ended_by_user", "password_changed", "password_reset", "expired")
+LOGOUT, ENDED_BY_USER, PASSWORD_CHANGED, PASSWORD_RESET, EXPIRED, DEACTIVATED = (
+    "logout", "ended_by_user", "password_changed", "password_reset", "expired", "deactivated")
 
 
 def _digest(secret: str) -> str:
@@ -37,6 +37,7 @@ def open_session(session: Session, user: User, *, user_agent: str,
     record = UserSession(user_id=user.id, secret_hash=_digest(secret),
                          user_agent=(user_agent or "")[:120], created_at=now,
                          last_seen_at=now)
+    user.last_sign_in_at = now  # shown to the user's administrators
     session.add(record)
     session.flush()
     return record, secret

@@ -50,6 +50,7 @@ class User(Base):
     totp_last_step: Mapped[int | None]  # the last code accepted, which cannot be used again
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner: Mapped[Partner | None] = relationship()
     customer: Mapped[Customer | None] = relationship()
@@ -62,6 +63,11 @@ class User(Base):
         """The reference Flask-Login would keep in the cookie. The portal keeps a server-side
         session's secret there instead (portal/auth/), so this is only a fallback."""
         return str(self.id)
+
+    @property
+    def awaits_invitation(self) -> bool:
+        """Invited and not yet accepted: no password has been chosen (billing/users/)."""
+        return not self.password_hash
 
     @property
     def is_staff(self) -> bool:

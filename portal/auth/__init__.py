@@ -30,3 +30,6 @@ def load_user(secret: str):
 
 
 from portal.auth import session_views, views  # noqa: E402,F401  (routes register on import)
+from portal.users.invitation_pages import bp as invitations_bp  # noqa: E402
+
+bp.register_blueprint(invitations_bp, url_prefix="/invitations")

@@ -71,3 +71,23 @@ def approval_changed(customer: Customer, approval: CpniApproval, *, granted: boo
     """Confirms a CPNI approval, or its revocation, to the e-mail of record."""
     _to_account(customer, "cpni/mail_cpni_approval_changed.txt", "cpni_approval",
                 approval=approval, granted=granted, by=by)
+
+
+def login_invited(user: User) -> None:
+    """A login was created by invitation: the invitee has the invitation itself; the
+    customer account is told at its e-mail of record, as for any new login."""
+    account = user.customer
+    if account is not None and account.email_of_record.lower() != user.email.lower():
+        _to_account(account, "cpni/mail_login_added.txt", "login_added")
+
+
+def login_changed(user: User, change: str) -> None:
+    """A login was activated (its invitation accepted and password set), had its role
+    changed, or was deactivated or reactivated. Its holder is told at the login's own
+    address, and a customer account also at its e-mail of record; neither says what
+    the new role is."""
+    _to_user(user, "cpni/mail_login_changed.txt", f"login_{change}", change=change)
+    account = user.customer
+    if account is not None and account.email_of_record.lower() != user.email.lower():
+        _to_account(account, "cpni/mail_account_login_changed.txt", f"login_{change}",
+                    change=change)

@@ -20,3 +20,6 @@ from portal.customer import (  # noqa: E402,F401
     views,
 )
 from portal.payments import methods_pages, online_pages  # noqa: E402,F401
+from portal.users import bp as users_bp  # noqa: E402
+
+bp.register_blueprint(users_bp, url_prefix="/users")

@@ -17,3 +17,6 @@ from portal.partner import (  # noqa: E402,F401
     statements,
     views,
 )
+from portal.users import bp as users_bp  # noqa: E402
+
+bp.register_blueprint(users_bp, url_prefix="/users")

@@ -49,3 +49,6 @@ from portal.staff import (  # noqa: E402,F401
     statement_batches,
     statements,
 )
+from portal.users import bp as users_bp  # noqa: E402
+
+bp.register_blueprint(users_bp, url_prefix="/users")

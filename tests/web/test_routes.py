@@ -152,6 +152,14 @@ ELSEWHERE |= {"/staff/reconciliation/payments/report", "/staff/reconciliation/pa
               "/staff/reconciliation/payments/<id:run_id>/results.csv",
               "/staff/reconciliation/payments/<id:run_id>/results.xlsx",
               "/staff/reconciliation/payments/exceptions/<id:exception_id>"}
+# User administration (issue 19): tests/web/test_user_administration.py and
+# tests/web/test_user_invitations.py; the staff page is an admin's, not a specialist's.
+PAGES["channel_admin"] += ["/partner/users/"]
+PAGES["customer_admin"] += ["/customer/users/"]
+ELSEWHERE |= {"/staff/users/", "/auth/invitations/<token>"}
+ELSEWHERE |= {f"/{audience}/users/{tail}" for audience in ("partner", "customer", "staff")
+              for tail in ("invite", "<id:user_id>/invite-again", "<id:user_id>/role",
+                           "<id:user_id>/deactivate", "<id:user_id>/reactivate")}
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):
