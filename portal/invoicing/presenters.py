@@ -195,5 +195,7 @@ def line_dict(line, currency: str, access: CpniAccess) -> dict:
         "sub_account_id": line.sub_account_id,
         "quantity": str(line.quantity.normalize()),
         "unit_price": str(line.unit_price),
+        "rate_unit": line.rate_unit,
+        "call_count": line.call_count if access.usage else None,
         "amount": money(line.amount_minor, currency),
     }
