@@ -151,6 +151,11 @@ def _schemas() -> dict:
 APPROVAL_FILTER = ("The state of your approval (partner tokens; staff tokens list every "
                    "customer whatever its approvals).")
 
+NUMBER_SEARCH = ("Invoice number, exact or its beginning, case-insensitive, surrounding "
+                 "spaces ignored (e.g. USD-2026-0001). Only invoices you may list are "
+                 "searched: a number outside your reach finds nothing. Drafts have no "
+                 "number. Over 100 characters, or a control character: 400.")
+
 
 def document() -> dict:
     customer_id = _param("customer_id", "Customer id.", ID, "path")
@@ -180,7 +185,10 @@ def document() -> dict:
                                    "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"}),
                                _param("status", "Invoice status.", {
                                    "type": "string", "enum": list(INVOICE_STATUSES)}),
-                               _param("customer_id", "Only this customer.", ID), *PAGING],
+                               _param("customer_id", "Only this customer.", ID),
+                               _param("number", NUMBER_SEARCH, {"type": "string",
+                                                                "maxLength": 100}),
+                               *PAGING],
                 "responses": _json(_list_of("Invoice"))}},
             "/invoices/{invoice_id}": {"get": {"summary": "Read an invoice with its lines",
                 "operationId": "getInvoice", "parameters": [invoice_id],
