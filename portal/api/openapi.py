@@ -99,7 +99,15 @@ def _schemas() -> dict:
             "call_type": {"type": "string", "nullable": True},
             "jurisdiction": {"type": "string", "nullable": True},
             "sub_account_id": {"type": "integer", "nullable": True},
-            "quantity": {"type": "string"}, "unit_price": {"type": "string"},
+            "quantity": {"type": "string", "description": (
+                "Exact: usage minutes as rated (the amount is rated on them), a tax's "
+                "taxable base when rate_unit is percent.")},
+            "unit_price": {"type": "string"},
+            "rate_unit": {"type": "string", "nullable": True,
+                          "enum": ["minute", "month", "percent", "line", "number", None],
+                          "description": "What unit_price is per; null on older lines."},
+            "call_count": {"type": "integer", "nullable": True,
+                           "description": "Usage lines: how many calls the minutes are of."},
             "amount": _ref("Money")}},
         "Invoice": {"type": "object", "properties": {
             "id": {"type": "integer"}, "number": {"type": "string"},
@@ -140,6 +148,18 @@ def _schemas() -> dict:
                     "kind": {"type": "string", "enum": ["charge", "usage", "tax", "credit"]},
                     "name": {"type": "string"},
                     "quantity": {"type": "string", "nullable": True},
+                    "amount": _ref("Money")}}},
+            "activity": {"type": "array", "description": (
+                "Payments allocated to the invoice, their refunds and chargebacks, and the "
+                "credit notes applied on it, oldest first. Amounts, so CPNI: only with the "
+                "customer's approval, and only on a single invoice."),
+                "items": {"type": "object", "properties": {
+                    "kind": {"type": "string", "enum": [
+                        "payment", "refund", "chargeback", "chargeback_reversal", "credit"]},
+                    "on": {"type": "string", "format": "date"},
+                    "method": {"type": "string", "nullable": True},
+                    "reason": {"type": "string", "nullable": True},
+                    "reference": {"type": "string"},
                     "amount": _ref("Money")}}},
             "usage_withheld": {**_ref("Withheld"), "description": (
                 "Present when the customer approved billing detail only: usage lines and "

@@ -26,7 +26,7 @@ from portal.invoicing.line_presenter import present_line
 from portal.invoicing.presenters import account_ref, customer_dict, invoice_dict
 from portal.keyset import keyset_page
 from reports import documents
-from reports.labels import STATUS_LABELS
+from reports.labels import ACTIVITY_LABELS, METHOD_LABELS, STATUS_LABELS
 
 
 def staff_purpose(customer_id: int) -> str | None:
@@ -128,6 +128,7 @@ def invoice_page(invoice_id, template: str, **extra):
     return render_template(
         template, data=data, access=grant, brand=brand_for(invoice),
         line_view=lambda line: present_line(line, invoice.currency, locale),
+        activity_labels=ACTIVITY_LABELS, method_labels=METHOD_LABELS,
         dispute_summary=dispute_filing.invoice_summary(invoice, grant, now), **extra
     )
 

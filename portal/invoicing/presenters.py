@@ -199,3 +199,11 @@ def line_dict(line, currency: str, access: CpniAccess) -> dict:
         "call_count": line.call_count if access.usage else None,
         "amount": money(line.amount_minor, currency),
     }
+
+
+def activity_dict(entries, currency: str) -> list[dict]:
+    """The payments and credits of an invoice (billing.invoicing.activity) as pages, the
+    API and documents show them. Amounts: give it only to a viewer who may see them."""
+    return [{"kind": entry.kind, "on": entry.on.isoformat(), "method": entry.method,
+             "reason": entry.reason, "reference": entry.reference,
+             "amount": money(entry.amount_minor, currency)} for entry in entries]
