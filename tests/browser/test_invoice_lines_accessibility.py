@@ -29,8 +29,8 @@ def test_customer_invoice_page_with_lines_and_payments_is_accessible(
 
 
 @pytest.mark.parametrize("locale", ["en_US", "de"])
-def test_invoice_list_search_is_accessible(world, session, browser_page, telecom_invoice,
-                                           locale):  # noqa: F811
+def test_invoice_list_search_is_accessible(
+        world, session, browser_page, telecom_invoice, locale):  # noqa: F811
     log_in(browser_page, _as(session, world, "customer_admin", locale))
     browser_page.goto("/customer/invoices")
     browser_page.get_by_role("searchbox").fill(NUMBER.lower())
