@@ -38,8 +38,17 @@ def search_text(args, name: str = "q") -> str:
 
 
 def like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """Contains `text`, case-insensitive, with LIKE's wildcards taken literally."""
+    return f"%{_escaped(text)}%"
+
+
+def prefix_pattern(text: str) -> str:
+    """Starts with `text` (or is it), case-insensitive, wildcards taken literally."""
+    return f"{_escaped(text)}%"
+
+
+def _escaped(text: str) -> str:
+    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass

@@ -7,6 +7,7 @@ from pathlib import Path
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from portal.invoicing.line_presenter import present_line
 from reports.labels import STANDING_LABELS
 from reports.rendering import STATIC, render_html, translated
 
@@ -25,6 +26,7 @@ def render_invoice_pdf(invoice: dict, *, provider: dict, brand: dict | None, loc
     html = render_html(
         "invoice.html", locale, invoice=invoice, provider=provider, brand=brand,
         status_labels=translated(STANDING_LABELS, locale),
+        line_view=lambda line: present_line(line, invoice["currency"], locale),
     )
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})
     return HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).write_pdf()

@@ -71,3 +71,12 @@ SOURCE_LABELS = {
     "report": _("Stripe report"),
     "demo": _("Demo"),
 }
+
+# An invoice's payments and credits (billing.invoicing.activity): what each entry is.
+ACTIVITY_LABELS = {
+    "payment": _("Payment"),
+    **REVERSAL_LABELS,
+    "sla": _("SLA credit"),
+    "dispute": _("Dispute settlement"),
+    "goodwill": _("Goodwill credit"),
+}

@@ -35,7 +35,7 @@ IDS_PER_QUERY = 1000  # a rebiller's wholesale account may have many thousands o
 class DraftInputs:
     members: dict[int, list[Customer]]  # bill-to account id: who is billed on its invoice
     services: dict[int, list[Service]]  # member id: its services, products loaded
-    usage: dict[int, list[tuple]]  # member id: (call type, destination, rate, minutes)
+    usage: dict[int, list[tuple]]  # member id: (call type, destination, rate, minutes, calls)
     billed_before: dict[int, dict[int, int]]  # account id: {service id: amount}, if invoiced
     exempt: dict[int, set[str]]  # account or member id: tax types it is exempt from
     tax_rates: list[TaxRate]  # every rate that may apply, oldest first
@@ -106,14 +106,15 @@ def _services(session: Session, members: dict[int, Customer]) -> dict[int, list[
 
 
 def _usage(session: Session, members: dict[int, Customer], period: BillPeriod):
-    """Each member's usage of the period summed by call type, destination and rate."""
+    """Each member's usage of the period summed by call type, destination and rate, with
+    how many calls (records) each sum is of."""
     start, end = bounds(period)
     found = defaultdict(list)
     columns = (UsageRecord.customer_id, UsageRecord.call_type, UsageRecord.destination,
                UsageRecord.rate)
     for part in _parts(members):
         for customer_id, *row in session.execute(
-                select(*columns, func.sum(UsageRecord.minutes))
+                select(*columns, func.sum(UsageRecord.minutes), func.count())
                 .where(UsageRecord.customer_id.in_(part), UsageRecord.started_at >= start,
                        UsageRecord.started_at < end)
                 .group_by(*columns).order_by(*columns)):

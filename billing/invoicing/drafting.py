@@ -42,7 +42,7 @@ INVOICE_FIELDS = ("customer_id", "period_start", "period_end", "currency", "stat
                   "created_at", "subtotal_minor", "tax_minor", "credit_minor", "total_minor")
 LINE_FIELDS = ("invoice_id", "position", "kind", "description", "sub_account_id", "service_id",
                "call_type", "jurisdiction", "credit_note_id", "quantity", "unit_price",
-               "amount_minor")
+               "amount_minor", "rate_unit", "call_count")
 
 
 def draft_invoice(session: Session, account: Customer, period: BillPeriod,
@@ -152,7 +152,7 @@ def _recurring(service: Service, period: BillPeriod, pricer: Pricer) -> list[Inv
     if days < period.days:
         label += f", {days} of {period.days} days"
     return [InvoiceLine(kind="recurring", description=label[:300], service_id=service.id,
-                        quantity=Decimal(service.quantity),
+                        quantity=Decimal(service.quantity), rate_unit="month",
                         unit_price=pricer.unit_price(service, period.start),
                         amount_minor=_earned(service, period, pricer))]
 
@@ -187,14 +187,16 @@ def _one_time(service: Service, pricer: Pricer) -> InvoiceLine:
 
 
 def _usage(usage, member, pricer: Pricer) -> list[InvoiceLine]:
-    """Usage of the period summarised by call type, destination and rate."""
+    """Usage of the period summarised by call type, destination and rate. The minutes stay
+    exact in the quantity (the amount is rated on them); pages round them for display."""
     lines = []
-    for call_type, destination, rated, minutes in usage:
+    for call_type, destination, rated, minutes, calls in usage:
         minutes, rate = Decimal(minutes), pricer.usage_rate(rated)
         where = f" to {destination}" if destination else ""
         lines.append(InvoiceLine(
             kind="usage", call_type=call_type, quantity=minutes, unit_price=rate,
-            description=f"{CALL_LABELS[call_type]}{where}: {minutes.normalize():f} min"[:300],
+            rate_unit="minute", call_count=calls,
+            description=f"{CALL_LABELS[call_type]}{where}"[:300],
             amount_minor=line_amount(minutes, rate, member.currency)))
     return lines
 
@@ -211,5 +213,6 @@ def _taxes(tax_rates, member, charges, services, period, exempt) -> list[Invoice
     rates = in_force(tax_rates, country=member.country, region=member.region,
                      city=member.city, on=period.start, exempt=exempt)
     return [InvoiceLine(kind=t.kind, description=t.description, jurisdiction=t.jurisdiction,
-                        quantity=t.quantity, unit_price=t.rate, amount_minor=t.amount_minor)
+                        quantity=t.quantity, unit_price=t.rate, rate_unit=t.unit,
+                        amount_minor=t.amount_minor)
             for t in tax_lines(rates, taxable)]

@@ -15,6 +15,9 @@ from billing.parties.models import Customer
 
 INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
 LINE_KINDS = ("recurring", "one_time", "usage", "proration", "tax", "fee", "credit")
+# What a line's unit price is per: a minute of calls, a month of a recurring service, a
+# share of a taxable base (percent), a seat or line, a telephone number.
+RATE_UNITS = ("minute", "month", "percent", "line", "number")
 CREDIT_REASONS = ("sla", "dispute", "goodwill")
 
 
@@ -88,6 +91,10 @@ class InvoiceLine(Base):
     quantity: Mapped[Decimal] = mapped_column(RATE)
     unit_price: Mapped[Decimal] = mapped_column(RATE)
     amount_minor: Mapped[int]
+    # One of RATE_UNITS, filled when drafting. None on lines drafted before these were
+    # kept, and where they mean nothing (a credit, a proration, a one-time charge).
+    rate_unit: Mapped[str | None] = mapped_column(String(16))
+    call_count: Mapped[int | None]  # usage lines: how many calls the minutes are of
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

@@ -41,6 +41,7 @@ class TaxLine:
     quantity: Decimal
     rate: Decimal
     amount_minor: int
+    unit: str  # what the rate is per: "percent" of the base (the quantity), "line", "number"
 
 
 def jurisdiction_of(rate: TaxRate) -> str:
@@ -104,10 +105,11 @@ def _line(rate: TaxRate, taxable: Taxable) -> TaxLine:
         base = Money(taxable.charges_minor, taxable.currency).major * Decimal(rate.base_share)
         kind = "tax" if rate.kind == "percent" else "fee"
         return TaxLine(kind, rate.name, where, base, Decimal(rate.rate),
-                       to_minor(base * Decimal(rate.rate), taxable.currency))
+                       to_minor(base * Decimal(rate.rate), taxable.currency), "percent")
     if rate.currency != taxable.currency:
         raise InvalidInput(f"Fee {rate.name} is in {rate.currency}, the invoice in "
                            f"{taxable.currency}.")
     count = Decimal(taxable.lines if rate.kind == "per_line" else taxable.numbers)
     return TaxLine("fee", rate.name, where, count, Decimal(rate.rate),
-                   to_minor(count * Decimal(rate.rate), taxable.currency))
+                   to_minor(count * Decimal(rate.rate), taxable.currency),
+                   "line" if rate.kind == "per_line" else "number")

@@ -99,7 +99,15 @@ def _schemas() -> dict:
             "call_type": {"type": "string", "nullable": True},
             "jurisdiction": {"type": "string", "nullable": True},
             "sub_account_id": {"type": "integer", "nullable": True},
-            "quantity": {"type": "string"}, "unit_price": {"type": "string"},
+            "quantity": {"type": "string", "description": (
+                "Exact: usage minutes as rated (the amount is rated on them), a tax's "
+                "taxable base when rate_unit is percent.")},
+            "unit_price": {"type": "string"},
+            "rate_unit": {"type": "string", "nullable": True,
+                          "enum": ["minute", "month", "percent", "line", "number", None],
+                          "description": "What unit_price is per; null on older lines."},
+            "call_count": {"type": "integer", "nullable": True,
+                           "description": "Usage lines: how many calls the minutes are of."},
             "amount": _ref("Money")}},
         "Invoice": {"type": "object", "properties": {
             "id": {"type": "integer"}, "number": {"type": "string"},
@@ -141,6 +149,18 @@ def _schemas() -> dict:
                     "name": {"type": "string"},
                     "quantity": {"type": "string", "nullable": True},
                     "amount": _ref("Money")}}},
+            "activity": {"type": "array", "description": (
+                "Payments allocated to the invoice, their refunds and chargebacks, and the "
+                "credit notes applied on it, oldest first. Amounts, so CPNI: only with the "
+                "customer's approval, and only on a single invoice."),
+                "items": {"type": "object", "properties": {
+                    "kind": {"type": "string", "enum": [
+                        "payment", "refund", "chargeback", "chargeback_reversal", "credit"]},
+                    "on": {"type": "string", "format": "date"},
+                    "method": {"type": "string", "nullable": True},
+                    "reason": {"type": "string", "nullable": True},
+                    "reference": {"type": "string"},
+                    "amount": _ref("Money")}}},
             "usage_withheld": {**_ref("Withheld"), "description": (
                 "Present when the customer approved billing detail only: usage lines and "
                 "call types are left out.")},
@@ -150,6 +170,11 @@ def _schemas() -> dict:
 
 APPROVAL_FILTER = ("The state of your approval (partner tokens; staff tokens list every "
                    "customer whatever its approvals).")
+
+NUMBER_SEARCH = ("Invoice number, exact or its beginning, case-insensitive, surrounding "
+                 "spaces ignored (e.g. USD-2026-0001). Only invoices you may list are "
+                 "searched: a number outside your reach finds nothing. Drafts have no "
+                 "number. Over 100 characters, or a control character: 400.")
 
 
 def document() -> dict:
@@ -180,7 +205,10 @@ def document() -> dict:
                                    "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"}),
                                _param("status", "Invoice status.", {
                                    "type": "string", "enum": list(INVOICE_STATUSES)}),
-                               _param("customer_id", "Only this customer.", ID), *PAGING],
+                               _param("customer_id", "Only this customer.", ID),
+                               _param("number", NUMBER_SEARCH, {"type": "string",
+                                                                "maxLength": 100}),
+                               *PAGING],
                 "responses": _json(_list_of("Invoice"))}},
             "/invoices/{invoice_id}": {"get": {"summary": "Read an invoice with its lines",
                 "operationId": "getInvoice", "parameters": [invoice_id],

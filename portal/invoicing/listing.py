@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from billing.catalog.models import Service
@@ -20,7 +20,7 @@ from billing.invoicing.models import INVOICE_STATUSES, Invoice, InvoiceLine
 from billing.parties.models import Customer
 from portal import access
 from portal.keyset import Order, read_date, read_id, read_text
-from portal.paging import chosen, like_pattern, search_text
+from portal.paging import chosen, like_pattern, prefix_pattern, search_text
 
 # The lists' orders, which their keyset pages walk (the queries below sort by the same).
 CUSTOMER_ORDER = Order((Customer.name, Customer.id), (read_text, read_id))
@@ -48,7 +48,13 @@ def customer_list_query(session, user, args, now):
 
 
 def invoice_filters(query, args):
-    """Apply period (YYYY-MM, the month the period ends), status and customer filters."""
+    """Apply period (YYYY-MM, the month the period ends), status, customer and invoice
+    number filters. The number (`number`, or `q` from the pages' search box) matches
+    exactly or as a prefix, case-insensitive, within whatever `query` already reaches."""
+    number = search_text(args, "number") or search_text(args, "q")
+    if number:
+        query = query.where(func.lower(Invoice.number).like(prefix_pattern(number),
+                                                            escape="\\"))
     period = args.get("period") or ""
     if period:
         end = parse_period(period).end

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Response, current_app, render_template, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from billing.core.clock import utcnow
@@ -21,10 +22,11 @@ from portal.disputes import filing as dispute_filing
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing import listing, viewer
+from portal.invoicing.line_presenter import present_line
 from portal.invoicing.presenters import account_ref, customer_dict, invoice_dict
 from portal.keyset import keyset_page
 from reports import documents
-from reports.labels import STATUS_LABELS
+from reports.labels import ACTIVITY_LABELS, METHOD_LABELS, STATUS_LABELS
 
 
 def staff_purpose(customer_id: int) -> str | None:
@@ -122,8 +124,11 @@ def invoice_page(invoice_id, template: str, **extra):
     grant = _accesses([invoice.customer], now)[invoice.customer_id]
     data, grants = invoice_view(current_user, invoice, grant, now)
     _log_all(grants, "page", f"invoice {invoice.number}", now, invoice.customer_id)
+    locale = str(get_locale() or "en_US")  # as the page's money and date filters use
     return render_template(
         template, data=data, access=grant, brand=brand_for(invoice),
+        line_view=lambda line: present_line(line, invoice.currency, locale),
+        activity_labels=ACTIVITY_LABELS, method_labels=METHOD_LABELS,
         dispute_summary=dispute_filing.invoice_summary(invoice, grant, now), **extra
     )
 

@@ -195,5 +195,15 @@ def line_dict(line, currency: str, access: CpniAccess) -> dict:
         "sub_account_id": line.sub_account_id,
         "quantity": str(line.quantity.normalize()),
         "unit_price": str(line.unit_price),
+        "rate_unit": line.rate_unit,
+        "call_count": line.call_count if access.usage else None,
         "amount": money(line.amount_minor, currency),
     }
+
+
+def activity_dict(entries, currency: str) -> list[dict]:
+    """The payments and credits of an invoice (billing.invoicing.activity) as pages, the
+    API and documents show them. Amounts: give it only to a viewer who may see them."""
+    return [{"kind": entry.kind, "on": entry.on.isoformat(), "method": entry.method,
+             "reason": entry.reason, "reference": entry.reference,
+             "amount": money(entry.amount_minor, currency)} for entry in entries]

@@ -14,13 +14,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from billing.invoicing import balance
+from billing.invoicing.activity import invoice_activity
 from billing.invoicing.models import Invoice
 from billing.parties.users import User
 from portal import access
 from portal.access import CpniAccess
 from portal.invoicing import own_bill
 from portal.invoicing.listing import invoice_accounts
-from portal.invoicing.presenters import invoice_dict
+from portal.invoicing.presenters import activity_dict, invoice_dict
 
 
 @dataclass(frozen=True)
@@ -65,4 +66,6 @@ def invoice_view(session: Session, viewer: Viewer, invoice: Invoice, grant: Cpni
                         section_access=sections, balance=owed)
     if grant.visible and own_bill.is_own_bill(invoice):
         data["own_bill"] = own_bill.by_service(session, invoice)
+    if "total" in data:  # payments and credits are amounts: shown with the totals only
+        data["activity"] = activity_dict(invoice_activity(session, invoice), invoice.currency)
     return data, {**sections, invoice.customer_id: grant}

@@ -82,12 +82,15 @@ def test_usage_of_the_previous_period_is_summarised_by_type_and_rate(session, wo
                             started_at=datetime(2026, 4, 26, 7, tzinfo=UTC),  # 01:00 26 Apr MDT
                             minutes=Decimal(100), rate=Decimal("0.0045")))
     session.flush()
-    usage = {line.description: line.amount_minor
+    usage = {line.description: (line.quantity, line.call_count, line.rate_unit,
+                                line.amount_minor)
              for line in lines_of(draft_invoice(session, customer, MAY, NOW), "usage")}
     assert usage == {
-        "International calls to Peru: 3 min": 26,  # 3 x 0.0853 = 0.2559 -> 0.26
-        "Local calls: 1 min": 0,  # 0.0045 -> 0.00
-        "Long-distance calls: 19.75 min": 25,  # 19.75 x 0.01275 = 0.2518125 -> 0.25
+        # 3 x 0.0853 = 0.2559 -> 0.26
+        "International calls to Peru": (Decimal(3), 1, "minute", 26),
+        "Local calls": (Decimal(1), 1, "minute", 0),  # 0.0045 -> 0.00
+        # two calls; 19.75 x 0.01275 = 0.2518125 -> 0.25
+        "Long-distance calls": (Decimal("19.75"), 2, "minute", 25),
     }
 
 

@@ -114,7 +114,8 @@ def test_no_line_shows_without_access_to_the_invoices_own_account():
 def _charged(description, section=None, kind="recurring"):
     return SimpleNamespace(kind=kind, description=description, call_type=None,
                            jurisdiction=None, sub_account_id=section,
-                           quantity=Decimal("1"), unit_price=Decimal("5.00"), amount_minor=500)
+                           quantity=Decimal("1"), unit_price=Decimal("5.00"), amount_minor=500,
+                           rate_unit=None, call_count=None)
 
 
 @pytest.mark.parametrize(("wholesale", "shown"), [(True, ["own"]), (False, ["own", "site"])])

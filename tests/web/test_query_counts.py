@@ -8,7 +8,8 @@ from billing.invoicing.models import Invoice
 from tests.factories import approve, make_customer
 from tests.querycount import counted
 
-LISTS = ["/partner/customers", "/partner/invoices", "/api/v1/invoices", "/api/v1/customers"]
+LISTS = ["/partner/customers", "/partner/invoices", "/api/v1/invoices", "/api/v1/customers",
+         "/partner/invoices?q=qc-0", "/api/v1/invoices?number=QC-0"]
 
 
 def _grow(session, world, first: int, customers: int, invoices_each: int):
