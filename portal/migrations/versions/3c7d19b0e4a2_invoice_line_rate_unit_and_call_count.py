@@ -1,7 +1,7 @@
 """invoice line rate unit and call count: usage lines say how many calls, rates per what
 
 Revision ID: 3c7d19b0e4a2
-Revises: 5a1c9e7d2b40
+Revises: b3d8f1a6c920
 Create Date: 2026-12-05 19:30:00
 
 Issue 19. A usage line now keeps how many calls its minutes are of, and every line what
