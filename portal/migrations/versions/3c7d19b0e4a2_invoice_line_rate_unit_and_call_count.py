@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c7d19b0e4a2'
-down_revision = '5a1c9e7d2b40'
+down_revision = 'b3d8f1a6c920'
 branch_labels = None
 depends_on = None
 
