@@ -90,9 +90,11 @@ def _finish(session: Session, run: ReconciliationRun, staged: payment_input.Stag
             now: datetime) -> payment_input.Staged:
     if not staged.ok:
         return staged
-    tie_items(session, run.id)
+    if staged.figures is None:
+        tie_items(session, run.id)
     run.total = staged.rows
-    finish_run(run, figures=figures(session, run.id), now=now)
+    finish_run(run, figures=staged.figures if staged.figures is not None
+               else figures(session, run.id), now=now)
     session.flush()
     return staged
 
