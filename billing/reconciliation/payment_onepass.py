@@ -30,7 +30,7 @@ from billing.reconciliation.payment_matching import (
     REVERSAL_CLASSES,
 )
 from billing.reconciliation.payment_models import EXCEPTION_KINDS, ReconciliationException
-from billing.reconciliation.payment_sql import created_at, minor, month_of, padded, valid
+from billing.reconciliation.payment_sql import created_at, minor, month_of, plain
 from billing.reconciliation.runs import add_to_figures
 
 COLUMNS = ("run_id, line, balance_transaction_id, reporting_category, currency, gross_minor, "
@@ -50,7 +50,7 @@ def insert_tied(session: Session, run_id: int, raw: str, v: dict, filled: str,
     rows and figures, or None (nothing kept) when any row is not plainly valid."""
     try:
         with session.begin_nested():
-            found = session.execute(text(_statement(raw, v, filled, now)),
+            found = session.execute(text(_statement(raw, v, now)),
                                     {"run_id": run_id}).all()
             rows = sum(number for kind, _, _, number, _ in found if kind == "class")
             if not rows or (rows != copied and rows != _filled(session, raw, filled)):
@@ -115,7 +115,7 @@ def _item_class(cat: str) -> str:
             f"WHEN {cat} IN ('payout', 'payout_reversal') THEN {cat} ELSE 'adjustment' END")
 
 
-def _insert(raw: str, v: dict, filled: str, now: datetime) -> str:
+def _insert(raw: str, v: dict, now: datetime) -> str:
     cat, cur, bt = v["reporting_category"], v["currency"], v["balance_transaction_id"]
     pi, charge, source = v["payment_intent_id"], v["charge_id"], v["source_id"]
     paid_in, created = _listed(PAID_IN), "at_utc.created"
@@ -135,17 +135,17 @@ def _insert(raw: str, v: dict, filled: str, now: datetime) -> str:
         f"AND {cat} IN ({paid_in}) AND {charge} <> '' AND external_id = {charge} LIMIT 1) "
         f"AS p2 ON true "
         f"LEFT JOIN payment_reversal AS reversal ON reversal.external_id = {reversal_id} "
-        f"WHERE {filled} AND NOT ({padded(v)}) AND {valid(v, now)} "
+        f"WHERE {plain(v, now)} "
         "RETURNING id, item_class, currency, gross_minor, net_minor, reporting_category, "
         "source_id, payout_id")
 
 
-def _statement(raw: str, v: dict, filled: str, now: datetime) -> str:
+def _statement(raw: str, v: dict, now: datetime) -> str:
     """The insert, the exceptions it opens, and what the caller reads: (class, item
     class, currency, count, gross), ('paid', payout id, -, -, nets carrying it), and
     ('payout', its id, currency, item id, gross)."""
     return (
-        f"WITH ins AS ({_insert(raw, v, filled, now)}), "
+        f"WITH ins AS ({_insert(raw, v, now)}), "
         "opened AS (INSERT INTO reconciliation_exception (run_id, item_id, kind, currency, "
         "amount_minor, status, reason) SELECT :run_id, id, item_class, currency, gross_minor, "
         f"'open', '' FROM ins WHERE item_class IN ({_listed(EXCEPTION_KINDS)})) "
