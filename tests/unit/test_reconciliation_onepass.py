@@ -75,3 +75,13 @@ def test_a_report_the_pass_cannot_take_is_undone_and_read_carefully(
         assert lines == list(range(2, 22))
     else:
         assert lines == [] and staged.errors
+
+
+def test_a_row_of_empty_cells_is_skipped_by_the_one_pass_too(session, world, careful_calls):
+    make_books(session, world)
+    width = RECONCILIATION.read_text().splitlines()[0].count(",")
+    run, staged = reconcile_bytes(session, RECONCILIATION.read_bytes() + b"," * width + b"\n")
+    assert staged.ok and staged.rows == 20 and careful_calls == []
+    assert run.total == 20 and sum(
+        entry["count"] for by_currency in run.figures.values()
+        for entry in by_currency.values()) == 20
