@@ -30,7 +30,7 @@ from billing.reconciliation.payment_matching import (
     REVERSAL_CLASSES,
 )
 from billing.reconciliation.payment_models import EXCEPTION_KINDS, ReconciliationException
-from billing.reconciliation.payment_sql import created_at, minor, month_of, plain
+from billing.reconciliation.payment_sql import created_at, minor, plain, plain_month_of
 from billing.reconciliation.runs import add_to_figures
 
 COLUMNS = ("run_id, line, balance_transaction_id, reporting_category, currency, gross_minor, "
@@ -48,6 +48,8 @@ def insert_tied(session: Session, run_id: int, raw: str, v: dict, filled: str,
                 copied: int, now: datetime) -> Staged | None:
     """Insert and tie every row of the staged table `raw` and open the exceptions; the
     rows and figures, or None (nothing kept) when any row is not plainly valid."""
+    # The hash of the payments' ids in memory, not in batches on disk (a million: 70 MB).
+    session.execute(text("SET LOCAL work_mem = '128MB'"))
     try:
         with session.begin_nested():
             found = session.execute(text(_statement(raw, v, now)),
@@ -124,7 +126,7 @@ def _insert(raw: str, v: dict, now: datetime) -> str:
     return (
         f"INSERT INTO reconciliation_item ({COLUMNS}) SELECT :run_id, n + 1, {bt}, {cat}, "
         f"upper({cur}), " + ", ".join(minor(v[name], cur) for name in ("gross", "fee", "net"))
-        + f", {created}, {month_of(created)}, {source}, {charge}, {pi}, "
+        + f", {created}, {plain_month_of(v['created_utc'], created)}, {source}, {charge}, {pi}, "
         f"{v['automatic_payout_id']}, {v[ACCOUNT]}, coalesce(p1.id, p2.id), reversal.id, "
         f"{_item_class(cat)} FROM {raw} "
         f"CROSS JOIN LATERAL (SELECT {created_at(v['created_utc'])} AS created) AS at_utc "

@@ -129,6 +129,15 @@ def month_of(created: str) -> str:
     return f"to_char({created} AT TIME ZONE '{PROVIDER_TZ.key}', 'YYYY-MM')"
 
 
+def plain_month_of(cell: str, created: str) -> str:
+    """`month_of` for a plainly valid Stripe time cell (UTC, "2026-03-15 10:00:00"): from
+    the 2nd to the 27th of a month the provider's day, less than a day away, is in the
+    same month, so the time zone (which costs more than the rest of the row's
+    conversions) is looked up only near a month's ends."""
+    return (f"CASE WHEN substr({cell}, 9, 2)::integer BETWEEN 2 AND 27 THEN left({cell}, 7) "
+            f"ELSE {month_of(created)} END")
+
+
 # The cells of set forms (amounts, times, currency) cannot have white space around them.
 _SET_FORMS = ("currency", "gross", "fee", "net", "created_utc", "available_on_utc",
               "automatic_payout_effective_at_utc")
