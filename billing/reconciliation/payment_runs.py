@@ -4,7 +4,8 @@
 file or window again returns the run already made, and nothing is recorded twice. A
 failed run started again loses what it had staged and is done afresh. `reconcile` (a sync
 window's rows) and `reconcile_file` (a report) then stage the input into the run's items,
-tie them (`payment_matching`), and finish the run with its figures; each flushes, and
+tie them (`payment_matching`; a clean report on PostgreSQL comes staged and tied in one
+pass, `payment_onepass`), and finish the run with its figures; each flushes, and
 its caller commits (the CLI once at the end, so a bad row leaves nothing; the page's
 background job through `progress`, its input having been checked whole before the run
 started).
