@@ -41,6 +41,8 @@ class Staged:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     more_errors: int = 0
+    # The run's figures when staging tied the items too (`payment_onepass`), else None.
+    figures: dict | None = None
 
     @property
     def ok(self) -> bool:

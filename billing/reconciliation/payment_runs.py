@@ -4,7 +4,8 @@
 file or window again returns the run already made, and nothing is recorded twice. A
 failed run started again loses what it had staged and is done afresh. `reconcile` (a sync
 window's rows) and `reconcile_file` (a report) then stage the input into the run's items,
-tie them (`payment_matching`), and finish the run with its figures; each flushes, and
+tie them (`payment_matching`; a clean report on PostgreSQL comes staged and tied in one
+pass, `payment_onepass`), and finish the run with its figures; each flushes, and
 its caller commits (the CLI once at the end, so a bad row leaves nothing; the page's
 background job through `progress`, its input having been checked whole before the run
 started).
@@ -90,9 +91,11 @@ def _finish(session: Session, run: ReconciliationRun, staged: payment_input.Stag
             now: datetime) -> payment_input.Staged:
     if not staged.ok:
         return staged
-    tie_items(session, run.id)
+    if staged.figures is None:
+        tie_items(session, run.id)
     run.total = staged.rows
-    finish_run(run, figures=figures(session, run.id), now=now)
+    finish_run(run, figures=staged.figures if staged.figures is not None
+               else figures(session, run.id), now=now)
     session.flush()
     return staged
 
