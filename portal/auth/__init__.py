@@ -29,4 +29,4 @@ def load_user(secret: str):
     return user if user is not None and user.is_active else None
 
 
-from portal.auth import session_views, views  # noqa: E402,F401  (routes register on import)
+from portal.auth import preferences, session_views, views  # noqa: E402,F401  (routes register on import)
