@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def test_a_user_chooses_a_time_zone_and_times_follow_it(login_as, world, session
     assert "JST<" in rows and not re.search(r"\d:\d{2}:\d{2}", rows)
     started = session.scalars(select(UserSession.created_at)
                               .where(UserSession.user_id == user.id)).first()
-    tokyo = started.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
+    tokyo = started.astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{tokyo.strftime('%-I:%M')}" in rows
 
 
