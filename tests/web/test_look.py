@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from billing.parties.users import User, UserSession
 from tests.conftest import csrf_token, login
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_customer, make_user
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "portal" / "templates"
 
@@ -131,3 +131,31 @@ def test_german_times_read_the_german_way_in_the_chosen_zone(login_as, world, se
     session.commit()
     rows = _sessions_page(login_as("customer_admin"))
     assert re.search(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} CET<", rows)
+
+
+def test_mails_keep_mountain_time_whatever_zone_the_sender_chose(login_as, world, client,
+                                                                 session, mailbox):
+    user = session.get(User, world.users["customer_user"].id)
+    user.time_zone = "Asia/Tokyo"
+    session.commit()
+    login_as("customer_user")
+    client.post("/auth/password", data={
+        "csrf_token": csrf_token(client, "/auth/password"), "current": PASSWORD,
+        "password": "Granite-Orchard-Window-9", "confirm": "Granite-Orchard-Window-9"})
+    [notice] = mailbox.messages
+    body = notice.get_payload(decode=True).decode(notice.get_content_charset() or "utf-8")
+    assert re.search(r"\d:\d{2}\W*[AP]M M[SD]T \(Mountain Time\)", body)
+    assert "JST" not in body
+
+
+def test_an_account_without_invoices_is_told_so_with_a_hint(app, session, world):
+    customer = make_customer(session, "AC-0990", "Fresh Start Ltd")
+    user = make_user(session, "fresh@customer.test", "customer_admin", customer=customer)
+    session.commit()
+    client = app.test_client()
+    login(client, user)
+    html = client.get("/customer/invoices").get_data(as_text=True)
+    assert '<td colspan="6" class="empty"><strong>No invoices yet</strong>' in html
+    assert "as soon as they are issued" in html
+    filtered = client.get("/customer/invoices?status=paid").get_data(as_text=True)
+    assert "No invoices match." in filtered and "No invoices yet" not in filtered
