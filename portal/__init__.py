@@ -32,11 +32,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.json = BoundedJSONProvider(app)
     _register_blueprints(app)
-    from portal import cli, errors, i18n, tasks
+    from portal import branding, cli, errors, i18n, tasks
 
     tasks.celery_init_app(app)
     errors.register(app)
     i18n.register(app)
+    branding.register(app)
+    from portal.navigation import main_navigation
+
+    app.jinja_env.globals["main_navigation"] = main_navigation
     cli.register(app)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["url_with"] = _url_with

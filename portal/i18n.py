@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel import dates, numbers
-from flask import request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import (
-    format_date,
-    format_datetime,
     format_percent,
     get_locale,
+    get_timezone,
     get_translations,
 )
 from flask_login import current_user
@@ -37,17 +37,49 @@ def select_locale() -> str:
     return {"en-US": "en_US", "en-GB": "en_GB", "en": "en_US", None: "en_US"}.get(best, best)
 
 
+def select_time_zone() -> tzinfo | None:
+    """The viewer's own time zone when it chose a valid one; else None, the provider's."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return zone_named(getattr(current_user, "time_zone", None))
+    return None
+
+
+@lru_cache(maxsize=64)
+def zone_named(name: str | None) -> ZoneInfo | None:
+    return ZoneInfo(name) if name and name in time_zone_names() else None
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def viewer_zone() -> tzinfo:
+    """The zone instants are shown in: the provider's in mails (their readers are not the
+    viewer, and the text names Mountain Time), else the viewer's choice."""
+    if g.get("provider_clock"):
+        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return get_timezone()
+
+
 def money(minor: int, currency: str) -> str:
+    """An amount in minor units, with its currency once, as the locale writes it."""
     return _money(int(minor), currency, str(get_locale() or "en_US"))
 
 
 def local_date(value) -> str:
-    """A date (or ISO date string, as the presenters give) in the user's locale."""
+    """A date (or ISO date string, as the presenters give) in the user's locale; an
+    instant gives its day in the viewer's time zone."""
     if not value:
         return ""
-    if isinstance(value, datetime):  # rebased to the user's zone first: not cached
-        return format_date(value, "medium")
+    if isinstance(value, datetime):  # rebased to the viewer's zone first: not cached
+        return dates.format_date(_aware(value).astimezone(viewer_zone()).date(), "medium",
+                                 locale=_locale())
     return _date(value, str(get_locale() or "en_US"))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # A list repeats the same few dates and often the same amounts on every row and every
@@ -64,11 +96,23 @@ def _date(value: date | str, locale: str) -> str:
 
 
 def local_datetime(value) -> str:
-    """An instant (or ISO 8601 string, as the presenters give) in the user's locale."""
+    """An instant (or ISO 8601 string, as the presenters give) in the viewer's locale and
+    time zone, to the minute, with the zone's name: "5 Dec 2026, 14:05 CET"."""
     if not value:
         return ""
-    return format_datetime(datetime.fromisoformat(value) if isinstance(value, str) else value,
-                           "medium")
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = _aware(moment).astimezone(viewer_zone())
+    locale = _locale()
+    day = dates.format_date(local.date(), "medium", locale=locale)
+    clock = dates.format_time(local.time(), "short", locale=locale)
+    pattern = dates.get_datetime_format("medium", locale=locale).replace("'", "")
+    return f"{pattern.replace('{0}', clock).replace('{1}', day)} {zone_label(local)}"
+
+
+def zone_label(local: datetime) -> str:
+    """The zone's short name at that instant (CET, MDT); a bare offset reads UTC+04."""
+    name = local.tzname() or ""
+    return f"UTC{name}" if name[:1] in "+-" else name
 
 
 def _locale() -> str:
@@ -96,7 +140,7 @@ def _page_translations() -> dict:
 
 
 def register(app) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
     app.context_processor(_page_translations)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["rate"] = lambda value: format_rate(value, _locale())

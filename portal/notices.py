@@ -26,9 +26,13 @@ def queue(*, to: str, locale: str | None, template: str, kind: str,
 
 def render(template: str, locale: str | None, **context) -> tuple[str, str]:
     """A mail's subject (the template's first line) and body, in `locale`."""
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = render_template(template, public_url=current_app.config["PUBLIC_URL"],
-                               provider=current_app.config["PROVIDER_NAME"], **context)
+    g.provider_clock, before = True, g.get("provider_clock", False)
+    try:
+        with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            text = render_template(template, public_url=current_app.config["PUBLIC_URL"],
+                                   provider=current_app.config["PROVIDER_NAME"], **context)
+    finally:
+        g.provider_clock = before
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

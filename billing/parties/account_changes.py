@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime
+from zoneinfo import available_timezones
 
 from babel import Locale
 from sqlalchemy import select
@@ -130,4 +131,12 @@ def change_password(session: Session, user: User, *, current: str, new: str,
         link.used_at = now
     user_sessions.end_sessions_of(session, user.id, now, user_sessions.PASSWORD_CHANGED,
                                   keep=keep)
+    session.flush()
+
+
+def choose_time_zone(session: Session, user: User, zone: str | None) -> None:
+    """Set the IANA time zone a login's pages show times in; empty for the provider's."""
+    if zone and zone not in available_timezones():
+        raise InvalidInput("Choose a time zone from the list.")
+    user.time_zone = zone or None
     session.flush()

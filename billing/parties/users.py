@@ -45,6 +45,8 @@ class User(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
+    # An IANA zone name the user chose for the times pages show; None: the provider's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]  # the last code accepted, which cannot be used again

@@ -29,7 +29,7 @@ def load_user(secret: str):
     return user if user is not None and user.is_active else None
 
 
-from portal.auth import session_views, views  # noqa: E402,F401  (routes register on import)
+from portal.auth import preferences, session_views, views  # noqa: E402,F401  (routes register on import)
 from portal.users.invitation_pages import bp as invitations_bp  # noqa: E402
 
 bp.register_blueprint(invitations_bp, url_prefix="/invitations")

@@ -3,7 +3,7 @@ annual certification. Times are typed in Mountain Time and kept as UTC instants.
 
 from __future__ import annotations
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from billing.cpni import officer
 from billing.cpni.breaches import MAX_DESCRIPTION, MAX_REASON, MAX_REFERENCE, BreachStatus
 from billing.cpni.complaints import CATEGORIES, MAX_TEXT
+from portal.i18n import local_datetime
 from portal.sla.ledger_forms import MountainTimeField
 
 CATEGORY_LABELS = {
@@ -85,7 +86,7 @@ def status_text(status: BreachStatus) -> str:
         return _("Law-enforcement notice was due by the end of %(day)s: overdue.", day=due)
     if status.state == "waiting":
         return _("Law enforcement notified; customers may be notified from %(time)s.",
-                 time=format_datetime(status.customers_from, "medium"))
+                 time=local_datetime(status.customers_from))
     if status.state == "customers_may_be_told":
         return (_("Customers may be notified now (override recorded).") if status.overridden
                 else _("Customers may be notified now."))

@@ -168,7 +168,9 @@ def pdf_response(body: bytes, filename: str) -> Response:
 
 
 def brand_for(invoice: Invoice) -> dict | None:
-    return document_brand(invoice.customer)
+    """The rebiller brand on the invoice page, with the code its stylesheet is served by."""
+    brand = document_brand(invoice.customer)
+    return brand and {**brand, "code": invoice.customer.partner.code}
 
 
 def _log(grant, customer_id: int, surface: str, subject: str, now) -> None:

@@ -13,8 +13,9 @@ import smtplib
 from dataclasses import replace
 from datetime import date
 
+from babel.dates import format_datetime
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing.catalog.models import Service
-from billing.core.clock import provider_date, utcnow
+from billing.core.clock import PROVIDER_TZ, provider_date, utcnow
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.numbers import whole_number
 from billing.sla import calculation as sla
@@ -248,8 +249,9 @@ def _mailer(window: MaintenanceWindow):
 
 
 def _notice_text(window: MaintenanceWindow) -> tuple[str, str]:
-    start, end = (format_datetime(moment, "long") for moment in (window.starts_at,
-                                                                  window.ends_at))
+    # Customers read it in Mountain Time, whatever zone the staff member sending it uses.
+    start, end = (format_datetime(moment, "long", tzinfo=PROVIDER_TZ, locale=get_locale())
+                  for moment in (window.starts_at, window.ends_at))
     subject = _("Scheduled maintenance from %(start)s", start=start)
     body = _(
         "Hello,\n\n"

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.ageing_helpers import AS_OF, build_aged_world
+from tests.browser.test_journeys import nav_link
 from tests.factories import PASSWORD
 
 
@@ -24,7 +25,7 @@ def test_partner_ages_receivables_drills_down_and_downloads(world, session, brow
     page.get_by_label("E-mail").fill(world.users["channel_admin"].email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("navigation").get_by_role("link", name="Receivables ageing").click()
+    nav_link(page, "Receivables ageing").click()
     page.get_by_label("As of the end of").fill(AS_OF.isoformat())
     page.get_by_role("button", name="Show").click()
     expect(page.locator("svg#chart-ageing-USD")).to_be_visible()

@@ -8,6 +8,7 @@ import io
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.test_journeys import nav_link
 from tests.commission_helpers import seed_earnings
 from tests.factories import PASSWORD
 
@@ -20,7 +21,7 @@ def test_agency_admin_sees_the_chart_and_downloads_the_statement(world, session,
     page.get_by_label("E-mail").fill(world.users["agency_admin"].email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("navigation").get_by_role("link", name="Commissions").click()
+    nav_link(page, "Commissions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Commissions")
     expect(page.locator("svg#chart-commission-USD")).to_be_visible()
     expect(page.locator("svg#chart-commission-USD rect.chart-bar")).to_have_count(12)

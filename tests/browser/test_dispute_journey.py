@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from billing.disputes.models import Dispute
 from billing.invoicing.models import CreditNote
-from tests.browser.test_journeys import log_in, log_in_as_staff
+from tests.browser.test_journeys import log_in, log_in_as_staff, nav_link
 from tests.factories import approve, make_billing_staff, make_tiers, recent_invoice
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -53,7 +53,7 @@ def test_partner_files_specialist_escalates_supervisor_settles_partner_sees_it(
 
     specialist = new_page()
     log_in_as_staff(specialist, world.users["staff"])
-    specialist.get_by_role("navigation").get_by_role("link", name="Disputes").click()
+    nav_link(specialist, "Disputes").click()
     specialist.get_by_role("link", name=reference).click()
     specialist.get_by_role("button", name="Take it").click()
     specialist.get_by_label("Note for the next tier").fill("Above tier 1's authority.")
@@ -62,7 +62,7 @@ def test_partner_files_specialist_escalates_supervisor_settles_partner_sees_it(
 
     boss = new_page()
     log_in_as_staff(boss, supervisor)
-    boss.get_by_role("navigation").get_by_role("link", name="Disputes").click()
+    nav_link(boss, "Disputes").click()
     boss.get_by_role("link", name=reference).click()
     boss.get_by_label("Purpose").select_option("billing")
     boss.get_by_role("button", name="Open CPNI").click()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from billing.core.clock import provider_date, utcnow
-from tests.browser.test_journeys import log_in, log_in_as_staff
+from tests.browser.test_journeys import log_in, log_in_as_staff, nav_link
 
 
 def test_a_cheque_recorded_by_staff_shows_paid_everywhere_and_amounts_only_to_the_entitled(
@@ -16,7 +16,7 @@ def test_a_cheque_recorded_by_staff_shows_paid_everywhere_and_amounts_only_to_th
     invoice = world.invoices["channel"]
     staff = new_page()
     log_in_as_staff(staff, world.users["staff"])
-    staff.get_by_role("navigation").get_by_role("link", name="Payments").click()
+    nav_link(staff, "Payments").click()
     staff.get_by_role("link", name="Record a payment received").click()
     staff.get_by_label("Account number").fill("AC-0001")
     staff.get_by_label("Date received").fill(
@@ -31,14 +31,14 @@ def test_a_cheque_recorded_by_staff_shows_paid_everywhere_and_amounts_only_to_th
 
     customer = new_page()
     log_in(customer, world.users["customer_admin"].email)
-    customer.get_by_role("navigation").get_by_role("link", name="Payments").click()
+    nav_link(customer, "Payments").click()
     row = customer.get_by_role("row").filter(has_text="CHQ-BROWSER-1")
     expect(row).to_contain_text("$8,642.19")
     expect(row.get_by_role("link", name="PDF")).to_be_visible()
 
     partner = new_page()
     log_in(partner, world.users["channel_admin"].email)
-    partner.get_by_role("navigation").get_by_role("link", name="Invoices").click()
+    nav_link(partner, "Invoices").click()
     row = partner.get_by_role("row").filter(has_text=invoice.number)
     expect(row).to_contain_text("Paid")
     assert "8,642.19" not in partner.content()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.test_journeys import nav_link
 from tests.factories import PASSWORD
 from tests.rebiller_helpers import BILLING_FILE, build_period
 
@@ -21,7 +22,7 @@ def test_a_rebiller_uploads_its_billing_file_and_opens_the_results(world, sessio
     page.get_by_label("E-mail").fill(world.users["wholesale_admin"].email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("navigation").get_by_role("link", name="Reconciliation").click()
+    nav_link(page, "Reconciliation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reconciliation")
     page.get_by_label("Bill period (YYYY-MM)").fill("2026-05")
     page.get_by_label("Billing file (CSV, up to 10 MB)").set_input_files(str(path))

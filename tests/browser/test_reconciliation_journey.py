@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import log_in_as_staff
+from tests.browser.test_journeys import log_in_as_staff, nav_link
 from tests.reconciliation_report import RECONCILIATION, make_books
 
 
@@ -14,7 +14,7 @@ def test_staff_upload_a_report_open_an_exception_and_resolve_it(world, session, 
     session.commit()
     staff = new_page()
     log_in_as_staff(staff, world.users["staff"])
-    staff.get_by_role("navigation").get_by_role("link", name="Reconciliation", exact=True).click()
+    nav_link(staff, "Reconciliation", exact=True).click()
     staff.get_by_label("Stripe report (CSV)").set_input_files(str(RECONCILIATION))
     staff.get_by_role("button", name="Reconcile the file").click()
     # The page polls the run and reloads when it is done, showing the results.

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from billing.catalog.models import Product
 from billing.core.clock import PROVIDER_TZ
 from billing.sla.credits import open_ticket, record_outage
-from tests.browser.test_journeys import log_in, log_in_as_staff
+from tests.browser.test_journeys import log_in, log_in_as_staff, nav_link
 from tests.factories import CPNI_MARKERS
 
 OUTAGE_REF = "INC-VOICE-2601"
@@ -92,7 +92,7 @@ def test_customer_requests_an_sla_credit_and_billing_staff_approve_it(voice_outa
     # The customer admin works out the credit and files the request.
     customer = new_page()
     log_in(customer, world.users["customer_admin"].email)
-    customer.get_by_role("navigation").get_by_role("link", name="SLA credits").click()
+    nav_link(customer, "SLA credits").click()
     expect(customer.get_by_role("heading", level=1)).to_have_text("SLA credits")
     expect(customer.get_by_role("table").first).to_contain_text("No credit requests yet.")
     customer.get_by_label("Service").select_option(
@@ -126,7 +126,7 @@ def test_customer_requests_an_sla_credit_and_billing_staff_approve_it(voice_outa
     # Billing staff open the queue: amounts stay hidden until they state a purpose.
     staff = new_page()
     log_in_as_staff(staff, world.users["staff"])
-    staff.get_by_role("navigation").get_by_role("link", name="Credit requests").click()
+    nav_link(staff, "Credit requests").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text("Credit requests")
     queued = staff.get_by_role("row").filter(has_text=account)
     expect(queued).to_contain_text(MONTH)

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_journeys import log_in
+from tests.browser.test_journeys import log_in, nav_link
 from tests.factories import PASSWORD
 from tests.web.user_admin_helpers import NEW_PASSWORD, invitation_link
 
@@ -32,7 +32,7 @@ def test_an_admin_invites_and_the_invitee_lands_signed_in(world, new_page, live_
                                                           mailbox):
     admin = new_page()
     log_in(admin, world.users["channel_admin"].email)
-    admin.get_by_role("navigation").get_by_role("link", name="Users").click()
+    nav_link(admin, "Users").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Users")
     assert_accessible(admin)
     admin.get_by_label("Name", exact=True).fill("Kim Invitee")
@@ -53,7 +53,7 @@ def test_an_admin_invites_and_the_invitee_lands_signed_in(world, new_page, live_
     invitee.get_by_role("button", name="Set password and sign in").click()
     expect(invitee.get_by_role("status")).to_contain_text("you are signed in")
     expect(invitee.locator(".who")).to_have_text("Kim Invitee")
-    expect(invitee.get_by_role("navigation").get_by_role("link", name="Invoices")).to_be_visible()
+    expect(nav_link(invitee, "Invoices")).to_be_visible()
 
     admin.reload()
     expect(admin.locator("#users tr").filter(has_text=INVITEE)).to_contain_text("Active")

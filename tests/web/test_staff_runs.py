@@ -84,7 +84,7 @@ def test_a_started_run_drafts_every_account_and_shows_how_far_it_got(drafted, se
 def test_the_review_link_lists_the_drafts_of_the_period(drafted, session):
     client, period, _, _ = drafted
     page = client.get(f"/staff/invoices?period={period.key}&status=draft").get_data(as_text=True)
-    assert page.count("<td>Draft</td>") == BILL_TO_ACCOUNTS
+    assert page.count('<span class="badge badge-draft">Draft</span>') == BILL_TO_ACCOUNTS
 
 
 def test_issued_invoices_reach_the_customer_and_its_partner_at_once(app, drafted, session,
@@ -106,7 +106,7 @@ def test_issued_invoices_reach_the_customer_and_its_partner_at_once(app, drafted
     assert number in customer.get("/customer/invoices").get_data(as_text=True)
     assert customer.get(f"/customer/invoices/{customer_invoice.id}").status_code == 200
     listed = partner.get("/partner/invoices").get_data(as_text=True)
-    row = re.search(rf"<tr>\s*<td><a [^>]*>{number}</a>.*?</tr>", listed, re.S)[0]
+    row = re.search(rf'<tr>\s*<td class="id"><a [^>]*>{number}</a>.*?</tr>', listed, re.S)[0]
     assert "withheld" in row  # no CPNI approval: the partner sees the invoice, not its charges
     assert stranger.get(f"/partner/invoices/{customer_invoice.id}").status_code == 404
 
