@@ -1,7 +1,7 @@
 """user time zone: each login may choose the zone its pages show times in
 
 Revision ID: b7d4e2a91c30
-Revises: 5a1c9e7d2b40
+Revises: 3c7d19b0e4a2
 Create Date: 2026-12-05 19:30:00
 
 Issue 19. Times on pages are shown in the viewer's time zone with its name; a user
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d4e2a91c30'
-down_revision = '5a1c9e7d2b40'
+down_revision = '3c7d19b0e4a2'
 branch_labels = None
 depends_on = None
 
