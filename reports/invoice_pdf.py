@@ -8,6 +8,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from reports.labels import STANDING_LABELS
+from reports.payment_instructions import REMIT_FIELDS
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -25,6 +26,7 @@ def render_invoice_pdf(invoice: dict, *, provider: dict, brand: dict | None, loc
     html = render_html(
         "invoice.html", locale, invoice=invoice, provider=provider, brand=brand,
         status_labels=translated(STANDING_LABELS, locale),
+        remit_labels=translated(REMIT_FIELDS, locale),
     )
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})
     return HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).write_pdf()
