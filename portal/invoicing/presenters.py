@@ -57,6 +57,7 @@ def customer_dict(customer, access: CpniAccess, services=None) -> dict:
         "postal_address": customer.postal_address,
         "locale": customer.locale,
         "currency": customer.currency,
+        "vat_number": customer.vat_number,
         "partner": customer.partner.name if customer.partner else None,
     }
     if "services" in fields:

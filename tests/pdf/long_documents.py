@@ -91,7 +91,7 @@ def statement(cur: str) -> dict:
            "total": money(BIG, cur), "standing": "partly_paid"}
     return {
         "account": {"account_number": "AC-0000123456", "name": LONG_NAME,
-                    "address": LONG_ADDRESS},
+                    "address": LONG_ADDRESS, "vat_number": "DE123456789"},
         "period_start": "2026-09-01", "period_end": "2026-09-30", "currency": cur,
         "opening": money(BIG, cur), "invoiced": money(BIG, cur), "paid": money(BIG, cur),
         "reversed": money(BIG, cur), "credited": money(BIG, cur), "closing": money(BIG, cur),

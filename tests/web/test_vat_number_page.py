@@ -31,6 +31,8 @@ def test_a_customer_admin_sets_and_clears_the_vat_number(login_as, world, sessio
     session.refresh(customer)
     assert customer.vat_number == "DE123456789"
     assert "DE123456789" in client.get("/customer/contact").get_data(as_text=True)
+    account = client.get(f"/customer/accounts/{customer.id}").get_data(as_text=True)
+    assert "VAT number" in account and "DE123456789" in account
     assert _post(client, _form(customer, vat_number="")).status_code == 302
     session.refresh(customer)
     assert customer.vat_number is None
