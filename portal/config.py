@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -23,6 +24,38 @@ BEAT_SCHEDULE = {
     "audit.verify": "30 3 * * *",
     "collections.run": "15 13 * * *",  # 06:15 in Denver in winter, 07:15 in summer
 }
+
+
+# Example bank details for development and the demo; never real accounts.
+EXAMPLE_REMIT_TO = {
+    "USD": {"beneficiary": "Northwind Unified Communications Inc.",
+            "bank": "Example National Bank, Denver CO", "account_number": "000123456789",
+            "routing_number": "123456780", "bic": "EXNBUS33XXX"},
+    "CAD": {"beneficiary": "Northwind Unified Communications Inc.",
+            "bank": "Example Bank of Canada, Toronto ON", "account_number": "0012345",
+            "routing_number": "000112345"},
+    "GBP": {"beneficiary": "Northwind Unified Communications Ltd",
+            "bank": "Example Bank plc, London", "sort_code": "00-00-00",
+            "account_number": "12345678", "iban": "GB29 NWBK 6016 1331 9268 19",
+            "bic": "EXBKGB2LXXX"},
+    "EUR": {"beneficiary": "Northwind Unified Communications Ltd",
+            "bank": "Example Bank AG, Frankfurt am Main",
+            "iban": "DE89 3704 0044 0532 0130 00", "bic": "EXBKDEFFXXX"},
+}
+
+
+def _remit_to(text: str | None, production: bool) -> dict:
+    """The per-currency payment details: from JSON when set, else the examples (none in
+    production, so that no invoice ever names an example bank account)."""
+    if not text:
+        return {} if production else EXAMPLE_REMIT_TO
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ConfigError(f"REMIT_TO is not JSON: {error}") from None
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError("REMIT_TO must map each currency to an object of bank details.")
+    return {currency.upper(): details for currency, details in value.items()}
 
 
 def _instance_secret(instance: Path, name: str = "secret_key") -> str:
@@ -61,6 +94,16 @@ def load_settings(instance: Path, overrides: dict | None = None) -> dict:
         "PROVIDER_ADDRESS": env.get(
             "PROVIDER_ADDRESS", "1700 Lincoln Street, Denver CO 80203, United States"
         ),
+        # Printed on every document: the provider's VAT (or other tax) number, the
+        # country it is established in (which decides the EU reverse-charge note), and its
+        # logo, a file under static/.
+        "PROVIDER_VAT_NUMBER": env.get("PROVIDER_VAT_NUMBER") or None,
+        "PROVIDER_COUNTRY": env.get("PROVIDER_COUNTRY", "US").upper(),
+        "PROVIDER_LOGO": env.get("PROVIDER_LOGO", "img/logo.svg"),
+        # Where invoices in each currency are paid: JSON {currency: {field: value}}, the
+        # fields of reports/payment_instructions.py. Examples in development; none is
+        # printed in production until it is set.
+        "REMIT_TO": _remit_to(env.get("REMIT_TO"), production),
         # Online payment; without a secret key the portal takes offline payments only.
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),

@@ -12,40 +12,58 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from billing.core.clock import provider_date
+from billing.invoicing.balance import account_summary
 from billing.invoicing.models import Invoice
+from billing.invoicing.reverse_charge import invoice_reverse_charge
 from billing.invoicing.statements import build_statement
-from billing.parties.branding import document_brand
 from billing.parties.models import Customer
 from portal import access
+from portal.invoicing.presenters import account_summary_dict
 from portal.invoicing.statement_presenters import statement_dict
 from portal.invoicing.viewer import Viewer, grants, invoice_view
 from reports.invoice_pdf import cached, render_invoice_pdf
+from reports.logos import brand_of, static_image
+from reports.payment_instructions import payment_instructions
 from reports.statement_pdf import render_statement_pdf
 
 
 @dataclass(frozen=True)
 class DocumentSettings:
-    """Who issues the documents, and where rendered PDFs are kept."""
+    """Who issues the documents, how invoices are paid, and where rendered PDFs are kept."""
 
     provider_name: str
     provider_address: str
     cache_dir: Path
+    provider_vat_number: str | None = None
+    provider_country: str = "US"
+    provider_logo: str | None = "img/logo.svg"
+    remit_to: Mapping[str, Mapping] = field(default_factory=dict)
+    pay_online_base: str | None = None  # the portal's address, when Stripe is set up
 
     @classmethod
     def from_config(cls, config: Mapping) -> DocumentSettings:
         """From the portal's settings (app.config, or any mapping with the same keys)."""
         return cls(config["PROVIDER_NAME"], config["PROVIDER_ADDRESS"],
-                   Path(config["PDF_CACHE_DIR"]))
+                   Path(config["PDF_CACHE_DIR"]),
+                   provider_vat_number=config.get("PROVIDER_VAT_NUMBER"),
+                   provider_country=config.get("PROVIDER_COUNTRY") or "US",
+                   provider_logo=config.get("PROVIDER_LOGO"),
+                   remit_to=config.get("REMIT_TO") or {},
+                   pay_online_base=(config.get("PUBLIC_URL")
+                                    if config.get("STRIPE_SECRET_KEY") else None))
 
     @property
     def provider(self) -> dict:
-        return {"name": self.provider_name, "address": self.provider_address}
+        return {"name": self.provider_name, "address": self.provider_address,
+                "vat_number": self.provider_vat_number,
+                "logo": static_image(self.provider_logo)}
 
 
 def invoice_document(session: Session, viewer: Viewer, invoice: Invoice, *, locale: str,
@@ -57,7 +75,9 @@ def invoice_document(session: Session, viewer: Viewer, invoice: Invoice, *, loca
     access.record_disclosures(
         session, viewer.user, used, surface=surface, subject=f"invoice {invoice.number} PDF",
         now=now, verification=viewer.verifications(used, invoice.customer_id))
-    document = {"invoice": data, "brand": document_brand(invoice.customer),
+    if "total" in data:  # what the account owes, and how to pay it: CPNI
+        _add_account_figures(session, data, invoice, now, settings)
+    document = {"invoice": data, "brand": brand_of(invoice.customer),
                 "provider": settings.provider, "locale": locale}
 
     def render() -> bytes:
@@ -80,9 +100,22 @@ def statement_document(session: Session, viewer: Viewer, customer: Customer, sta
         session, viewer.user, {customer.id: grant}, surface="pdf",
         subject=f"statement {customer.account_number} {start} to {end}", now=now,
         verification=viewer.verifications([customer.id]))
-    document = {"statement": data, "brand": document_brand(customer),
+    document = {"statement": data, "brand": brand_of(customer),
                 "provider": settings.provider, "locale": locale}
     return _cached(settings, "statement", document, lambda: render_statement_pdf(**document))
+
+
+def _add_account_figures(session: Session, data: dict, invoice: Invoice, now: datetime,
+                         settings: DocumentSettings) -> None:
+    """The account summary, the reverse-charge note's verdict and how to pay, on the
+    invoice dict of a viewer who may see its amounts."""
+    data["account_summary"] = account_summary_dict(
+        account_summary(session, invoice, provider_date(now)))
+    data["reverse_charge"] = invoice_reverse_charge(invoice, data["bill_to"],
+                                                    settings.provider_country)
+    data["payment"] = payment_instructions(
+        settings.remit_to, currency=invoice.currency, reference=invoice.number,
+        invoice_id=invoice.id, pay_online_base=settings.pay_online_base)
 
 
 def invoice_filename(invoice: Invoice) -> str:

@@ -7,8 +7,9 @@ from pathlib import Path
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from portal.invoicing.line_presenter import present_line
+from reports.line_presenter import present_line
 from reports.labels import STANDING_LABELS
+from reports.payment_instructions import REMIT_FIELDS
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -27,6 +28,7 @@ def render_invoice_pdf(invoice: dict, *, provider: dict, brand: dict | None, loc
         "invoice.html", locale, invoice=invoice, provider=provider, brand=brand,
         status_labels=translated(STANDING_LABELS, locale),
         line_view=lambda line: present_line(line, invoice["currency"], locale),
+        remit_labels=translated(REMIT_FIELDS, locale),
     )
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})
     return HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).write_pdf()

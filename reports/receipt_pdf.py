@@ -10,12 +10,12 @@ import re
 from sqlalchemy.orm import Session
 from weasyprint import HTML
 
-from billing.parties.branding import document_brand
 from billing.payments import ledger
 from billing.payments.models import Payment
 from portal.payments.presenters import payment_dict
 from reports.invoice_pdf import StaticOnlyFetcher
 from reports.labels import METHOD_LABELS, REVERSAL_LABELS
+from reports.logos import brand_of
 from reports.rendering import STATIC, render_html, translated
 
 
@@ -38,7 +38,7 @@ def receipt_document(session: Session, payment: Payment, *, locale: str,
     account = {"account_number": customer.account_number, "name": customer.name,
                "address": customer.postal_address}
     return render_receipt_pdf(data, account=account, provider=provider,
-                              brand=document_brand(customer), locale=locale)
+                              brand=brand_of(customer), locale=locale)
 
 
 def receipt_filename(payment: Payment) -> str:

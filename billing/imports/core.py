@@ -58,24 +58,29 @@ def _text_lines(stream: BinaryIO) -> Iterator[str]:
         yield pending
 
 
-def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each data row, after checking the header."""
+def rows_of(stream: BinaryIO, columns: tuple[str, ...],
+            optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each data row, after checking the header. The header may
+    add the `optional` columns at its end, in their order (files written before a column
+    was added still import); a row holds only the columns its file has."""
     reader = csv.reader(_text_lines(stream))
     header = next(reader, None)
     if header is None:
         raise InvalidInput("The file is empty.")
     found = [name.strip() for name in header]
-    if found != list(columns):
+    allowed = [list(columns) + list(optional[:n]) for n in range(len(optional) + 1)]
+    if found not in allowed:
         raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
-                           f"(found: {','.join(found)}).")
+                           + "".join(f"(then optionally ,{name}) " for name in optional)
+                           + f"(found: {','.join(found)}).")
     for number, values in enumerate(_checked(reader), start=2):
         values = [value.strip() for value in values]
         if not any(values):
             continue
-        if len(values) != len(columns):
-            yield number, {"__width__": len(values)}
+        if len(values) != len(found):
+            yield number, {"__width__": len(values), "__expected__": len(found)}
             continue
-        yield number, dict(zip(columns, values, strict=True))
+        yield number, dict(zip(found, values, strict=True))
 
 
 def _checked(reader) -> Iterator[list[str]]:
@@ -108,7 +113,7 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     report = ImportReport(kind.name)
     context = kind.context(session)
     with open_file() as stream:
-        for number, row in rows_of(stream, kind.columns):
+        for number, row in rows_of(stream, kind.columns, _optional(kind)):
             report.rows += 1
             _check(kind, context, number, row, report)
             progress(report.rows)
@@ -117,14 +122,20 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     if report.errors:
         return report
     with open_file() as stream:
-        rows = (kind.parse(context, row) for _, row in rows_of(stream, kind.columns))
+        rows = (kind.parse(context, row)
+                for _, row in rows_of(stream, kind.columns, _optional(kind)))
         report.created, report.updated = kind.save(session, rows)
     return report
 
 
+def _optional(kind) -> tuple[str, ...]:
+    """The columns a kind's files may add at the end of the header."""
+    return getattr(kind, "optional_columns", ())
+
+
 def _check(kind, context, number: int, row: dict, report: ImportReport) -> None:
     if "__width__" in row:
-        problem = RowError(number, "", f"expected {len(kind.columns)} columns, "
+        problem = RowError(number, "", f"expected {row['__expected__']} columns, "
                                        f"found {row['__width__']}")
     else:
         try:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from billing.core.errors import InvalidInput
 from billing.imports import fields as f
 from billing.imports.core import RowInvalid
 from billing.imports.lookups import account_lookup, refuse_duplicate
 from billing.parties.account_changes import ContactChanges
 from billing.parties.models import BILLING_ROLES, LOCALES, PARTNER_KINDS, Customer, Partner
 from billing.parties.partners import create_partner
+from billing.parties.vat import normalized_vat_number
 
 
 class PartnerKind:
@@ -66,6 +68,8 @@ class CustomerKind:
     columns = ("account_number", "name", "parent_account", "pays_own_charges",
                "partner_code", "email", "phone", "address_line1", "address_line2", "city",
                "region", "postal_code", "country", "locale", "currency", "billing_role")
+    # Left out, an account keeps the VAT number it has; present and blank, it has none.
+    optional_columns = ("vat_number",)
 
     def context(self, session):
         partners = dict(session.execute(select(Partner.code, Partner.id)).all())
@@ -78,7 +82,7 @@ class CustomerKind:
         if parent and parent not in context["accounts"] and parent not in context["in_file"]:
             raise RowInvalid("parent_account", f"no account {parent!r} (list corporate "
                                                "accounts before their locations)")
-        return {"account_number": f.text(row, "account_number", max_length=20),
+        values = {"account_number": f.text(row, "account_number", max_length=20),
                 "name": f.text(row, "name"), "parent_account": parent or None,
                 "pays_own_charges": f.flag(row, "pays_own_charges"),
                 "partner_id": f.reference(context["partners"], row, "partner_code",
@@ -95,6 +99,9 @@ class CustomerKind:
                 "currency": f.currency(row, "currency"),
                 "billing_role": f.choice(row, "billing_role", BILLING_ROLES)
                 if row["billing_role"] else "retail"}
+        if "vat_number" in row:
+            values["vat_number"] = _vat_number(row["vat_number"])
+        return values
 
     def check(self, context, values):
         refuse_duplicate(context, values["account_number"], "account_number")
@@ -119,6 +126,13 @@ class CustomerKind:
                 updated += 1
             session.flush()
         return created, updated
+
+
+def _vat_number(text: str) -> str | None:
+    try:
+        return normalized_vat_number(text)
+    except InvalidInput as error:
+        raise RowInvalid("vat_number", error.message) from None
 
 
 def _note_contact_change(session, customer: Customer, values: dict) -> None:

@@ -235,6 +235,59 @@ def paid_through(session: Session, invoice_ids: Select, day: date) -> dict[int, 
         .group_by(PaymentAllocation.invoice_id))}
 
 
+# --- the account summary an invoice prints --------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """The account, in the invoice's currency, as the invoice's issue day ended.
+
+    previous_minor - payments_minor - adjustments_minor + charges_minor = due_minor.
+    """
+
+    currency: str
+    as_of: date
+    previous_minor: int  # open on the earlier invoices as the previous one's issue day ended
+    payments_minor: int  # paid on them since, and paid on this invoice by its issue day
+    adjustments_minor: int  # credit notes applied on this invoice
+    charges_minor: int  # this invoice's charges: subtotal and taxes, before credits
+    due_minor: int  # open on the earlier invoices and this one as the issue day ended
+
+
+def account_summary(session: Session, invoice: Invoice, today: date) -> AccountSummary:
+    """The summary an invoice carries: the account's balance brought forward from the
+    earlier invoices in its currency, what was paid and credited since, this invoice's
+    charges, and what the account owes in all. As of the invoice's issue day (a draft:
+    `today`), read with `balances_as_of`, so an issued invoice always says the same."""
+    as_of = invoice.issue_date or today
+    account = select(Invoice.customer_id).where(Invoice.id == invoice.id)
+    now = {b.invoice_id: b.balance for b in balances_as_of(session, as_of, account)}
+    earlier = _earlier_invoices(session, invoice, as_of)
+    previous_day = max((day for day in earlier.values()), default=None)
+    before = ({b.invoice_id: b.balance for b in balances_as_of(session, previous_day, account)}
+              if previous_day else {})
+    this = now.get(invoice.id) or of_invoice(invoice)
+    previous = sum(before[i].open_minor for i in earlier)
+    still_open = sum(now[i].open_minor for i in earlier)
+    return AccountSummary(
+        currency=invoice.currency, as_of=as_of, previous_minor=previous,
+        payments_minor=previous - still_open + this.paid_minor,
+        adjustments_minor=this.credited_minor, charges_minor=this.billed_minor,
+        due_minor=still_open + this.open_minor)
+
+
+def _earlier_invoices(session: Session, invoice: Invoice, as_of: date) -> dict[int, date]:
+    """The account's invoices in the same currency issued before this one (same day: a
+    lower number), with their issue days."""
+    before = Invoice.issue_date < as_of
+    if invoice.number is not None:
+        before = or_(before, and_(Invoice.issue_date == as_of, Invoice.number < invoice.number))
+    else:
+        before = Invoice.issue_date <= as_of
+    return dict(session.execute(select(Invoice.id, Invoice.issue_date).where(
+        Invoice.customer_id == invoice.customer_id, Invoice.currency == invoice.currency,
+        Invoice.status.in_(BILLED_STATUSES), Invoice.id != invoice.id, before)).all())
+
+
 def _start_of(day: date) -> datetime:
     """The first instant of a day on the provider's calendar."""
     return datetime.combine(day, time.min, PROVIDER_TZ)

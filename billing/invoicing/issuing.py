@@ -28,6 +28,8 @@ def bill_to_snapshot(customer) -> dict:
         "name": customer.name,
         "account_number": customer.account_number,
         "address": customer.postal_address,
+        "country": customer.country,
+        "vat_number": customer.vat_number,
         "email": customer.email_of_record,
     }
 

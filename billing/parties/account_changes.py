@@ -1,5 +1,5 @@
 """Changes account holders make to their own details of record: a customer's e-mail and
-postal address, and a login's password.
+postal address, its VAT number, and a login's password.
 
 Each function says what kind of thing changed, never the values, so that the portal can
 tell the account holder at the address of record without repeating the new data
@@ -21,6 +21,7 @@ from billing.core.errors import InvalidInput
 from billing.parties import identity, user_sessions
 from billing.parties.models import Customer
 from billing.parties.users import PasswordReset, User, UserSession
+from billing.parties.vat import normalized_vat_number
 
 # One plain address: no display name, list separator or quoting.
 _EMAIL = re.compile(r'[^@\s,;<>()"]+@[^@\s,;<>()"]+\.[^@\s,;<>()"]+')
@@ -85,6 +86,17 @@ def update_contact_details(session: Session, customer: Customer, *, email: str,
         setattr(customer, column, value)
     session.flush()
     return ContactChanges(email_changed, address_changed, previous_email)
+
+
+def set_vat_number(session: Session, customer: Customer, text: str | None) -> bool:
+    """Set (or, blank, clear) the account's VAT number once its form is checked; returns
+    whether it changed. Issued invoices keep the number they were issued with."""
+    number = normalized_vat_number(text)
+    if number == customer.vat_number:
+        return False
+    customer.vat_number = number
+    session.flush()
+    return True
 
 
 def _checked_email(email: str) -> str:

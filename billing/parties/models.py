@@ -77,6 +77,9 @@ class Customer(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     postal_code: Mapped[str] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2))
+    # The account's VAT number, as billing.parties.vat.normalized_vat_number keeps it;
+    # None for accounts without one (most outside the EU).
+    vat_number: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(5), default="en_US")
     currency: Mapped[str] = mapped_column(String(3))
     billing_role: Mapped[str] = mapped_column(String(16), default="retail",

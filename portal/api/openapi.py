@@ -90,6 +90,7 @@ def _schemas() -> dict:
             "email_of_record": {"type": "string"}, "phone_of_record": {"type": "string"},
             "postal_address": {"type": "array", "items": {"type": "string"}},
             "locale": {"type": "string"}, "currency": {"type": "string"},
+            "vat_number": {"type": "string", "nullable": True},
             "partner": {"type": "string", "nullable": True},
             "services": {"type": "array", "items": {"type": "object"},
                          "description": "CPNI: only with the customer's approval."},
@@ -126,7 +127,8 @@ def _schemas() -> dict:
                 "draft", "issued", "partly_paid", "paid", "overdue", "void"], "description": (
                 "Where its payment stands: paid (nothing open), overdue (see overdue), "
                 "partly_paid, or issued (unpaid, not yet due). A status, not CPNI.")},
-            "bill_to": {"type": "object"},
+            "bill_to": {"type": "object", "description": (
+                "Who the invoice bills, as issued: name, address, country, vat_number.")},
             **{name: _ref("Money") for name in money_fields},
             "lines": {"type": "array", "items": _ref("InvoiceLine")},
             "sections": {"type": "array", "description": (

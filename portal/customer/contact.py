@@ -33,6 +33,8 @@ class ContactForm(FlaskForm):
                          validators=[Optional(), Length(max=100)])
     postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
     country = SelectField(_l("Country"))
+    vat_number = StringField(_l("VAT number (optional, printed on invoices)"),
+                             validators=[Optional(), Length(max=30)])
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
 
     def postal_address(self) -> PostalAddress:
@@ -70,13 +72,15 @@ def change_contact():
         changes = account_changes.update_contact_details(
             db.session, customer, email=form.email_of_record.data,
             address=form.postal_address())
+        vat_changed = account_changes.set_vat_number(db.session, customer,
+                                                     form.vat_number.data)
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "error")
         return _page(customer, form, 400)
     account_notices.contact_changed(customer, changes)
     db.session.commit()
-    if changes.any:
+    if changes.any or vat_changed:
         flash(_("The contact details have been saved. A notice has gone to the e-mail "
                 "address of record as it was before the change."), "info")
     else:

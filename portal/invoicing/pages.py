@@ -22,7 +22,7 @@ from portal.disputes import filing as dispute_filing
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing import listing, viewer
-from portal.invoicing.line_presenter import present_line
+from reports.line_presenter import present_line
 from portal.invoicing.presenters import account_ref, customer_dict, invoice_dict
 from portal.keyset import keyset_page
 from reports import documents

@@ -7,7 +7,8 @@ never reaches any template or JSON encoder.
 from __future__ import annotations
 
 from billing.core.money import Money
-from billing.invoicing.balance import Balance, of_invoice, standing
+from billing.invoicing.balance import AccountSummary, Balance, of_invoice, standing
+from billing.invoicing.issuing import bill_to_snapshot
 from portal.access import CpniAccess, visible_fields
 
 WITHHELD_MESSAGE = (
@@ -56,6 +57,7 @@ def customer_dict(customer, access: CpniAccess, services=None) -> dict:
         "postal_address": customer.postal_address,
         "locale": customer.locale,
         "currency": customer.currency,
+        "vat_number": customer.vat_number,
         "partner": customer.partner.name if customer.partner else None,
     }
     if "services" in fields:
@@ -105,10 +107,7 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
         "status": invoice.status,
         "standing": standing(balance or of_invoice(invoice), invoice.status),
         "currency": invoice.currency,
-        "bill_to": {
-            "name": invoice.bill_to.get("name", invoice.customer.name),
-            "address": invoice.bill_to.get("address", []),
-        },
+        "bill_to": bill_to_dict(invoice),
     }
     if balance is not None:
         data["overdue"] = balance.is_overdue
@@ -137,6 +136,25 @@ def invoice_dict(invoice, access: CpniAccess, *, with_lines: bool = False,
         if not access.usage:
             data["usage_withheld"] = withheld_usage()
     return data
+
+
+def bill_to_dict(invoice) -> dict:
+    """Who the invoice bills, as it was issued (a draft: as the account is now). Name,
+    address and VAT number identify the account; none of them is CPNI."""
+    parties = bill_to_snapshot(invoice.customer) if invoice.status == "draft" else invoice.bill_to
+    return {"name": parties.get("name", invoice.customer.name),
+            "address": parties.get("address", []),
+            "country": parties.get("country"), "vat_number": parties.get("vat_number")}
+
+
+def account_summary_dict(summary: AccountSummary) -> dict:
+    """The account summary an invoice prints (billing.invoicing.balance.account_summary)."""
+    cur = summary.currency
+    return {"as_of": summary.as_of.isoformat(),
+            "previous": money(summary.previous_minor, cur),
+            "payments": money(summary.payments_minor, cur),
+            "adjustments": money(summary.adjustments_minor, cur),
+            "charges": money(summary.charges_minor, cur), "due": money(summary.due_minor, cur)}
 
 
 def line_access(line, access: CpniAccess, section_access: dict | None = None) -> CpniAccess:

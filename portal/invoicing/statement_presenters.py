@@ -18,7 +18,8 @@ from portal.invoicing.presenters import customer_ref, money, withheld
 def statement_dict(customer, start: date, end: date, statement: Statement | None,
                    grant: CpniAccess) -> dict:
     """The statement as the viewer may see it: without a statement, only who and when."""
-    data = {"account": {**customer_ref(customer), "address": customer.postal_address},
+    data = {"account": {**customer_ref(customer), "address": customer.postal_address,
+                        "vat_number": customer.vat_number},
             "period_start": start.isoformat(), "period_end": end.isoformat(),
             "currency": customer.currency}
     if statement is None or not grant.visible:

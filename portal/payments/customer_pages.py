@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from billing.payments.models import Payment, PaymentAllocation
 from portal import access
 from portal.extensions import db
 from portal.i18n import select_locale
-from portal.invoicing.pages import pdf_response
+from portal.invoicing.pages import document_settings, pdf_response
 from portal.paging import page_number, paginate
 from portal.payments import queries
 from portal.payments.presenters import payment_dict
@@ -44,9 +44,8 @@ def history():
 
 def receipt_pdf(payment_id):
     payment = queries.get(db.session, payment_id, _own_accounts())
-    body = receipt_document(db.session, payment, locale=select_locale(), provider={
-        "name": current_app.config["PROVIDER_NAME"],
-        "address": current_app.config["PROVIDER_ADDRESS"]})
+    body = receipt_document(db.session, payment, locale=select_locale(),
+                            provider=document_settings().provider)
     return pdf_response(body, receipt_filename(payment))
 
 

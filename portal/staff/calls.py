@@ -93,8 +93,7 @@ def _send(verification, requested: str | None, now) -> None:
     pdf = render_information_letter(
         information, requested=requested, written_on=provider_date(now),
         locale=customer.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
-        provider={"name": current_app.config["PROVIDER_NAME"],
-                  "address": current_app.config["PROVIDER_ADDRESS"]})
+        provider=pages.document_settings().provider)
     sending.queue_letter(db.session, verification=verification, staff=current_user, pdf=pdf,
                          requested=requested, now=now)
     flash(_("A letter with the account's information is queued for printing, to the postal "

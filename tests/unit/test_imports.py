@@ -51,6 +51,8 @@ def test_the_example_files_import_and_reimport_without_duplicates(session):
     assert [count(session, m) for m in models] == counts
     sub = session.scalars(select(Customer).filter_by(account_number="AC-200002")).one()
     assert sub.parent.account_number == "AC-200001"
+    thistle = session.scalars(select(Customer).filter_by(account_number="AC-200003")).one()
+    assert thistle.vat_number == "GB123456789"
     assert session.scalars(select(Partner).filter_by(code="AG-10-A")).one().tree_path \
         .startswith(session.scalars(select(Partner).filter_by(code="AG-10")).one().tree_path)
 
@@ -155,7 +157,7 @@ def test_bad_price_book_rows_save_nothing_and_each_problem_is_named(session, cat
 
 def test_a_wholesale_account_needs_a_wholesale_partner(session, catalog):
     load(session, "partners", (EXAMPLES / "partners.csv").read_bytes())
-    header = (EXAMPLES / "customers.csv").read_text().splitlines()[0]
+    header = (EXAMPLES / "customers.csv").read_text().splitlines()[0].removesuffix(",vat_number")
     row = "Someone,,no,{partner},a@b.example,1,1 Main St,,Denver,CO,80202,US,en_US,USD,{role}"
     report = load(session, "customers", "\n".join([
         header, "WS-1," + row.format(partner="CH-10", role="wholesale"),
@@ -165,6 +167,25 @@ def test_a_wholesale_account_needs_a_wholesale_partner(session, catalog):
     assert [(e.row, e.column) for e in report.errors] == [
         (2, "billing_role"), (4, "currency"), (5, "billing_role")]
     assert count(session, Customer) == 0
+
+
+def test_vat_numbers_are_checked_and_an_import_without_the_column_keeps_them(session,
+                                                                             catalog):
+    load(session, "partners", (EXAMPLES / "partners.csv").read_bytes())
+    header = (EXAMPLES / "customers.csv").read_text().splitlines()[0]
+    row = "AC-1,Someone,,no,,a@b.example,1,1 Main St,,Berlin,,10115,DE,de,EUR,,{vat}"
+    report = load(session, "customers", f"{header}\n{row.format(vat='DE12345')}\n")
+    assert [(e.row, e.column) for e in report.errors] == [(2, "vat_number")]
+    assert "not written as a DE VAT number" in report.errors[0].message
+    assert count(session, Customer) == 0
+    assert load(session, "customers", f"{header}\n{row.format(vat='de 123 456 789')}\n").saved
+    account = session.scalars(select(Customer).filter_by(account_number="AC-1")).one()
+    assert account.vat_number == "DE123456789"
+    without = header.removesuffix(",vat_number")
+    report = load(session, "customers", f"{without}\n{row.format(vat='').removesuffix(',')}\n")
+    assert report.saved and account.vat_number == "DE123456789"
+    assert load(session, "customers", f"{header}\n{row.format(vat='')}\n").saved
+    assert account.vat_number is None
 
 
 def test_usage_is_stored_as_written_on_either_database(session, catalog):
@@ -227,4 +248,5 @@ def test_every_registered_kind_is_documented_with_an_example_of_its_columns():
     assert set(KINDS) == documented == examples
     for name, kind in KINDS.items():
         header = (EXAMPLES / f"{name}.csv").read_text().splitlines()[0]
-        assert tuple(header.split(",")) == kind.columns, name
+        assert tuple(header.split(",")) == kind.columns + getattr(kind, "optional_columns",
+                                                                  ()), name

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from billing.core.money import Money
-from portal.invoicing.line_presenter import minutes, present_line
+from reports.line_presenter import minutes, present_line
 
 
 def _line(kind, quantity, unit_price, amount_minor, currency="EUR", **extra) -> dict:
