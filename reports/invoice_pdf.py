@@ -7,8 +7,8 @@ from pathlib import Path
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from reports.line_presenter import present_line
 from reports.labels import STANDING_LABELS
+from reports.line_presenter import present_line
 from reports.payment_instructions import REMIT_FIELDS
 from reports.rendering import STATIC, render_html, translated
 

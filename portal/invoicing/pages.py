@@ -22,11 +22,11 @@ from portal.disputes import filing as dispute_filing
 from portal.extensions import db
 from portal.i18n import select_locale
 from portal.invoicing import listing, viewer
-from reports.line_presenter import present_line
 from portal.invoicing.presenters import account_ref, customer_dict, invoice_dict
 from portal.keyset import keyset_page
 from reports import documents
 from reports.labels import ACTIVITY_LABELS, METHOD_LABELS, STATUS_LABELS
+from reports.line_presenter import present_line
 
 
 def staff_purpose(customer_id: int) -> str | None:
