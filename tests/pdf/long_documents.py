@@ -37,10 +37,11 @@ def money(minor: int, currency: str) -> dict:
     return {"minor": minor, "currency": currency, "amount": str(Money(minor, currency).major)}
 
 
-def _line(description: str, quantity: str, rate: str, minor: int, cur: str, where=None):
-    return {"kind": "recurring", "description": description, "jurisdiction": where,
+def _line(description: str, quantity: str, rate: str, minor: int, cur: str, where=None,
+          kind="recurring", unit="month", calls=None):
+    return {"kind": kind, "description": description, "jurisdiction": where,
             "quantity": quantity, "unit_price": rate, "amount": money(minor, cur),
-            "sub_account_id": None, "call_type": None}
+            "sub_account_id": None, "call_type": None, "rate_unit": unit, "call_count": calls}
 
 
 def invoice(cur: str) -> dict:
@@ -49,14 +50,16 @@ def invoice(cur: str) -> dict:
               "domestic calling and emergency location services", "12345", "54.123456",
               BIG, cur),
         _line("International calls to Saint Vincent and the Grenadines (mobile)",
-              "1234567.916667", "0.123456", BIG - 1, cur),
+              "1234567.916667", "0.123456", BIG - 1, cur, kind="usage", unit="minute",
+              calls=9876543),
         _line("Telekommunikationsdienstleistungsumsatzsteuer", "9876543.21", "0.190000",
-              BIG - 2, cur, "DE / Bayern / Garmisch-Partenkirchen"),
+              BIG - 2, cur, "DE / Bayern / Garmisch-Partenkirchen", kind="tax", unit="percent"),
     ]
     section = {"account": {"account_number": "AC-0000123456", "name": LONG_NAME},
                "lines": lines, "subtotal": money(BIG * 3, cur)}
     return {
-        "number": INVOICE_NUMBER, "issue_date": "2026-09-26", "due_date": "2026-10-26",
+        "number": INVOICE_NUMBER, "currency": cur,
+        "issue_date": "2026-09-26", "due_date": "2026-10-26",
         "period_start": "2026-09-26", "period_end": "2026-10-25", "standing": "partly_paid",
         "customer": {"account_number": "AC-0000123456", "name": LONG_NAME},
         "bill_to": {"name": LONG_NAME, "address": LONG_ADDRESS, "country": "DE",
