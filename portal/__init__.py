@@ -89,7 +89,7 @@ def _home():
     if current_user.is_staff:
         return redirect(url_for("staff.search"))
     if current_user.is_partner:
-        return redirect(url_for("partner.customers"))
+        return redirect(url_for("partner.dashboard"))
     return redirect(url_for("customer.overview"))
 
 
