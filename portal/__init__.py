@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
 def _home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.is_billing_staff:
+        return redirect(url_for("staff.dashboard"))
     if current_user.is_staff:
         return redirect(url_for("staff.search"))
     if current_user.is_partner:
