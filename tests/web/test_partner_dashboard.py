@@ -180,3 +180,18 @@ def test_the_query_count_does_not_grow_with_customers(login_as, session, world, 
     with counted(db.engine) as large:
         _dashboard(client)
     assert len(small) == len(large), (len(small), len(large))
+
+
+def test_in_german_the_figures_are_written_the_german_way(login_as, session, world):
+    from tests.conftest import csrf_token
+
+    seed_channel_book(session, world)
+    client = login_as("channel_admin")
+    client.post("/auth/language", data={"csrf_token": csrf_token(client, "/partner/"),
+                                        "locale": "de"})
+    page = _dashboard(client)
+    assert '<html lang="de">' in page
+    owed = _section(page, "owed")
+    assert "17.404,38" in owed and "17.284,38" in owed  # the same sums as in English
+    for text in ("3.141,59", "2.718,28", "20.545,97", "23.264,25"):
+        assert text not in page, text
