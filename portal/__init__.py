@@ -90,10 +90,12 @@ def _register_blueprints(app: Flask) -> None:
 def _home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.is_billing_staff:
+        return redirect(url_for("staff.dashboard"))
     if current_user.is_staff:
         return redirect(url_for("staff.search"))
     if current_user.is_partner:
-        return redirect(url_for("partner.customers"))
+        return redirect(url_for("partner.dashboard"))
     return redirect(url_for("customer.overview"))
 
 

@@ -51,6 +51,7 @@ def _group(label: str | None, entries: list[tuple[bool, str, str]]) -> NavGroup 
 def _partner(user) -> list:
     wholesale, admin = user.partner.kind == "wholesale", user.role == "partner_admin"
     return [_group(None, [
+        (True, "partner.dashboard", _("Dashboard")),
         (True, "partner.customers", _("Customers")),
         (True, "partner.invoices", _("Invoices")),
         (True, "partner.sla_customers", _("SLA credits")),
@@ -90,7 +91,8 @@ def _customer(user) -> list:
 
 def _staff(user) -> list:
     billing, admin = user.is_billing_staff, user.role == "admin"
-    return [_group(None, [(True, "staff.search", _("Find an account"))]),
+    return [_group(None, [(billing, "staff.dashboard", _("Dashboard")),
+                          (True, "staff.search", _("Find an account"))]),
             _group(_("Billing"), [
                 (True, "staff.invoices", _("Invoices")),
                 (billing, "staff.runs.index", _("Invoice runs")),

@@ -10,18 +10,18 @@ from billing.cpni import approvals as cpni
 from portal import access
 from portal.cpni import account_notices
 from portal.cpni.approval_forms import ApprovalForm, RevokeForm
-from portal.customer import bp, home
+from portal.customer import bp
 from portal.customer.account_admin import account_holder, confirm_password
+from portal.dashboards import customer as dashboard_pages
 from portal.extensions import db
 from portal.invoicing import exports, invoice_workbook, pages
 
 
 @bp.route("/")
 def overview():
-    """The customer's home: its balance, what is due next, the overdue warning, and the
-    account's details."""
-    return pages.customer_page(current_user.customer_id, "parties/customer_home.html",
-                               owed=home.owed_by_currency(current_user, utcnow()))
+    """The customer's home and dashboard: balance, what is due next and the Pay button,
+    latest invoices and payments, usage, disputes and credit requests, account details."""
+    return dashboard_pages.dashboard_page()
 
 
 @bp.route("/accounts/<customer_id>")

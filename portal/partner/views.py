@@ -9,12 +9,18 @@ from billing.core.numbers import whole_number
 from billing.parties import identity
 from billing.parties.users import ApiToken, User
 from portal.auth.token_forms import RevokeTokenForm, TokenForm
+from portal.dashboards import partner as dashboard_pages
 from portal.extensions import db
 from portal.invoicing import exports, invoice_workbook, pages
 from portal.partner import bp
 
 
 @bp.route("/")
+def dashboard():
+    """Where a partner lands after signing in."""
+    return dashboard_pages.dashboard_page()
+
+
 @bp.route("/customers")
 def customers():
     return pages.customers_page("parties/partner_customers.html")

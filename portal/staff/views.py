@@ -7,6 +7,7 @@ from billing.core.errors import DomainError, InvalidInput
 from billing.imports import KINDS, run_import
 from portal import access
 from portal.cpni import account_notices
+from portal.dashboards import staff as dashboard_pages
 from portal.extensions import db
 from portal.invoicing import exports, invoice_workbook, pages
 from portal.redirects import is_local_path
@@ -18,6 +19,12 @@ from portal.staff.forms import ImportForm, PurposeForm
 @bp.route("/")
 def search():
     return pages.customers_page("parties/staff_search.html")
+
+
+@bp.route("/dashboard")
+def dashboard():
+    """Where billing staff land after signing in."""
+    return dashboard_pages.dashboard_page()
 
 
 @bp.route("/customers/<customer_id>")

@@ -55,6 +55,8 @@ ELSEWHERE = {"/", "/auth/logout", "/auth/language", "/auth/totp", "/auth/totp/en
              "/staff/credit-requests/<request_id>", "/staff/credit-requests/<request_id>/decide"}
 # The look (issue 19): tests/web/test_look.py
 ELSEWHERE |= {"/brand/<code>.css", "/favicon.ico", "/auth/preferences"}
+# The dashboards (issue 19): tests/web/test_*_dashboard.py
+PAGES["staff"] += ["/staff/dashboard"]
 # The SLA ledger: tests/web/test_ledger_pages.py and tests/web/test_api_sla.py
 PAGES["staff"] += ["/staff/outages", "/staff/outages/new", "/staff/tickets", "/staff/maintenance"]
 ELSEWHERE |= {"/staff/outages/<outage_id>", "/staff/outages/<outage_id>/link",

@@ -1,0 +1,1 @@
+"""Figures the dashboards show: monthly series and workload counts, each one query."""
