@@ -103,8 +103,12 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     """Check every row (first pass), then save them all in one transaction (second pass).
 
     `open_file` is called once per pass, so the file is streamed twice rather than held.
-    The caller commits when the report says saved, and rolls back otherwise.
+    A kind with its own `import_file` (usage, whose files are the largest) reads the file
+    once its own way. The caller commits when the report says saved, and rolls back
+    otherwise.
     """
+    if hasattr(kind, "import_file"):
+        return kind.import_file(session, open_file, progress)
     report = ImportReport(kind.name)
     context = kind.context(session)
     with open_file() as stream:

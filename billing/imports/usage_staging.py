@@ -1,0 +1,142 @@
+"""The usage import's staging table: loading it, checking it as a set, merging it.
+
+A temporary table holds every row of the file: its line number, the values it will
+store (the account still as its number), and for a row whose cells are wrong the column
+and message that say so. On PostgreSQL the rows arrive by COPY, as the file is read;
+elsewhere (SQLite) by batched INSERTs. The staging table's columns have usage_record's
+own types, so INSERT ... SELECT stores exactly what an insert of the parsed values would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, text
+from sqlalchemy.orm import Session
+
+from billing.invoicing.usage_models import UsageRecord
+
+NAME = "usage_stage"
+VALUES = ("source_ref", "account_number", "call_type", "destination", "started_at",
+          "minutes", "rate")
+STORED = ("source_ref", "customer_id", "call_type", "destination", "started_at", "minutes",
+          "rate")
+BATCH = 5_000
+
+_record = UsageRecord.__table__.c
+STAGE = Table(
+    NAME, MetaData(),
+    Column("line", Integer, nullable=False),
+    Column("source_ref", _record.source_ref.type), Column("account_number", Text),
+    Column("call_type", _record.call_type.type), Column("destination", _record.destination.type),
+    Column("started_at", _record.started_at.type), Column("minutes", _record.minutes.type),
+    Column("rate", _record.rate.type),
+    Column("fault_column", String(40)), Column("fault", Text),
+    prefixes=["TEMPORARY"])
+
+# Rows whose account is unknown or whose cells are wrong, then the later rows of a
+# source_ref that good rows (known account, sound cells) share: each row's first problem.
+PROBLEMS = f"""
+WITH checked AS (
+    SELECT s.line, s.source_ref, s.account_number, s.fault_column, s.fault,
+           CASE WHEN s.account_number IS NOT NULL AND c.id IS NULL THEN 1 ELSE 0 END
+               AS unknown
+    FROM {NAME} s LEFT JOIN customer c ON c.account_number = s.account_number
+), problems AS (
+    SELECT line, unknown, account_number, fault_column, fault
+    FROM checked WHERE unknown = 1 OR fault IS NOT NULL
+    UNION ALL
+    SELECT line, 0, NULL, NULL, NULL FROM (
+        SELECT line, row_number() OVER (PARTITION BY source_ref ORDER BY line) AS nth
+        FROM checked WHERE unknown = 0 AND fault IS NULL) good
+    WHERE nth > 1
+)
+SELECT line, unknown, account_number, fault_column, fault, count(*) OVER () AS total
+FROM problems ORDER BY line LIMIT :shown
+"""
+
+# A cheap test that PROBLEMS would find nothing: no staged account is unknown and no
+# source_ref is staged twice (a hash anti-join and a hash aggregate, no sort).
+MAY_HOLD_PROBLEMS = f"""
+SELECT EXISTS (
+    SELECT 1 FROM {NAME} s WHERE s.account_number IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM customer c WHERE c.account_number = s.account_number)
+) OR EXISTS (
+    SELECT 1 FROM {NAME} WHERE fault IS NULL GROUP BY source_ref HAVING count(*) > 1
+)
+"""
+
+_changes = ", ".join(f"{name} = excluded.{name}" for name in STORED if name != "source_ref")
+MERGE = f"""
+INSERT INTO usage_record ({", ".join(STORED)})
+SELECT s.source_ref, c.id, s.call_type, s.destination, s.started_at, s.minutes, s.rate
+FROM {NAME} s JOIN customer c ON c.account_number = s.account_number
+WHERE true
+ON CONFLICT (source_ref) DO UPDATE SET {_changes}
+"""
+EXISTING = f"SELECT count(*) FROM {NAME} s JOIN usage_record u ON u.source_ref = s.source_ref"
+
+
+class UsageStage:
+    """The staging table of one import, in the session's transaction."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.connection = session.connection()
+        self.postgresql = self.connection.dialect.name == "postgresql"
+        self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {NAME}")
+        STAGE.create(self.connection)
+
+    def load(self, rows: Iterable[tuple]) -> int:
+        """Stage the rows (line, values..., fault column, fault); returns how many have a
+        fault. On PostgreSQL, then gathers the table's statistics, which no one else would."""
+        faults = 0
+
+        def counted() -> Iterator[tuple]:
+            nonlocal faults
+            for row in rows:
+                if row[-1] is not None:
+                    faults += 1
+                yield row
+
+        if self.postgresql:
+            self._copy(counted())
+            self.connection.exec_driver_sql(f"ANALYZE {NAME}")
+        else:
+            self._insert(counted())
+        return faults
+
+    def may_hold_problems(self) -> bool:
+        return bool(self.connection.execute(text(MAY_HOLD_PROBLEMS)).scalar())
+
+    def problems(self, shown: int) -> list[tuple]:
+        """(line, unknown account?, account number, column, message, how many in all)
+        of the first `shown` rows with a problem, in file order."""
+        return [tuple(row) for row in self.connection.execute(text(PROBLEMS),
+                                                               {"shown": shown})]
+
+    def merge(self) -> tuple[int, int]:
+        """Insert the staged rows into usage_record, updating those whose source_ref is
+        there already; returns how many were created and how many updated."""
+        existing = self.connection.execute(text(EXISTING)).scalar()
+        saved = self.connection.execute(text(MERGE)).rowcount
+        return saved - existing, existing
+
+    def drop(self) -> None:
+        self.connection.exec_driver_sql(f"DROP TABLE {NAME}")
+
+    def _copy(self, rows: Iterable[tuple]) -> None:
+        names = ", ".join(column.name for column in STAGE.columns)
+        raw = self.connection.connection.driver_connection  # the session's own transaction
+        with raw.cursor() as cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _insert(self, rows: Iterable[tuple]) -> None:
+        names = [column.name for column in STAGE.columns]
+        statement = insert(STAGE)
+        rows = iter(rows)
+        while batch := list(islice(rows, BATCH)):
+            self.connection.execute(statement, [dict(zip(names, row, strict=True))
+                                                for row in batch])
