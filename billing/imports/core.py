@@ -59,7 +59,19 @@ def _text_lines(stream: BinaryIO) -> Iterator[str]:
 
 
 def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each data row, after checking the header."""
+    """(line number, row) for each data row, after checking the header; a row of the
+    wrong width comes as {"__width__": how many cells it has}."""
+    width = len(columns)
+    for number, values in records_of(stream, columns):
+        if len(values) != width:
+            yield number, {"__width__": len(values)}
+        else:
+            yield number, dict(zip(columns, values, strict=True))
+
+
+def records_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, list]]:
+    """(line number, cells stripped of spaces) for each data row that is not blank, after
+    checking the header. A row's width is the caller's to check."""
     reader = csv.reader(_text_lines(stream))
     header = next(reader, None)
     if header is None:
@@ -68,34 +80,28 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, d
     if found != list(columns):
         raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
                            f"(found: {','.join(found)}).")
+    strip = str.strip
     for number, values in enumerate(_checked(reader), start=2):
-        values = [value.strip() for value in values]
-        if not any(values):
-            continue
-        if len(values) != len(columns):
-            yield number, {"__width__": len(values)}
-            continue
-        yield number, dict(zip(columns, values, strict=True))
+        values = list(map(strip, values))
+        if any(values):
+            yield number, values
 
 
 def _checked(reader) -> Iterator[list[str]]:
     """The reader's rows; a row the csv module cannot read (a cell longer than its field
     limit, 131,072 characters) or one holding a NUL character stops the import with a
     message that names its line."""
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            raise InvalidInput(f"Line {reader.line_num}: a cell is longer than "
-                               f"{csv.field_size_limit():,} characters, or the line is "
-                               "not CSV. Nothing was imported.") from None
-        if any("\x00" in value for value in values):
-            # No database text column takes it (PostgreSQL refuses the row outright).
-            raise InvalidInput(f"Line {reader.line_num}: a cell holds a NUL character; "
-                               "the file is not CSV text. Nothing was imported.")
-        yield values
+    try:
+        for values in reader:
+            if "\x00" in "".join(values):
+                # No database text column takes it (PostgreSQL refuses the row outright).
+                raise InvalidInput(f"Line {reader.line_num}: a cell holds a NUL character; "
+                                   "the file is not CSV text. Nothing was imported.")
+            yield values
+    except csv.Error:
+        raise InvalidInput(f"Line {reader.line_num}: a cell is longer than "
+                           f"{csv.field_size_limit():,} characters, or the line is "
+                           "not CSV. Nothing was imported.") from None
 
 
 def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],

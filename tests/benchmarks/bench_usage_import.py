@@ -60,6 +60,7 @@ from tests.benchmarks.generate_billing import (
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench_usage"
 SECRET_KEY = "benchmark-secret-key-that-is-long-enough-0123456789"
 GOAL_RATIO = 0.5
+STATEMENTS = harness.QueryLog()
 PERIOD = "2026-12"  # the file holds the calls of the period before: 26 Oct to 25 Nov 2026
 BARE_TABLE = f"""
 CREATE TABLE bare_usage (
@@ -107,6 +108,7 @@ def empty(session, table: str) -> None:
 def time_import(session, path: str, profiler: cProfile.Profile | None = None):
     """Seconds and peak RSS (MB) of importing the file and committing."""
     empty(session, "usage_record")
+    STATEMENTS.reset()
     reset_peak_rss()
     started = time.perf_counter()
     if profiler:
@@ -118,6 +120,7 @@ def time_import(session, path: str, profiler: cProfile.Profile | None = None):
     session.commit()
     if profiler:
         profiler.disable()
+    report.statements = list(STATEMENTS.statements)
     return time.perf_counter() - started, peak_rss_mb(), report
 
 
@@ -145,11 +148,18 @@ def run_rounds(session, args: argparse.Namespace, path: str) -> list[float]:
             imported, peak, report = time_import(session, path)
         ratio = copied / imported  # rows/s of the import over rows/s of \copy
         ratios.append(ratio)
+        print(f"  the import's slowest statements: {slowest(report.statements)}")
         print(f"round {number}: import {imported:6.2f} s = {args.rows / imported:9,.0f} rows/s "
               f"(peak RSS {peak:,.0f} MB, {report.created:,} created); \\copy {copied:6.2f} s "
               f"= {args.rows / copied:9,.0f} rows/s; ratio {ratio:.2f}x; "
               f"load {os.getloadavg()[0]:.1f}", flush=True)
     return ratios
+
+
+def slowest(statements: list, shown: int = 4) -> str:
+    """The statements that took longest (COPY goes past the engine: it is the rest)."""
+    ranked = sorted(statements, key=lambda statement: -statement.seconds)[:shown]
+    return "; ".join(f"{' '.join(s.sql.split())[:40]} {s.seconds:.2f} s" for s in ranked)
 
 
 def profile_import(session, path: str) -> None:
@@ -169,6 +179,7 @@ def main(argv=None) -> None:
         with tempfile.TemporaryDirectory(prefix="bench_usage_") as scratch, app.app_context():
             path = os.path.join(scratch, "usage.csv")
             flask_migrate.upgrade()
+            STATEMENTS.attach(db.engine)
             size = prepare(db.session, path, args)
             analyze(db.engine)
             print(f"{args.accounts:,} accounts; usage file of {args.rows:,} calls, "

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from billing.imports import KINDS, run_import
+from billing.imports import KINDS, run_import, usage_staging
 from billing.imports import fields as f
 from billing.imports.core import MAX_ERRORS
 from billing.imports.lookups import account_lookup, refuse_duplicate
@@ -71,6 +71,7 @@ def _cell_faults(rng: random.Random, cells: list[str]) -> None:
         (0, ""), (0, "R" * 65), (1, "AC-404"), (1, ""), (1, "ac-1"), (2, "fax"),
         (3, "D" * 65), (4, "yesterday"), (4, "2026-10-27T09:14:00"), (4, ""),
         (5, "-1"), (5, "1e3"), (5, "0.1234567"), (6, "x"), (6, "1000000000000"),
+        (5, "-0"), (6, "00000000000001.25"), (5, "7."), (6, " 1.5"),
     ]
     for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
         column, value = rng.choice(spoilers)
@@ -154,3 +155,31 @@ def test_a_source_ref_repeated_after_a_spoiled_first_row_is_not_a_repeat(session
     answer, _ = imported(session, KINDS["usage"], data)
     assert answer[4] == [(2, "account_number", "no account 'AC-404'"),
                          (4, "source_ref", "appears twice in this file")]
+
+
+def test_a_call_of_an_unknown_account_in_a_file_of_new_calls_saves_nothing(session, accounts):
+    data = HEADER + "".join(f"N-{n},AC-{1 if n != 7 else 9},local,,2026-10-27T09:14:00Z,1,0.01\n"
+                            for n in range(10))
+    (_, _, _, saved, errors, _), stored = imported(session, KINDS["usage"], data)
+    assert not saved and errors == [(9, "account_number", "no account 'AC-9'")]
+    assert len(stored) == 5
+
+
+def test_a_stored_source_ref_twice_in_a_file_is_refused_not_updated_twice(session, accounts):
+    data = HEADER + ("OLD-1,AC-2,local,,2026-10-27T09:14:00Z,2,0.01\n"
+                     "OLD-1,AC-3,local,,2026-10-27T09:14:00Z,3,0.01\n")
+    (_, _, _, saved, errors, _), stored = imported(session, KINDS["usage"], data)
+    assert not saved and errors == [(3, "source_ref", "appears twice in this file")]
+    assert {row[5] for row in stored} == {Decimal(1)}
+
+
+def test_a_source_ref_stored_after_it_was_counted_is_updated(session, accounts, monkeypatch):
+    """Another import may store a call between the count and the INSERT: the plain INSERT
+    then fails on the unique source_ref, and the rows are upserted instead."""
+    monkeypatch.setattr(usage_staging, "EXISTING", "SELECT 0")
+    data = HEADER + ("OLD-1,AC-2,local,,2026-10-27T09:14:00Z,2,0.01\n"
+                     "NEW-1,AC-3,local,,2026-10-27T09:14:00Z,3,0.01\n")
+    (_, _, _, saved, errors, _), stored = imported(session, KINDS["usage"], data)
+    assert saved and not errors
+    assert {row[0]: row[5] for row in stored if row[0] in ("OLD-1", "NEW-1")} == {
+        "OLD-1": Decimal(2), "NEW-1": Decimal(3)}
