@@ -9,7 +9,7 @@ own types, so INSERT ... SELECT stores exactly what an insert of the parsed valu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import islice
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, text
@@ -94,20 +94,10 @@ class UsageStage:
     def load(self, rows: Iterable[tuple]) -> int:
         """Stage the rows (line, values..., fault column, fault); returns how many have a
         fault. On PostgreSQL, then gathers the table's statistics, which no one else would."""
-        faults = 0
-
-        def counted() -> Iterator[tuple]:
-            nonlocal faults
-            for row in rows:
-                if row[-1] is not None:
-                    faults += 1
-                yield row
-
-        if self.postgresql:
-            self._copy(counted())
-            self.connection.exec_driver_sql(f"ANALYZE {NAME}")
-        else:
-            self._insert(counted())
+        if not self.postgresql:
+            return self._insert(rows)
+        faults = self._copy(rows)
+        self.connection.exec_driver_sql(f"ANALYZE {NAME}")
         return faults
 
     def problems(self, shown: int) -> list[tuple]:
@@ -160,17 +150,51 @@ class UsageStage:
     def drop(self) -> None:
         self.connection.exec_driver_sql(f"DROP TABLE {NAME}")
 
-    def _copy(self, rows: Iterable[tuple]) -> None:
+    def _copy(self, rows: Iterable[tuple]) -> int:
+        """COPY the rows, as lines of COPY's text format written here a thousand at a time
+        (psycopg's write_row, made for any row, cost as much as parsing the row)."""
         names = ", ".join(column.name for column in STAGE.columns)
         raw = self.connection.connection.driver_connection  # the session's own transaction
+        faults, lines = 0, []
         with raw.cursor() as cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                if row[-1] is None:
+                    lines.append(_sound_line(*row))
+                else:
+                    faults += 1
+                    lines.append("\t".join(map(_cell, row)) + "\n")
+                if len(lines) == 1000:
+                    copy.write("".join(lines))
+                    lines.clear()
+            copy.write("".join(lines))
+        return faults
 
-    def _insert(self, rows: Iterable[tuple]) -> None:
+    def _insert(self, rows: Iterable[tuple]) -> int:
         names = [column.name for column in STAGE.columns]
         statement = insert(STAGE)
-        rows = iter(rows)
+        rows, faults = iter(rows), 0
         while batch := list(islice(rows, BATCH)):
+            faults += sum(1 for row in batch if row[-1] is not None)
             self.connection.execute(statement, [dict(zip(names, row, strict=True))
                                                 for row in batch])
+        return faults
+
+
+# COPY's text format: tab between columns, \N for NULL, and these four escaped.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _sound_line(line, ref, account, call_type, destination, moment, minutes, rate, *_):
+    """The COPY line of a row without a fault: the call type is one of CALL_TYPES, the
+    numbers Decimals and the instant an aware datetime, none needing escapes."""
+    return (f"{line}\t{ref.translate(_ESCAPES)}\t{account.translate(_ESCAPES)}\t{call_type}"
+            f"\t{destination.translate(_ESCAPES)}\t{moment.isoformat()}\t{minutes}\t{rate}"
+            "\t\\N\t\\N\n")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)

@@ -78,6 +78,10 @@ def _cell_faults(rng: random.Random, cells: list[str]) -> None:
         cells[column] = value
 
 
+PLACES = ("", "Mexico", '"Côte d\'Ivoire, mobile"', '"tab\there"', '"two\nlines"',
+          '"back\\slash \\N"', '"cr\rlf"')
+
+
 def random_file(rng: random.Random, rows: int) -> str:
     """Good calls with faults of every kind mixed in: bad cells, unknown accounts, wrong
     widths, blank lines, repeated source_refs (also of spoiled rows) and refs already
@@ -95,7 +99,7 @@ def random_file(rng: random.Random, rows: int) -> str:
             f"OLD-{rng.randrange(5)}" if chance < 0.25 else f"C-{n}")
         refs.append(ref)
         cells = [ref, rng.choice(ACCOUNTS), rng.choice(CALL_TYPES),
-                 rng.choice(("", "Mexico", '"Côte d\'Ivoire, mobile"')),
+                 rng.choice(PLACES),
                  rng.choice(("2026-10-27T09:14:00-06:00", "2026-11-02T23:59:59+00:00")),
                  str(Decimal(rng.randrange(0, 6000)) / 10), f"0.{rng.randrange(10**6):06d}"]
         _cell_faults(rng, cells)
@@ -125,7 +129,7 @@ def test_random_files_get_the_same_report_and_rows_as_row_by_row(session, accoun
 
 def test_a_clean_random_file_saves_the_same_rows_as_row_by_row(session, accounts):
     rng = random.Random(99)
-    calls = [f"C-{n},{rng.choice(ACCOUNTS)},{rng.choice(CALL_TYPES)},,"
+    calls = [f"C-{n},{rng.choice(ACCOUNTS)},{rng.choice(CALL_TYPES)},{rng.choice(PLACES)},"
              f"2026-10-27T09:14:{n % 60:02d}-06:00,{rng.randrange(600)}.5,0.0{n % 9}"
              for n in range(300)] + ["OLD-3,AC-2,local,,2026-10-28T10:00:00Z,7,0.02"]
     data = HEADER + "\n".join(calls) + "\n"
@@ -133,6 +137,8 @@ def test_a_clean_random_file_saves_the_same_rows_as_row_by_row(session, accounts
                                                                      data)
     assert ours == theirs
     assert ours[0][:4] == (301, 300, 1, True)
+    assert {row[3] for row in ours[1]} == {"", "Mexico", "Côte d'Ivoire, mobile", "tab\there",
+                                          "two\nlines", "back\\slash \\N", "cr\rlf"}
 
 
 def test_past_the_limit_the_report_counts_the_other_problems(session, accounts):
