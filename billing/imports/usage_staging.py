@@ -9,6 +9,7 @@ own types, so INSERT ... SELECT stores exactly what an insert of the parsed valu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import islice
 
@@ -182,14 +183,18 @@ class UsageStage:
 
 # COPY's text format: tab between columns, \N for NULL, and these four escaped.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 
 
 def _sound_line(line, ref, account, call_type, destination, moment, minutes, rate, *_):
-    """The COPY line of a row without a fault: the call type is one of CALL_TYPES, the
-    numbers Decimals and the instant an aware datetime, none needing escapes."""
-    return (f"{line}\t{ref.translate(_ESCAPES)}\t{account.translate(_ESCAPES)}\t{call_type}"
-            f"\t{destination.translate(_ESCAPES)}\t{moment.isoformat()}\t{minutes}\t{rate}"
-            "\t\\N\t\\N\n")
+    """The COPY line of a row without a fault. The call type is one of CALL_TYPES, the
+    numbers are Decimals and the instant an aware datetime: only the three texts may
+    need escaping, and seldom do."""
+    if _NEEDS_ESCAPE(ref) or _NEEDS_ESCAPE(account) or _NEEDS_ESCAPE(destination):
+        ref, account, destination = (ref.translate(_ESCAPES), account.translate(_ESCAPES),
+                                     destination.translate(_ESCAPES))
+    return (f"{line}\t{ref}\t{account}\t{call_type}\t{destination}\t{moment.isoformat()}"
+            f"\t{minutes}\t{rate}\t\\N\t\\N\n")
 
 
 def _cell(value) -> str:
