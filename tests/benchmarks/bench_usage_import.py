@@ -11,7 +11,9 @@ accounts (default 10,000) and writes a usage CSV of N calls (default 1,000,000) 
 documented format. Then, for each round, taking turns at going first:
 
   - the import: `run_import` of the usage kind and the commit, into an empty
-    `usage_record`, timed end to end, with the peak resident memory of the process;
+    `usage_record`, timed end to end, with the CPU time and the peak resident memory of
+    this process (the Python side; on a busy machine wall times grow with the load, CPU
+    times much less) and its slowest statements;
   - the floor: psql's `\\copy` of the same file into `bare_usage`, a table of the file's
     own columns with the indexes and constraints `usage_record` has (a primary key, the
     unique `source_ref`, an index on account and start, the account's foreign key, the
@@ -110,7 +112,7 @@ def time_import(session, path: str, profiler: cProfile.Profile | None = None):
     empty(session, "usage_record")
     STATEMENTS.reset()
     reset_peak_rss()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     report = run_import(session, KINDS["usage"], lambda: open(path, "rb"))
@@ -121,6 +123,7 @@ def time_import(session, path: str, profiler: cProfile.Profile | None = None):
     if profiler:
         profiler.disable()
     report.statements = list(STATEMENTS.statements)
+    report.cpu = time.process_time() - cpu
     return time.perf_counter() - started, peak_rss_mb(), report
 
 
@@ -150,7 +153,8 @@ def run_rounds(session, args: argparse.Namespace, path: str) -> list[float]:
         ratios.append(ratio)
         print(f"  the import's slowest statements: {slowest(report.statements)}")
         print(f"round {number}: import {imported:6.2f} s = {args.rows / imported:9,.0f} rows/s "
-              f"(peak RSS {peak:,.0f} MB, {report.created:,} created); \\copy {copied:6.2f} s "
+              f"({report.cpu:.1f} s of CPU in this process, peak RSS {peak:,.0f} MB, "
+              f"{report.created:,} created); \\copy {copied:6.2f} s "
               f"= {args.rows / copied:9,.0f} rows/s; ratio {ratio:.2f}x; "
               f"load {os.getloadavg()[0]:.1f}", flush=True)
     return ratios
