@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from billing.core.clock import parse_instant
 from billing.core.db import begin_writing
+from billing.core.errors import InvalidInput
 from billing.imports import fields as f
 from billing.imports.core import MAX_ERRORS, ImportReport, RowError, RowInvalid, records_of
 from billing.imports.usage_staging import UsageStage
@@ -41,10 +42,17 @@ def import_usage(session: Session, open_file: Callable[[], BinaryIO],
     """Import a usage file all or nothing, reading it once; the caller commits when the
     report says saved and rolls back otherwise."""
     report = ImportReport("usage")
-    begin_writing(session)  # the staging table lives and dies with this transaction
-    stage = UsageStage(session)
-    with open_file() as stream:
-        faults = stage.load(_staged_rows(stream, report, progress))
+    begin_writing(session)
+    # The staging table lives and dies under this savepoint: a file found unreadable half
+    # way (InvalidInput) interrupts the COPY, and the caller's transaction stays usable.
+    savepoint = session.begin_nested()
+    try:
+        stage = UsageStage(session)
+        with open_file() as stream:
+            faults = stage.load(_staged_rows(stream, report, progress))
+    except InvalidInput:
+        savepoint.rollback()
+        raise
     if report.rows == 0:
         report.errors.append(RowError(2, "", "The file has a header but no rows."))
     elif faults or (merged := stage.merge(report.rows)) is None:
@@ -52,6 +60,7 @@ def import_usage(session: Session, open_file: Callable[[], BinaryIO],
     else:
         report.created, report.updated = merged
     stage.drop()
+    savepoint.commit()
     return report
 
 

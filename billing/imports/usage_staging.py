@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 from billing.invoicing.usage_models import UsageRecord
 
 NAME = "usage_stage"
-VALUES = ("source_ref", "account_number", "call_type", "destination", "started_at",
-          "minutes", "rate")
 STORED = ("source_ref", "customer_id", "call_type", "destination", "started_at", "minutes",
           "rate")
 BATCH = 5_000

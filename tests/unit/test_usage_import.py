@@ -11,8 +11,9 @@ import random
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from billing.core.errors import InvalidInput
 from billing.imports import KINDS, run_import, usage_staging
 from billing.imports import fields as f
 from billing.imports.core import MAX_ERRORS
@@ -189,3 +190,13 @@ def test_a_source_ref_stored_after_it_was_counted_is_updated(session, accounts, 
     assert saved and not errors
     assert {row[0]: row[5] for row in stored if row[0] in ("OLD-1", "NEW-1")} == {
         "OLD-1": Decimal(2), "NEW-1": Decimal(3)}
+
+
+def test_a_file_found_unreadable_half_way_leaves_the_transaction_usable(session, accounts):
+    """The NUL on line 3 stops the COPY of the staging rows; the caller can still read."""
+    data = HEADER + ("U-1,AC-1,local,,2026-10-27T09:14:00Z,1,0.01\n"
+                     "U-2,AC-1,lo\x00cal,,2026-10-27T09:14:00Z,1,0.01\n")
+    with pytest.raises(InvalidInput, match="Line 3: a cell holds a NUL character"):
+        run_import(session, KINDS["usage"], lambda: io.BytesIO(data.encode()))
+    assert session.scalar(select(func.count()).select_from(UsageRecord)) == 5
+    session.rollback()
