@@ -62,8 +62,26 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...],
             optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each data row, after checking the header. The header may
     add the `optional` columns at its end, in their order (files written before a column
-    was added still import); a row holds only the columns its file has."""
+    was added still import); a row holds only the columns its file has, and a row of the
+    wrong width comes as {"__width__": its cells, "__expected__": the header's}."""
     reader = csv.reader(_text_lines(stream))
+    found = _header(reader, columns, optional)
+    for number, values in _records(reader):
+        if len(values) != len(found):
+            yield number, {"__width__": len(values), "__expected__": len(found)}
+        else:
+            yield number, dict(zip(found, values, strict=True))
+
+
+def records_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, list]]:
+    """(line number, cells stripped of spaces) for each data row that is not blank, after
+    checking the header. A row's width is the caller's to check."""
+    reader = csv.reader(_text_lines(stream))
+    _header(reader, columns, ())
+    yield from _records(reader)
+
+
+def _header(reader, columns: tuple[str, ...], optional: tuple[str, ...]) -> list[str]:
     header = next(reader, None)
     if header is None:
         raise InvalidInput("The file is empty.")
@@ -73,34 +91,32 @@ def rows_of(stream: BinaryIO, columns: tuple[str, ...],
         raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
                            + "".join(f"(then optionally ,{name}) " for name in optional)
                            + f"(found: {','.join(found)}).")
+    return found
+
+
+def _records(reader) -> Iterator[tuple[int, list]]:
+    strip = str.strip
     for number, values in enumerate(_checked(reader), start=2):
-        values = [value.strip() for value in values]
-        if not any(values):
-            continue
-        if len(values) != len(found):
-            yield number, {"__width__": len(values), "__expected__": len(found)}
-            continue
-        yield number, dict(zip(found, values, strict=True))
+        values = list(map(strip, values))
+        if any(values):
+            yield number, values
 
 
 def _checked(reader) -> Iterator[list[str]]:
     """The reader's rows; a row the csv module cannot read (a cell longer than its field
     limit, 131,072 characters) or one holding a NUL character stops the import with a
     message that names its line."""
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            raise InvalidInput(f"Line {reader.line_num}: a cell is longer than "
-                               f"{csv.field_size_limit():,} characters, or the line is "
-                               "not CSV. Nothing was imported.") from None
-        if any("\x00" in value for value in values):
-            # No database text column takes it (PostgreSQL refuses the row outright).
-            raise InvalidInput(f"Line {reader.line_num}: a cell holds a NUL character; "
-                               "the file is not CSV text. Nothing was imported.")
-        yield values
+    try:
+        for values in reader:
+            if "\x00" in "".join(values):
+                # No database text column takes it (PostgreSQL refuses the row outright).
+                raise InvalidInput(f"Line {reader.line_num}: a cell holds a NUL character; "
+                                   "the file is not CSV text. Nothing was imported.")
+            yield values
+    except csv.Error:
+        raise InvalidInput(f"Line {reader.line_num}: a cell is longer than "
+                           f"{csv.field_size_limit():,} characters, or the line is "
+                           "not CSV. Nothing was imported.") from None
 
 
 def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
@@ -108,8 +124,12 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     """Check every row (first pass), then save them all in one transaction (second pass).
 
     `open_file` is called once per pass, so the file is streamed twice rather than held.
-    The caller commits when the report says saved, and rolls back otherwise.
+    A kind with its own `import_file` (usage, whose files are the largest) reads the file
+    once its own way. The caller commits when the report says saved, and rolls back
+    otherwise.
     """
+    if hasattr(kind, "import_file"):
+        return kind.import_file(session, open_file, progress)
     report = ImportReport(kind.name)
     context = kind.context(session)
     with open_file() as stream:

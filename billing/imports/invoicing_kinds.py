@@ -4,38 +4,20 @@ from __future__ import annotations
 
 from billing.imports import fields as f
 from billing.imports.core import RowInvalid
-from billing.imports.lookups import account_lookup, refuse_duplicate
-from billing.imports.upserts import copy_upsert, upsert
+from billing.imports.lookups import refuse_duplicate
+from billing.imports.upserts import upsert
+from billing.imports.usage_import import COLUMNS, import_usage
 from billing.invoicing.tax_models import TAX_KINDS, TaxRate
-from billing.invoicing.usage_models import CALL_TYPES, UsageRecord
 
 
 class UsageKind:
+    """Rated calls, keyed by source_ref; read once and checked as a set (usage_import)."""
+
     name = "usage"
-    columns = ("source_ref", "account_number", "call_type", "destination", "started_at",
-               "minutes", "rate")
-    fields = ("source_ref", "customer_id", "call_type", "destination", "started_at",
-              "minutes", "rate")
+    columns = COLUMNS
 
-    def context(self, session):
-        return {"accounts": account_lookup(session)}
-
-    def parse(self, context, row):
-        customer_id, _ = f.reference(context["accounts"], row, "account_number", "account")
-        return {"source_ref": f.text(row, "source_ref", max_length=64),
-                "customer_id": customer_id,
-                "call_type": f.choice(row, "call_type", CALL_TYPES),
-                "destination": f.text(row, "destination", required=False, max_length=64),
-                "started_at": f.instant(row, "started_at"),
-                "minutes": f.number(row, "minutes"), "rate": f.number(row, "rate")}
-
-    def check(self, context, values):
-        refuse_duplicate(context, values["source_ref"], "source_ref")
-
-    def save(self, session, rows):
-        if session.get_bind().dialect.name == "postgresql":
-            return copy_upsert(session, UsageRecord, "source_ref", self.fields, rows)
-        return upsert(session, UsageRecord, ("source_ref",), rows)
+    def import_file(self, session, open_file, progress):
+        return import_usage(session, open_file, progress)
 
 
 class TaxRateKind:

@@ -1,15 +1,14 @@
 """Saving checked rows: insert the new ones, update those whose natural key exists.
 
-`upsert` works on any database, a batch of rows at a time. `copy_upsert` is for files of
-millions of rows on PostgreSQL: the rows are streamed with COPY into a temporary table
-and merged in one INSERT ... ON CONFLICT DO UPDATE, several times faster.
+`upsert` works on any database, a batch of rows at a time. (Usage files, millions of
+rows, are staged and merged in SQL instead: see usage_import.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 BATCH = 5_000
@@ -45,26 +44,6 @@ def _upsert_batch(session, model, key_columns, rows: list[dict]) -> tuple[int, i
     if old:
         session.execute(update(model), old)
     return len(new), len(old)
-
-
-def copy_upsert(session: Session, model, key: str, columns: tuple[str, ...],
-                rows: Iterable[dict]) -> tuple[int, int]:
-    """`upsert` on PostgreSQL through COPY, matched on one unique column, in the session's
-    transaction. Returns how many rows were created and how many updated."""
-    table, names = model.__table__.name, ", ".join(columns)
-    changes = ", ".join(f"{name} = excluded.{name}" for name in columns if name != key)
-    session.execute(text(f"CREATE TEMPORARY TABLE import_rows AS "
-                         f"SELECT {names} FROM {table} WITH NO DATA"))
-    raw = session.connection().connection.driver_connection  # the same transaction
-    with raw.cursor() as cursor, cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in columns])
-    session.execute(text("ANALYZE import_rows"))  # temporary tables are never analysed for us
-    existing = session.scalar(text(f"SELECT count(*) FROM import_rows JOIN {table} USING ({key})"))
-    saved = session.execute(text(f"INSERT INTO {table} ({names}) SELECT {names} FROM import_rows "
-                                 f"ON CONFLICT ({key}) DO UPDATE SET {changes}")).rowcount
-    session.execute(text("DROP TABLE import_rows"))
-    return saved - existing, existing
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

@@ -13,7 +13,7 @@ It drops and recreates a throwaway database (default portal_bench_run on the loc
      issued invoices of the three periods before (--history), as in production;
   2. writing a usage CSV of 1,000,000 calls in the documented format, inside the bill
      period before the billed one (usage is billed in arrears);
-  3. importing it with `run_import` (a check pass, then a save pass) and committing;
+  3. importing it with `run_import` (one pass: parse, stage, check, merge) and committing;
   4. `draft_period` for the period 2026-12 (26 Nov to 25 Dec 2026) over every account,
      then `issue_period`.
 
@@ -206,7 +206,8 @@ def build_app(url: str) -> Flask:
 
 
 def import_usage(session, path: str, marks: list[float]):
-    """run_import of the usage file, then commit; marks when each pass starts."""
+    """run_import of the usage file, then commit; marks when the file is opened, when the
+    import returns and when the commit is done."""
     def opener():
         marks.append(time.perf_counter())
         return open(path, "rb")
@@ -341,10 +342,10 @@ def print_report(app: Flask, facts: dict, args: argparse.Namespace) -> None:
 
 
 def print_import_passes(marks: list[float], phase: Phase) -> None:
-    if len(marks) == 4:
-        check, save, commit = (marks[1] - marks[0], marks[2] - marks[1], marks[3] - marks[2])
-        print(f"\nUsage import: check pass {check:.1f} s, save pass {save:.1f} s, "
-              f"commit {commit:.1f} s ({phase.items:,} rows read twice).")
+    if len(marks) == 3:
+        imported, commit = marks[1] - marks[0], marks[2] - marks[1]
+        print(f"\nUsage import: read, checked and merged in {imported:.1f} s, commit "
+              f"{commit:.1f} s ({phase.items:,} rows read once).")
 
 
 def print_outcome(facts: dict) -> None:
