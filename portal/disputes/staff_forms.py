@@ -1,6 +1,7 @@
 """Forms of the staff dispute pages: the steps on one dispute, and a tier of the
-escalation path. Amounts are typed as decimal text and read by billing.core.money.parse_amount;
-the domain checks the rest (authority, state, the path's order) and says what is wrong."""
+escalation path. Amounts are typed as the page's locale writes them and read by
+portal.amounts.read_amount; the domain checks the rest (authority, state, the path's
+order) and says what is wrong."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from billing.core.errors import InvalidInput
-from billing.core.money import CURRENCIES, Money, parse_amount
+from billing.core.money import CURRENCIES
 from billing.disputes.rules import MAX_TEXT
 from billing.parties.users import BILLING_ROLES
+from portal.amounts import amount_value
+from portal.amounts import read_amount as read_page_amount
 
 ROLE_LABELS = {
     "billing_specialist": _l("Billing specialist"),
@@ -36,16 +38,9 @@ OUTCOME_CHOICES = [SelectChoice("full", _l("Full credit")),
 
 def read_amount(text: str | None, currency: str) -> int | None:
     """Minor units of a typed amount (None when left blank); ValidationError if wrong."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if text.startswith("-"):
+    if (text or "").strip().startswith("-"):
         raise ValidationError(_("An amount cannot be negative."))
-    try:
-        return parse_amount(text, currency)
-    except InvalidInput:
-        raise ValidationError(_("Enter an amount in %(currency)s such as 1,250.50.",
-                                currency=currency)) from None
+    return read_page_amount(text, currency)
 
 
 class StaffReopenForm(FlaskForm):
@@ -84,6 +79,7 @@ class SettleForm(FlaskForm):
     def __init__(self, currency: str, **kwargs):
         super().__init__(**kwargs)
         self.currency = currency
+        self.example = amount_value(0, currency)
         self.credit_minor: int | None = None
 
     def validate_amount(self, field):
@@ -137,5 +133,4 @@ class TierForm(FlaskForm):
         self.response_hours.data = tier.response_hours
         granted = {a.currency: a.max_credit_minor for a in tier.authorities}
         for currency, field in zip(CURRENCIES, self.authority_fields(), strict=True):
-            if currency in granted:
-                field.data = str(Money(granted[currency], currency).major)
+            field.data = amount_value(granted.get(currency), currency)
