@@ -81,6 +81,11 @@ def preview(customer: Customer):
     if not form.validate_on_submit():
         return _render_page(customer, now, credit_form=form, status=400)
     service = _chosen(services, form.service_id.data)
+    if sla_credits.existing_request(db.session, service.id, form.chosen_month) is not None:
+        form.month.errors = [*form.month.errors, _(
+            "A credit for this service in %(month)s has already been requested: see it "
+            "among your requests below.", month=month_label(form.chosen_month))]
+        return _render_page(customer, now, credit_form=form, status=400)
     try:
         calculation = sla_credits.preview_credit(db.session, service, form.chosen_month, now)
     except InvalidInput as refused:
@@ -91,7 +96,8 @@ def preview(customer: Customer):
     return render_template(
         f"sla/{request.blueprint}_sla_preview.html", customer=customer_ref(customer),
         service_label=service_label(service), confirm_form=confirm,
-        calc=calculation_view(sla_credits.snapshot(calculation)), currency=service.currency,
+        calc=calculation_view(sla_credits.snapshot(calculation), service.currency),
+        currency=service.currency,
         links=_links(customer))
 
 
@@ -106,6 +112,9 @@ def confirm(customer: Customer):
         raise InvalidInput(_("The confirmation was incomplete; start the request again."))
     service = _chosen(services, form.service_id.data)
     try:
+        if not sla_credits.preview_credit(db.session, service, month, now).credit_minor:
+            raise InvalidInput(_("No credit is due for this service in %(month)s: there is "
+                                 "nothing to request.", month=month_label(month)))
         sla_credits.request_credit(db.session, service=service, month=month,
                                    user=current_user, now=now)
     except InvalidInput as refused:
