@@ -58,22 +58,27 @@ def _text_lines(stream: BinaryIO) -> Iterator[str]:
         yield pending
 
 
-def rows_of(stream: BinaryIO, columns: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each data row, after checking the header."""
+def rows_of(stream: BinaryIO, columns: tuple[str, ...],
+            optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each data row, after checking the header: exactly
+    `columns`, or `columns` followed by all the `optional` ones."""
     reader = csv.reader(_text_lines(stream))
     header = next(reader, None)
     if header is None:
         raise InvalidInput("The file is empty.")
     found = [name.strip() for name in header]
-    if found != list(columns):
-        raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
+    if optional and found == [*columns, *optional]:
+        columns = (*columns, *optional)
+    elif found != list(columns):
+        also = f" (optionally followed by {','.join(optional)})" if optional else ""
+        raise InvalidInput(f"The header must be exactly: {','.join(columns)}{also} "
                            f"(found: {','.join(found)}).")
     for number, values in enumerate(_checked(reader), start=2):
         values = [value.strip() for value in values]
         if not any(values):
             continue
         if len(values) != len(columns):
-            yield number, {"__width__": len(values)}
+            yield number, {"__width__": len(values), "__expected__": len(columns)}
             continue
         yield number, dict(zip(columns, values, strict=True))
 
@@ -108,7 +113,7 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     report = ImportReport(kind.name)
     context = kind.context(session)
     with open_file() as stream:
-        for number, row in rows_of(stream, kind.columns):
+        for number, row in rows_of(stream, kind.columns, _optional(kind)):
             report.rows += 1
             _check(kind, context, number, row, report)
             progress(report.rows)
@@ -117,14 +122,20 @@ def run_import(session: Session, kind, open_file: Callable[[], BinaryIO],
     if report.errors:
         return report
     with open_file() as stream:
-        rows = (kind.parse(context, row) for _, row in rows_of(stream, kind.columns))
+        rows = (kind.parse(context, row)
+                for _, row in rows_of(stream, kind.columns, _optional(kind)))
         report.created, report.updated = kind.save(session, rows)
     return report
 
 
+def _optional(kind) -> tuple[str, ...]:
+    """The columns a kind's files may add after its own (none for most kinds)."""
+    return getattr(kind, "optional_columns", ())
+
+
 def _check(kind, context, number: int, row: dict, report: ImportReport) -> None:
     if "__width__" in row:
-        problem = RowError(number, "", f"expected {len(kind.columns)} columns, "
+        problem = RowError(number, "", f"expected {row['__expected__']} columns, "
                                        f"found {row['__width__']}")
     else:
         try:

@@ -19,11 +19,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from billing.core.display_names import TRANSLATED_LOCALES
 from billing.core.money import CURRENCIES
 from billing.disputes.rules import MAX_TEXT
 from billing.parties.users import BILLING_ROLES
 from portal.amounts import amount_value
 from portal.amounts import read_amount as read_page_amount
+from portal.i18n import LANGUAGES
 
 ROLE_LABELS = {
     "billing_specialist": _l("Billing specialist"),
@@ -92,12 +94,21 @@ class SettleForm(FlaskForm):
             raise ValidationError(_("A partial credit is more than zero."))
 
 
+def _translated_name(locale: str) -> StringField:
+    return StringField(_l("Name in %(language)s (optional)", language=LANGUAGES[locale]),
+                       validators=[Optional(), Length(max=100)])
+
+
 class TierForm(FlaskForm):
     """One tier of the escalation path. A currency left blank: the tier grants nothing
     in it (it may deny, or escalate)."""
 
     name = StringField(_l("Name"), validators=[
         DataRequired(_l("Name the tier.")), Length(max=100)])
+    name_en_GB = _translated_name("en_GB")
+    name_de = _translated_name("de")
+    name_fr = _translated_name("fr")
+    name_es = _translated_name("es")
     role = SelectField(_l("Worked by"), choices=[SelectChoice(r, ROLE_LABELS[r])
                                                  for r in BILLING_ROLES])
     response_hours = IntegerField(_l("Response deadline (business hours)"), validators=[
@@ -110,6 +121,12 @@ class TierForm(FlaskForm):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.authority: dict[str, int] = {}
+
+    def name_fields(self):
+        return [self[f"name_{locale}"] for locale in TRANSLATED_LOCALES]
+
+    def name_translations(self) -> dict[str, str]:
+        return {locale: self[f"name_{locale}"].data or "" for locale in TRANSLATED_LOCALES}
 
     def authority_fields(self):
         return [self[f"authority_{currency}"] for currency in CURRENCIES]
@@ -130,6 +147,8 @@ class TierForm(FlaskForm):
     def fill_from(self, tier) -> None:
         """Show a tier's present settings (on a form not being submitted)."""
         self.name.data, self.role.data = tier.name, tier.role
+        for locale, field in zip(TRANSLATED_LOCALES, self.name_fields(), strict=True):
+            field.data = (tier.name_translations or {}).get(locale, "")
         self.response_hours.data = tier.response_hours
         granted = {a.currency: a.max_credit_minor for a in tier.authorities}
         for currency, field in zip(CURRENCIES, self.authority_fields(), strict=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from billing.core.money import Money
 from billing.invoicing.balance import Balance, of_invoice, standing
 from portal.access import CpniAccess, visible_fields
+from portal.catalog_names import shown_name
 
 WITHHELD_MESSAGE = (
     "Charges, services and usage are CPNI. The customer has not approved your access, so "
@@ -68,7 +69,7 @@ def customer_dict(customer, access: CpniAccess, services=None) -> dict:
 def service_dict(service) -> dict:
     return {
         "id": service.id,
-        "product": service.product.name,
+        "product": shown_name(service.product),
         "description": service.description,
         "quantity": str(service.quantity.normalize()),
         # None: no contract price, the account's price book prices it on each invoice.

@@ -28,6 +28,7 @@ from billing.sla import credits as sla_credits
 from billing.sla import trouble_tickets
 from billing.sla.models import SlaCreditRequest, TroubleTicket
 from portal import access
+from portal.catalog_names import local_name
 from portal.extensions import db
 from portal.invoicing.presenters import customer_ref
 from portal.paging import page_number, paginate
@@ -64,7 +65,7 @@ def guaranteed_services(accounts: list[Customer]) -> list[Service]:
 
 
 def service_label(service: Service) -> str:
-    parts = [service.customer.account_number, service.product.name, service.description]
+    parts = [service.customer.account_number, local_name(service.product), service.description]
     return " – ".join(p for p in parts if p)
 
 

@@ -31,6 +31,7 @@ from billing.core.numbers import whole_number
 from billing.disputes import escalation, steps, tiers
 from billing.disputes.rules import allowed_steps
 from portal import access
+from portal.catalog_names import local_name
 from portal.disputes import notices as dispute_notices
 from portal.disputes import presenters
 from portal.disputes import queue as queue_rules
@@ -136,7 +137,7 @@ def escalate(dispute_id):
 
     return _step(dispute_id, "escalate", StaffEscalateForm(), run,
                  lambda d: _("%(ref)s was escalated to tier %(level)s, %(tier)s.",
-                             ref=d.reference, level=d.tier.level, tier=d.tier.name))
+                             ref=d.reference, level=d.tier.level, tier=local_name(d.tier)))
 
 
 @bp.post("/<dispute_id>/settle")
