@@ -31,6 +31,7 @@ from billing.core.numbers import whole_number
 from billing.disputes import escalation, steps, tiers
 from billing.disputes.rules import allowed_steps
 from portal import access
+from portal.amounts import amount_value
 from portal.catalog_names import local_name
 from portal.disputes import notices as dispute_notices
 from portal.disputes import presenters
@@ -84,7 +85,7 @@ def queue():
         tiers=tiers.all_tiers(db.session),
         counts=queue_rules.tier_counts(db.session, current_user, now),
         partners=queue_rules.partner_choices(db.session), ages=queue_rules.AGES,
-        labels=labels(), args=request.args)
+        labels=labels(), args=request.args, amount_example=amount_value(0, "USD"))
     db.session.commit()  # after rendering: a commit expires the loaded rows
     return html
 

@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from billing.collections import policy
 from billing.disputes.models import Dispute
+from billing.payments.models import Payment
 from tests.conftest import csrf_token, login
 from tests.factories import make_billing_staff, make_tiers, recent_invoice
+from tests.web.payment_helpers import record_form
 
 NNBSP = "\u202f"
 
@@ -105,3 +107,21 @@ def test_an_admin_sees_and_saves_a_tiers_authority_the_german_way(client, sessio
     session.expire_all()
     assert {a.currency: a.max_credit_minor for a in first.authorities} == {
         "USD": 40_050, "CAD": 40_000}
+
+
+@pytest.mark.parametrize("locale, typed", [("de", "1.000,00"), ("es", "1000,5"),
+                                           ("fr", "1\u202f000,00"), ("en_GB", "1,000.00")])
+def test_staff_record_a_payment_typed_their_way(client, session, world, locale, typed):
+    client = speaking(client, session, world.users["staff"], locale)
+    response = client.post("/staff/payments/new", data=record_form(client, amount=typed))
+    assert response.status_code == 302
+    session.expire_all()
+    [payment] = session.scalars(select(Payment)).all()
+    assert payment.amount_minor == (100_050 if locale == "es" else 100_000)
+
+
+def test_a_german_payment_typed_the_english_way_is_refused(client, session, world):
+    client = speaking(client, session, world.users["staff"], "de")
+    response = client.post("/staff/payments/new", data=record_form(client, amount="1,000.00"))
+    assert response.status_code == 400 and "1.234,56" in response.get_data(as_text=True)
+    assert session.scalars(select(Payment)).all() == []
