@@ -78,36 +78,42 @@ def parse_amount(text, currency: str, locale: str = MACHINE_LOCALE) -> int:
     places = MINOR_DIGITS[check_currency(currency)]
     style = conventions(locale)
     text = str(text).strip(SPACES + "\t\r\n")
+    negative, whole, fraction = _figures(text, style)
 
     def refuse(reason: str, why: str):
         return AmountRefused(f"{text!r} {why}", reason, style.example)
 
-    if not text:
-        raise refuse("empty", "is not an amount.")
-    found = style.pattern.fullmatch(text)
-    if not found or not (found["whole"] or found["fraction"]):
-        reason = _why_not(text, style)
-        raise refuse(reason, _WHY[reason].format(style.example))
-    whole = re.sub("[^0-9]", "", found["whole"] or "") or "0"
-    fraction = found["fraction"] or ""
     if len(whole) > MAX_FIGURES or len(whole.lstrip("0")) + places > len(str(MAX_MINOR)):
         raise refuse("too_large", "is larger than any amount the portal handles.")
     if len(fraction) > places:
         raise refuse("places", f"is not an amount in {currency}.")
     value = Decimal(f"{whole}.{fraction or '0'}")
-    if found["sign"]:
-        value = -value
     if abs(value) > Decimal(MAX_MINOR).scaleb(-places):
         raise refuse("too_large", "is larger than any amount the portal handles.")
-    return to_minor(value, currency)
+    return to_minor(-value if negative else value, currency)
 
 
-_WHY = {"wrong_form": "is not an amount; use the form {}.", "not_a_number": "is not an amount."}
+def _figures(text: str, style: _Conventions) -> tuple[bool, str, str]:
+    """(negative, whole digits, fraction digits) of an amount written in the locale's
+    form; AmountRefused if it is not written so."""
+    found = style.pattern.fullmatch(text) if text else None
+    if not found or not (found["whole"] or found["fraction"]):
+        reason = _why_not(text, style)
+        raise AmountRefused(f"{text!r} {_WHY[reason].format(style.example)}", reason,
+                            style.example)
+    whole = re.sub("[^0-9]", "", found["whole"] or "") or "0"
+    return bool(found["sign"]), whole, found["fraction"] or ""
+
+
+_WHY = {"wrong_form": "is not an amount; use the form {}.", "not_a_number": "is not an amount.",
+        "empty": "is not an amount."}
 
 
 def _why_not(text: str, style: _Conventions) -> str:
     """Figures with only the locale's (or the other locale's) symbols between them were
     meant as an amount in another form; anything else is not a number at all."""
+    if not text:
+        return "empty"
     symbols = set(SPACES + ".,'" + style.decimal + style.group + style.minus + "-")
     if any(ch in "0123456789" for ch in text) and set(text) <= symbols | set("0123456789"):
         return "wrong_form"
