@@ -13,8 +13,9 @@ from sqlalchemy import select
 from billing.catalog.models import Product
 from billing.core.display_names import clean_translations, display_name
 from billing.core.errors import InvalidInput
-from billing.disputes.tiers import TierSettings, all_tiers, save_tier
+from billing.disputes.tiers import TierSettings, save_tier
 from billing.imports import KINDS, run_import
+from tests.factories import make_tiers
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
 SEAT = SimpleNamespace(name="Voice seat", name_translations={
@@ -52,7 +53,7 @@ def test_unknown_locales_and_unusable_names_are_refused(names):
 
 
 def test_a_tier_keeps_its_names_per_locale(session):
-    tier = all_tiers(session)[0]
+    tier = make_tiers(session)[0]
     save_tier(session, TierSettings(tier.name, tier.role, tier.response_hours,
                                     {"USD": 50_000}, {"de": "Abrechnung", "fr": " "}),
               NOW, tier.id)
