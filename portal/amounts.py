@@ -7,6 +7,9 @@ Every form that takes an amount reads it with `read_amount` and shows a saved on
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms import ValidationError
@@ -16,7 +19,12 @@ from billing.core.money import MINOR_DIGITS
 
 
 def page_locale() -> str:
-    """The locale the page is shown in (the user's, else the browser's)."""
+    """The locale the page is shown in (the user's, else the browser's), or the one a
+    notice is rendered in; outside any request and unforced, the machine locale."""
+    if not has_request_context():
+        with suppress(RuntimeError):  # the selector reads the request; force_locale does not
+            return str(get_locale() or MACHINE_LOCALE)
+        return MACHINE_LOCALE
     return str(get_locale() or MACHINE_LOCALE)
 
 
