@@ -19,6 +19,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from billing.core.money import Money
+from portal.catalog_names import local_name
 from portal.extensions import babel
 from reports.labels import BOOK_KIND_LABELS, STANDING_LABELS, STATUS_LABELS
 from reports.rendering import format_quantity, format_rate
@@ -148,6 +149,7 @@ def register(app) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["percent"] = lambda value: format_percent(value, "#,##0.##%")
     app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

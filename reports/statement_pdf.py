@@ -7,6 +7,7 @@ from datetime import date
 from babel.dates import format_date
 from weasyprint import HTML
 
+from billing.core.display_names import display_name
 from reports.invoice_pdf import StaticOnlyFetcher
 from reports.labels import AGEING_LABELS, METHOD_LABELS, REVERSAL_LABELS, STANDING_LABELS
 from reports.rendering import STATIC, render_html, translated
@@ -20,6 +21,12 @@ CREDIT_REASONS = {"sla": _("SLA credit"), "dispute": _("Dispute settlement"),
                   "goodwill": _("Goodwill")}
 
 
+def _service_name(row: dict, locale: str) -> str:
+    """An SLA credit's product in the reader's language (its canonical name otherwise)."""
+    return display_name({"name": row["service"],
+                         "name_translations": row.get("service_names")}, locale)
+
+
 def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,
                          locale: str) -> bytes:
     """A PDF of one account's statement. Amounts appear only if the dict carries them."""
@@ -29,6 +36,7 @@ def render_statement_pdf(statement: dict, *, provider: dict, brand: dict | None,
                        reversal_kinds=translated(REVERSAL_LABELS, locale),
                        ageing_labels=translated(AGEING_LABELS, locale),
                        status_labels=translated(STANDING_LABELS, locale),
+                       service_name=lambda row: _service_name(row, locale),
                        month_name=lambda iso: format_date(date.fromisoformat(iso), "MMMM yyyy",
                                                           locale=locale))
     fetcher = StaticOnlyFetcher(allowed_protocols={"file"})

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.core.clock import utcnow
@@ -35,6 +43,9 @@ class Product(Base):
     kind: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str] = mapped_column(String(32))
     sla_family: Mapped[str | None] = mapped_column(String(16))
+    # The name per locale (billing.core.display_names); `name` is the canonical one.
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict,
+                                                    server_default=text("'{}'"))
 
 
 class PriceBook(Base):

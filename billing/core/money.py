@@ -6,7 +6,6 @@ rounded half-up to minor units exactly once, and totals are sums of rounded line
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
@@ -58,37 +57,6 @@ def parse_rate(text: str) -> Decimal:
     if not rate.is_finite() or rate.as_tuple().exponent < -6:
         raise InvalidInput(f"{text!r} has more than six decimal places.")
     return rate
-
-
-# ASCII digits only (\d and Decimal() also read other scripts' digits), no exponent,
-# no underscores: what a person types as an amount.
-_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
-_PLAIN = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-
-
-def parse_amount(text: str, currency: str) -> int:
-    """Parse a user-entered amount in major units ("12.50", "1,250.50") into minor units.
-
-    A comma is accepted only as a thousands separator; "12,50" is refused rather than
-    read as 1,250.
-    """
-    text = str(text).strip()
-    if "," in text:
-        if not _GROUPED.fullmatch(text):
-            raise InvalidInput(f"{text!r} is not an amount; use a point for decimals.")
-        text = text.replace(",", "")
-    if not _PLAIN.fullmatch(text):
-        raise InvalidInput(f"{text!r} is not an amount.")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{text!r} is not an amount.") from None
-    places = MINOR_DIGITS[check_currency(currency)]
-    if not value.is_finite() or value.as_tuple().exponent < -places:
-        raise InvalidInput(f"{text!r} is not an amount in {currency}.")
-    if abs(value) > Decimal(MAX_MINOR).scaleb(-places):
-        raise InvalidInput(f"{text!r} is larger than any amount the portal handles.")
-    return to_minor(value, currency)
 
 
 @dataclass(frozen=True, order=True)

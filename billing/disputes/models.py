@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,9 @@ class DisputeTier(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     level: Mapped[int] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The name per locale (billing.core.display_names); `name` is the canonical one.
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict,
+                                                    server_default=text("'{}'"))
     role: Mapped[str] = mapped_column(String(32))
     response_hours: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

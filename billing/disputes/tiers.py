@@ -7,12 +7,13 @@ dispute's currency, whoever works it: above that, the dispute must escalate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from billing.core.display_names import clean_translations
 from billing.core.errors import InvalidInput, NotFound
 from billing.core.money import CURRENCIES, check_currency
 from billing.disputes.models import DisputeTier, DisputeTierAuthority
@@ -76,12 +77,14 @@ class TierSettings:
     role: str
     response_hours: int
     authority: dict[str, int]  # currency -> minor units
+    name_translations: dict[str, str] = field(default_factory=dict)  # locale -> name
 
 
 def save_tier(session: Session, settings: TierSettings, now: datetime,
               tier_id: int | None = None) -> DisputeTier:
     """Add a tier at the end of the path, or change one. Authorities are replaced whole."""
     _check(settings)
+    names = clean_translations(settings.name_translations, max_length=100)
     if tier_id is None:
         level = (session.scalar(select(func.max(DisputeTier.level))) or 0) + 1
         tier = DisputeTier(level=level)
@@ -91,6 +94,7 @@ def save_tier(session: Session, settings: TierSettings, now: datetime,
         if tier is None:
             raise NotFound("No such tier.")
     tier.name, tier.role = settings.name.strip(), settings.role
+    tier.name_translations = names
     tier.response_hours, tier.updated_at = settings.response_hours, now
     tier.authorities = [DisputeTierAuthority(currency=c, max_credit_minor=m)
                         for c, m in sorted(settings.authority.items())]

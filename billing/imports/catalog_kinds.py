@@ -14,6 +14,8 @@ from billing.catalog.models import (
     Product,
     Service,
 )
+from billing.core.display_names import TRANSLATED_LOCALES, clean_translations
+from billing.core.errors import InvalidInput
 from billing.imports import fields as f
 from billing.imports.core import RowInvalid
 from billing.imports.lookups import account_lookup, refuse_duplicate
@@ -24,6 +26,8 @@ from billing.parties.models import Partner
 class ProductKind:
     name = "products"
     columns = ("code", "name", "kind", "unit", "sla_family")
+    # The name per locale; a file without these columns leaves the names as they are.
+    optional_columns = tuple(f"name_{locale}" for locale in TRANSLATED_LOCALES)
     key = ("code",)
 
     def context(self, session):
@@ -34,13 +38,29 @@ class ProductKind:
                 "kind": f.choice(row, "kind", PRODUCT_KINDS),
                 "unit": f.text(row, "unit", max_length=32),
                 "sla_family": f.choice(row, "sla_family", SLA_FAMILIES)
-                if row["sla_family"] else None}
+                if row["sla_family"] else None, **_translations(row)}
 
     def check(self, context, values):
         refuse_duplicate(context, values["code"], "code")
 
     def save(self, session, rows):
         return upsert(session, Product, self.key, rows)
+
+
+def _translations(row) -> dict:
+    """{"name_translations": {...}} from the per-locale name columns the file has (the
+    header may carry the first few of them, in order); {} when it has none."""
+    present = [locale for locale in TRANSLATED_LOCALES if f"name_{locale}" in row]
+    if not present:
+        return {}
+    names = {}
+    for locale in present:
+        column = f"name_{locale}"
+        try:
+            names.update(clean_translations({locale: f.text(row, column, required=False)}))
+        except InvalidInput as refused:
+            raise RowInvalid(column, refused.message) from None
+    return {"name_translations": names}
 
 
 class PriceBookKind:

@@ -21,7 +21,7 @@ whole provider-calendar days from `period_start` to `period_end` inclusive.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -72,10 +72,11 @@ class StatementCredit:
 @dataclass(frozen=True)
 class StatementSlaCredit:
     month: date  # the first day of the month the credit was earned in
-    service: str
+    service: str  # the product's canonical name
     hours: int
     amount_minor: int
     credit_note: str
+    service_names: dict = field(default_factory=dict)  # its names per locale
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,8 @@ def _sla_credits(session: Session, customer: Customer, start: date,
         .options(joinedload(SlaCreditRequest.credit_note))
         .order_by(SlaCreditRequest.month, SlaCreditRequest.id)).all()
     return [StatementSlaCredit(r.month, r.service.product.name, r.hours,
-                               r.credit_note.amount_minor, r.credit_note.number)
+                               r.credit_note.amount_minor, r.credit_note.number,
+                               dict(r.service.product.name_translations or {}))
             for r in rows]
 
 

@@ -129,10 +129,19 @@ def preview_credit(session: Session, service: Service, month: date,
         raise InvalidInput("A credit can be requested once the month has ended.")
     if service.product.sla_family is None:
         raise InvalidInput("This service carries no availability guarantee.")
+    if existing_request(session, service.id, month) is not None:
+        raise InvalidInput("A credit for this service and month has already been requested.")
     outages, windows = ledger_inputs(session, service, month)
     return sla.calculate_credit(month, monthly_charge_minor(session, service, month),
                                 service.currency, outages, windows,
                                 internet_delivered=service.delivery == "internet")
+
+
+def existing_request(session: Session, service_id: int, month: date) -> SlaCreditRequest | None:
+    """The request already filed for this service and month, if any (each is filed once)."""
+    return session.scalars(select(SlaCreditRequest).where(
+        SlaCreditRequest.service_id == service_id,
+        SlaCreditRequest.month == month.replace(day=1))).first()
 
 
 def request_credit(session: Session, *, service: Service, month: date, user: User | None,

@@ -16,9 +16,9 @@ from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from billing.core.amount_text import parse_amount
 from billing.core.clock import utcnow
 from billing.core.errors import Forbidden, InvalidInput, NotFound
-from billing.core.money import parse_amount
 from billing.core.numbers import whole_number
 from billing.disputes import filing, holds, rules, steps
 from billing.disputes.models import DISPUTE_REASONS, DISPUTE_STATES, Dispute

@@ -20,8 +20,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from billing.collections.policy import PolicyChange
-from billing.core.errors import InvalidInput
-from billing.core.money import CURRENCIES, parse_amount
+from billing.core.money import CURRENCIES
+from portal.amounts import read_amount
 
 _NUMBERS = re.compile(r"^\s*-?\d+(\s*,\s*-?\d+)*\s*$")
 
@@ -87,15 +87,13 @@ class PolicyForm(FlaskForm):
         """The fixed fees in minor units; None (with the field's error) if one is wrong."""
         amounts = {}
         for currency, field in self.fixed_fields():
-            text = (field.data or "").strip()
-            if not text:
-                continue
             try:
-                amounts[currency] = parse_amount(text, currency)
-            except InvalidInput:
-                field.errors = [*field.errors, _("Not an amount in %(currency)s.",
-                                                 currency=currency)]
+                minor = read_amount(field.data, currency)
+            except ValidationError as wrong:
+                field.errors = [*field.errors, str(wrong)]
                 return None
+            if minor is not None:
+                amounts[currency] = minor
         return amounts
 
     def change(self, fixed: dict[str, int]) -> PolicyChange:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from billing.collections import policy
 from billing.core.clock import utcnow
 from billing.core.errors import DomainError
-from billing.core.money import Money
+from portal.amounts import amount_value
 from portal.collections.forms import PolicyForm, word_list
 from portal.extensions import db
 from portal.guards import require
@@ -69,6 +69,6 @@ def _fill(form: PolicyForm, current) -> None:
     form.late_fee_percent.data = current.late_fee_percent
     for currency, field in form.fixed_fields():
         minor = (current.late_fee_fixed or {}).get(currency)
-        field.data = f"{Money(minor, currency).major}" if minor else ""
+        field.data = amount_value(minor, currency) if minor else ""
     accounts, partners = policy.exemptions(db.session)
     form.exempt_accounts.data, form.exempt_partners.data = " ".join(accounts), " ".join(partners)

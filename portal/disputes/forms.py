@@ -1,15 +1,13 @@
 """Forms of the filer's dispute pages: filing, a comment, and the filer's steps.
 
-The disputed amount is typed as decimal text and read by billing.core.money.parse_amount;
-each way it can be wrong gets its own message on the field. Attached files are checked
-here by billing.disputes.files.check_file, so that a bad one is named on the form
-before anything is saved (the domain checks them again when it stores them).
+The disputed amount is typed as the page's locale writes it and read by
+portal.amounts.read_amount; each way it can be wrong gets its own message on the field.
+Attached files are checked here by billing.disputes.files.check_file, so that a bad one
+is named on the form before anything is saved (the domain checks them again when it
+stores them).
 """
 
 from __future__ import annotations
-
-import re
-from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -28,12 +26,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from billing.core.errors import InvalidInput
-from billing.core.money import MAX_MINOR, MINOR_DIGITS, parse_amount
 from billing.disputes import files as dispute_files
 from billing.disputes.rules import MAX_TEXT
+from portal.amounts import amount_value, read_amount
 from portal.disputes.labels import REASON_LABELS
-
-_FIGURES = re.compile(r"[0-9,]*\.?[0-9]*")  # ASCII digits only: Decimal reads "١٢" too
 
 
 def parse_claim(text: str | None, currency: str) -> int:
@@ -41,28 +37,10 @@ def parse_claim(text: str | None, currency: str) -> int:
     text = (text or "").strip()
     if text.startswith("-"):
         raise ValidationError(_("The amount cannot be negative: enter what you dispute."))
-    if not _FIGURES.fullmatch(text) or not any(ch in "0123456789" for ch in text):
-        raise ValidationError(_("Enter the amount in figures, for example 125.50."))
-    try:
-        minor = parse_amount(text, currency)
-    except InvalidInput:
-        raise ValidationError(_why_not_an_amount(text, currency)) from None
-    if minor <= 0:
+    minor = read_amount(text, currency)
+    if minor is None or minor <= 0:
         raise ValidationError(_("The amount must be more than zero."))
     return minor
-
-
-def _why_not_an_amount(text: str, currency: str) -> str:
-    plain = text.replace(",", "")
-    if Decimal(plain) > Decimal(MAX_MINOR).scaleb(-MINOR_DIGITS[currency]):
-        return _("The amount is larger than any invoice.")
-    try:
-        parse_amount(plain, currency)
-    except InvalidInput:
-        return _("Use at most %(places)d decimal places for %(currency)s.",
-                 places=MINOR_DIGITS[currency], currency=currency)
-    return _("Use a point for decimals (12.50); a comma only separates thousands "
-             "(1,250.50).")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -114,6 +92,7 @@ class DisputeForm(FlaskForm):
     def __init__(self, currency: str, lines=(), **kwargs):
         super().__init__(**kwargs)
         self.currency = currency
+        self.example = amount_value(12550, currency)
         self.line_ids.choices = [SelectChoice(line_id, label) for line_id, label in lines]
         self.amount_minor: int | None = None
 

@@ -17,6 +17,7 @@ from billing.disputes.timeline import paused_since
 from billing.invoicing.models import Invoice
 from billing.parties.users import User
 from portal.access import CpniAccess, end_customer_access, may_read_text, visible_fields
+from portal.catalog_names import name_facts, shown_name
 from portal.invoicing import listing
 from portal.invoicing.presenters import customer_ref, line_dict, money, visible_lines, withheld
 
@@ -70,7 +71,7 @@ FIELD_VALUES = {
     "status": lambda d, a: d.status,
     "reason": lambda d, a: d.reason,
     "description": lambda d, a: d.description,
-    "tier": lambda d, a: {"level": d.tier.level, "name": d.tier.name},
+    "tier": lambda d, a: {"level": d.tier.level, "name": shown_name(d.tier)},
     "deadline_at": lambda d, a: iso(d.deadline_at),
     "filed_at": lambda d, a: iso(d.filed_at),
     "filed_by": lambda d, a: d.filed_by.name,
@@ -126,7 +127,7 @@ def event_dict(event: DisputeEvent, *, staff_view: bool, readable: bool = True) 
     viewer may not read (`readable`) is null. Outside staff, a staff member is named by
     the tier they answered for."""
     data = {"id": event.id, "kind": event.kind, "at": iso(event.at),
-            "tier": {"level": event.tier.level, "name": event.tier.name},
+            "tier": {"level": event.tier.level, "name": shown_name(event.tier)},
             "actor": _actor(event, staff_view), "body": event.body if readable else None}
     if event.body and not readable:
         data["body_withheld"] = True
@@ -145,7 +146,7 @@ def _actor(event: DisputeEvent, staff_view: bool) -> dict | None:
     if event.actor is None:
         return None  # the portal itself, e.g. escalation when a deadline passed
     if event.actor.is_staff and not staff_view:
-        return {"name": event.tier.name, "staff": True}
+        return {"name": shown_name(event.tier), "staff": True}
     return {"name": event.actor.name, "staff": event.actor.is_staff}
 
 
@@ -161,7 +162,7 @@ def page_dict(dispute: Dispute, access: CpniAccess, *, viewer: User, staff_view:
         "active": dispute.is_active, "reason": dispute.reason, "currency": dispute.currency,
         "invoice": {"id": dispute.invoice_id, "number": dispute.invoice.number},
         "customer": customer_ref(dispute.customer),
-        "tier": {"level": dispute.tier.level, "name": dispute.tier.name},
+        "tier": {"level": dispute.tier.level, "name": shown_name(dispute.tier)},
         "filed_at": dispute.filed_at, "filed_by": dispute.filed_by.name,
         "deadline_at": dispute.deadline_at, "overdue": is_overdue(dispute, now),
         "outcome": dispute.outcome, "settled_at": dispute.settled_at,
@@ -198,7 +199,7 @@ def row_dict(dispute: Dispute, access: CpniAccess, now: datetime) -> dict:
             "reason": dispute.reason, "currency": dispute.currency,
             "invoice": {"id": dispute.invoice_id, "number": dispute.invoice.number},
             "customer": customer_ref(dispute.customer),
-            "tier": {"level": dispute.tier.level, "name": dispute.tier.name},
+            "tier": {"level": dispute.tier.level, "name": shown_name(dispute.tier)},
             "deadline_at": dispute.deadline_at, "overdue": is_overdue(dispute, now),
             "filed_at": dispute.filed_at,
             "assigned_to": dispute.assigned_to.name if dispute.assigned_to else None}
@@ -240,5 +241,5 @@ def mail_dict(dispute: Dispute) -> dict:
     never amounts, lines or words (e-mail is no place to disclose CPNI)."""
     return {"id": dispute.id, "reference": dispute.reference,
             "invoice": {"number": dispute.invoice.number},
-            "tier": {"name": dispute.tier.name}, "deadline_at": dispute.deadline_at,
+            "tier": name_facts(dispute.tier), "deadline_at": dispute.deadline_at,
             "partner": {"name": dispute.partner.name} if dispute.partner else None}

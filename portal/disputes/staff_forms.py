@@ -1,6 +1,7 @@
 """Forms of the staff dispute pages: the steps on one dispute, and a tier of the
-escalation path. Amounts are typed as decimal text and read by billing.core.money.parse_amount;
-the domain checks the rest (authority, state, the path's order) and says what is wrong."""
+escalation path. Amounts are typed as the page's locale writes them and read by
+portal.amounts.read_amount; the domain checks the rest (authority, state, the path's
+order) and says what is wrong."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from billing.core.errors import InvalidInput
-from billing.core.money import CURRENCIES, Money, parse_amount
+from billing.core.display_names import TRANSLATED_LOCALES
+from billing.core.money import CURRENCIES
 from billing.disputes.rules import MAX_TEXT
 from billing.parties.users import BILLING_ROLES
+from portal.amounts import amount_value
+from portal.amounts import read_amount as read_page_amount
+from portal.i18n import LANGUAGES
 
 ROLE_LABELS = {
     "billing_specialist": _l("Billing specialist"),
@@ -36,16 +40,9 @@ OUTCOME_CHOICES = [SelectChoice("full", _l("Full credit")),
 
 def read_amount(text: str | None, currency: str) -> int | None:
     """Minor units of a typed amount (None when left blank); ValidationError if wrong."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if text.startswith("-"):
+    if (text or "").strip().startswith("-"):
         raise ValidationError(_("An amount cannot be negative."))
-    try:
-        return parse_amount(text, currency)
-    except InvalidInput:
-        raise ValidationError(_("Enter an amount in %(currency)s such as 1,250.50.",
-                                currency=currency)) from None
+    return read_page_amount(text, currency)
 
 
 class StaffReopenForm(FlaskForm):
@@ -84,6 +81,7 @@ class SettleForm(FlaskForm):
     def __init__(self, currency: str, **kwargs):
         super().__init__(**kwargs)
         self.currency = currency
+        self.example = amount_value(0, currency)
         self.credit_minor: int | None = None
 
     def validate_amount(self, field):
@@ -96,12 +94,21 @@ class SettleForm(FlaskForm):
             raise ValidationError(_("A partial credit is more than zero."))
 
 
+def _translated_name(locale: str) -> StringField:
+    return StringField(_l("Name in %(language)s (optional)", language=LANGUAGES[locale]),
+                       validators=[Optional(), Length(max=100)])
+
+
 class TierForm(FlaskForm):
     """One tier of the escalation path. A currency left blank: the tier grants nothing
     in it (it may deny, or escalate)."""
 
     name = StringField(_l("Name"), validators=[
         DataRequired(_l("Name the tier.")), Length(max=100)])
+    name_en_GB = _translated_name("en_GB")
+    name_de = _translated_name("de")
+    name_fr = _translated_name("fr")
+    name_es = _translated_name("es")
     role = SelectField(_l("Worked by"), choices=[SelectChoice(r, ROLE_LABELS[r])
                                                  for r in BILLING_ROLES])
     response_hours = IntegerField(_l("Response deadline (business hours)"), validators=[
@@ -114,6 +121,12 @@ class TierForm(FlaskForm):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.authority: dict[str, int] = {}
+
+    def name_fields(self):
+        return [self[f"name_{locale}"] for locale in TRANSLATED_LOCALES]
+
+    def name_translations(self) -> dict[str, str]:
+        return {locale: self[f"name_{locale}"].data or "" for locale in TRANSLATED_LOCALES}
 
     def authority_fields(self):
         return [self[f"authority_{currency}"] for currency in CURRENCIES]
@@ -134,8 +147,9 @@ class TierForm(FlaskForm):
     def fill_from(self, tier) -> None:
         """Show a tier's present settings (on a form not being submitted)."""
         self.name.data, self.role.data = tier.name, tier.role
+        for locale, field in zip(TRANSLATED_LOCALES, self.name_fields(), strict=True):
+            field.data = (tier.name_translations or {}).get(locale, "")
         self.response_hours.data = tier.response_hours
         granted = {a.currency: a.max_credit_minor for a in tier.authorities}
         for currency, field in zip(CURRENCIES, self.authority_fields(), strict=True):
-            if currency in granted:
-                field.data = str(Money(granted[currency], currency).major)
+            field.data = amount_value(granted.get(currency), currency)

@@ -10,6 +10,7 @@ from billing.core.money import Money
 from billing.invoicing.balance import AccountSummary, Balance, of_invoice, standing
 from billing.invoicing.issuing import bill_to_snapshot
 from portal.access import CpniAccess, visible_fields
+from portal.catalog_names import shown_name
 
 WITHHELD_MESSAGE = (
     "Charges, services and usage are CPNI. The customer has not approved your access, so "
@@ -70,7 +71,7 @@ def customer_dict(customer, access: CpniAccess, services=None) -> dict:
 def service_dict(service) -> dict:
     return {
         "id": service.id,
-        "product": service.product.name,
+        "product": shown_name(service.product),
         "description": service.description,
         "quantity": str(service.quantity.normalize()),
         # None: no contract price, the account's price book prices it on each invoice.

@@ -1,6 +1,6 @@
 """Forms of the payment pages: a payment received, a refund, an assignment from the
-suspense queue. Amounts are read by billing.core.money.parse_amount, in the currency
-chosen on the same form."""
+suspense queue. Amounts are read by portal.amounts.read_amount, as the page's locale
+writes them, in the currency chosen on the same form."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from billing.core.clock import PROVIDER_TZ
-from billing.core.errors import InvalidInput
-from billing.core.money import CURRENCIES, parse_amount
+from billing.core.money import CURRENCIES
 from billing.payments.models import OFFLINE_METHODS
+from portal.amounts import read_amount
 from reports.labels import METHOD_LABELS
 
 MAX_NAMED = 50
@@ -51,16 +51,14 @@ class _AmountForm(FlaskForm):
                                                    Length(max=40)])
 
     def amount_minor(self, currency: str) -> int:
-        return parse_amount(self.amount.data, currency)
+        """The amount typed, in minor units (after the form validated)."""
+        return read_amount(self.amount.data, currency)
 
     def _check_amount(self, currency: str | None) -> None:
         if not currency or self.amount.errors:
             return
-        try:
-            minor = self.amount_minor(currency)
-        except InvalidInput as refused:
-            raise ValidationError(refused.message) from None
-        if minor <= 0:
+        minor = read_amount(self.amount.data, currency)
+        if minor is None or minor <= 0:
             raise ValidationError(_("The amount must be above zero."))
 
 

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from billing.catalog.models import SLA_FAMILIES
 from billing.core.clock import PROVIDER_TZ
 from billing.sla.calculation import EXCLUSIONS, PROVIDER_CAUSE
+from portal.sla.labels import EXCLUSION_LABELS
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -40,8 +41,9 @@ class MountainTimeField(DateTimeLocalField):
 
 
 def cause_choices() -> list[SelectChoice]:
-    exclusions = [SelectChoice(letter, f"({letter}) {label}")
-                  for letter, label in EXCLUSIONS.items()]
+    exclusions = [SelectChoice(letter, _l("(%(letter)s) %(exclusion)s", letter=letter,
+                                          exclusion=EXCLUSION_LABELS[letter]))
+                  for letter in EXCLUSIONS]
     return [SelectChoice(PROVIDER_CAUSE, _l("Provider-managed")), *exclusions]
 
 

@@ -28,6 +28,7 @@ from billing.sla import credits as sla_credits
 from billing.sla import trouble_tickets
 from billing.sla.models import SlaCreditRequest, TroubleTicket
 from portal import access
+from portal.catalog_names import local_name
 from portal.extensions import db
 from portal.invoicing.presenters import customer_ref
 from portal.paging import page_number, paginate
@@ -64,7 +65,7 @@ def guaranteed_services(accounts: list[Customer]) -> list[Service]:
 
 
 def service_label(service: Service) -> str:
-    parts = [service.customer.account_number, service.product.name, service.description]
+    parts = [service.customer.account_number, local_name(service.product), service.description]
     return " – ".join(p for p in parts if p)
 
 
@@ -81,6 +82,11 @@ def preview(customer: Customer):
     if not form.validate_on_submit():
         return _render_page(customer, now, credit_form=form, status=400)
     service = _chosen(services, form.service_id.data)
+    if sla_credits.existing_request(db.session, service.id, form.chosen_month) is not None:
+        form.month.errors = [*form.month.errors, _(
+            "A credit for this service in %(month)s has already been requested: see it "
+            "among your requests below.", month=month_label(form.chosen_month))]
+        return _render_page(customer, now, credit_form=form, status=400)
     try:
         calculation = sla_credits.preview_credit(db.session, service, form.chosen_month, now)
     except InvalidInput as refused:
@@ -91,7 +97,8 @@ def preview(customer: Customer):
     return render_template(
         f"sla/{request.blueprint}_sla_preview.html", customer=customer_ref(customer),
         service_label=service_label(service), confirm_form=confirm,
-        calc=calculation_view(sla_credits.snapshot(calculation)), currency=service.currency,
+        calc=calculation_view(sla_credits.snapshot(calculation), service.currency),
+        currency=service.currency,
         links=_links(customer))
 
 
@@ -106,6 +113,9 @@ def confirm(customer: Customer):
         raise InvalidInput(_("The confirmation was incomplete; start the request again."))
     service = _chosen(services, form.service_id.data)
     try:
+        if not sla_credits.preview_credit(db.session, service, month, now).credit_minor:
+            raise InvalidInput(_("No credit is due for this service in %(month)s: there is "
+                                 "nothing to request.", month=month_label(month)))
         sla_credits.request_credit(db.session, service=service, month=month,
                                    user=current_user, now=now)
     except InvalidInput as refused:

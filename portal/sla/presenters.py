@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from billing.sla.models import Outage, SlaCreditRequest, TroubleTicket
 from portal.access import CpniAccess, visible_fields
+from portal.catalog_names import shown_name
 from portal.invoicing.presenters import customer_ref, money, withheld
 
 
@@ -28,7 +29,7 @@ def credit_request_dict(found: SlaCreditRequest, grant: CpniAccess, *,
     if "credit" not in visible_fields("sla_credit_request", grant):
         return {**data, "cpni_withheld": withheld(grant)}
     data.update(
-        service={"id": found.service_id, "product": found.service.product.name,
+        service={"id": found.service_id, "product": shown_name(found.service.product),
                  "description": found.service.description},
         hours=found.hours, credit=money(found.credit_minor, found.currency),
         decision_reason=found.decision_reason,

@@ -46,6 +46,7 @@ from portal.staff import (  # noqa: E402,F401
     ledger,
     letters,
     marketing,
+    run_review,
     statement_batches,
     statements,
 )

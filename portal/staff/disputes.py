@@ -31,6 +31,8 @@ from billing.core.numbers import whole_number
 from billing.disputes import escalation, steps, tiers
 from billing.disputes.rules import allowed_steps
 from portal import access
+from portal.amounts import amount_value
+from portal.catalog_names import local_name
 from portal.disputes import notices as dispute_notices
 from portal.disputes import presenters
 from portal.disputes import queue as queue_rules
@@ -83,7 +85,7 @@ def queue():
         tiers=tiers.all_tiers(db.session),
         counts=queue_rules.tier_counts(db.session, current_user, now),
         partners=queue_rules.partner_choices(db.session), ages=queue_rules.AGES,
-        labels=labels(), args=request.args)
+        labels=labels(), args=request.args, amount_example=amount_value(0, "USD"))
     db.session.commit()  # after rendering: a commit expires the loaded rows
     return html
 
@@ -136,7 +138,7 @@ def escalate(dispute_id):
 
     return _step(dispute_id, "escalate", StaffEscalateForm(), run,
                  lambda d: _("%(ref)s was escalated to tier %(level)s, %(tier)s.",
-                             ref=d.reference, level=d.tier.level, tier=d.tier.name))
+                             ref=d.reference, level=d.tier.level, tier=local_name(d.tier)))
 
 
 @bp.post("/<dispute_id>/settle")

@@ -44,7 +44,7 @@ def _save(form: TierForm, editing: DisputeTier | None):
     if not form.validate_on_submit():
         return _page(form, editing, status=400)
     settings = tiers.TierSettings(form.name.data, form.role.data, form.response_hours.data,
-                                  form.authority)
+                                  form.authority, form.name_translations())
     try:
         saved = tiers.save_tier(db.session, settings, utcnow(),
                                 editing.id if editing is not None else None)

@@ -19,6 +19,10 @@ class PurposeForm(FlaskForm):
     )
 
 
+class ReviewPurposeForm(FlaskForm):
+    """Nothing to fill in: pressing its button states the billing purpose of a review."""
+
+
 class ImportForm(FlaskForm):
     kind = SelectField(
         _l("What the file holds"),

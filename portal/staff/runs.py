@@ -44,7 +44,7 @@ def index():
 
 @bp.route("/<id:run_id>")
 def run(run_id):
-    run = _get_run(run_id)
+    run = get_run(run_id)
     return render_template("invoicing/staff_run.html", run=run, progress=_progress(run),
                            drafts=run_lifecycle.drafts_waiting(db.session, run.period_end),
                            state_label=STATE_LABELS[_state(run)])
@@ -53,12 +53,12 @@ def run(run_id):
 @bp.route("/<id:run_id>/progress")
 def progress(run_id):
     """What the progress view polls: how far the run got, and whether it is still going."""
-    return jsonify(_progress(_get_run(run_id)))
+    return jsonify(_progress(get_run(run_id)))
 
 
 @bp.route("/<id:run_id>/issue", methods=["POST"])
 def issue(run_id):
-    run = _get_run(run_id)
+    run = get_run(run_id)
     if run_lifecycle.claim_issuing(db.session, run.id, now=utcnow()):
         jobs.run_in_background(run.id)
         flash(_("Issuing the drafts of %(period)s.", period=run.period.key))
@@ -89,7 +89,8 @@ def _refusal_to_issue(run: InvoiceRun) -> str:
     return _("The run is still drafting; issue its drafts once it has finished.")
 
 
-def _get_run(run_id: int) -> InvoiceRun:
+def get_run(run_id: int) -> InvoiceRun:
+    """The run, or NotFound."""
     run = db.session.get(InvoiceRun, run_id)
     if run is None:
         raise NotFound("No such invoice run.")

@@ -93,7 +93,8 @@ def _detail(credit_request: SlaCreditRequest, *, form=None, problem=None, status
         verification=pages.call_verifications([credit_request.customer_id]))
     db.session.commit()
     data = credit_request_dict(credit_request, grant, with_calculation=True)
-    calc = calculation_view(data["calculation"]) if "calculation" in data else None
+    calc = (calculation_view(data["calculation"], credit_request.currency)
+            if "calculation" in data else None)
     return render_template(
         "sla/staff_credit_request.html", credit_request=data, access=grant, calc=calc,
         customer_id=credit_request.customer_id, purpose_form=PurposeForm(),

@@ -47,7 +47,7 @@ OUTAGE_START = datetime.combine(PLAIN_MONTH.replace(day=6), time(9), PROVIDER_TZ
 MONTH = f"{PLAIN_MONTH:%B %Y}"
 CREDIT = "$5.23"
 CAP = "$54.00"
-DAILY_RATE = "1.741935 USD"
+DAILY_RATE = "$1.74"  # 1.741935..., rounded as money
 
 
 @pytest.fixture

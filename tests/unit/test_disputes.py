@@ -375,7 +375,7 @@ def test_amounts_beyond_the_database_and_nul_characters_are_refused(session, cas
 
 
 def test_parse_amount_refuses_what_no_column_holds():
-    from billing.core.money import parse_amount
+    from billing.core.amount_text import parse_amount
 
     assert parse_amount("21,474,836.47", "USD") == 2**31 - 1
     with pytest.raises(InvalidInput, match="larger than any amount"):

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from billing.core.amount_text import parse_amount
 from billing.core.errors import InvalidInput
-from billing.core.money import Money, line_amount, parse_amount, parse_rate, to_minor, total
+from billing.core.money import Money, line_amount, parse_rate, to_minor, total
 
 
 @pytest.mark.parametrize("amount, expected", [
@@ -101,8 +102,8 @@ def test_refusals_say_why():
 @pytest.mark.parametrize("text, message", [
     ("abc", "'abc' is not an amount."),
     ("1e3", "'1e3' is not an amount."),
-    ("12,50", "'12,50' is not an amount; use a point for decimals."),
-    ("1,2345.00", "'1,2345.00' is not an amount; use a point for decimals."),
+    ("12,50", "'12,50' is not an amount; use the form 1,234.56."),
+    ("1,2345.00", "'1,2345.00' is not an amount; use the form 1,234.56."),
     ("1.001", "'1.001' is not an amount in USD."),
     ("21474836.48", "'21474836.48' is larger than any amount the portal handles."),
     ("-21474836.48", "'-21474836.48' is larger than any amount the portal handles."),

@@ -48,7 +48,7 @@ def test_a_billing_manager_edits_the_policy(manager, db, world):
     ({"reminder_offsets": "three days before"}, "Write whole numbers of days"),
     ({"late_fee_mode": "percent", "late_fee_percent": "0"}, "needs a percent above zero"),
     ({"late_fee_mode": "fixed", "fixed_usd": "", "fixed_eur": ""}, "at least one currency"),
-    ({"fixed_usd": "12,50"}, "Not an amount in USD"),
+    ({"fixed_usd": "12,50"}, "Use the form 1,234.56."),
     ({"retry_days": "5, 3"}, "increasing"),
     # A signalling NaN once reached NumberRange, which cannot compare it: a 500.
     ({"late_fee_mode": "percent", "late_fee_percent": "sNaN"}, "Not a valid decimal value"),

@@ -261,7 +261,9 @@ def test_partner_cannot_see_or_file_on_another_partners_customers(
     ("five dollars", "in figures"),
     ("0.00", "more than zero"),
     ("12.345", "at most 2 decimal places"),
-    ("12,50", "Use a point for decimals"),
+    ("12,50", "Use the form 1,234.56."),
+    ("1" * 30, "larger than the portal can hold"),
+    ("12\x0050", "contains a NUL character"),
     ("", "Enter the amount you dispute"),
 ])
 def test_a_bad_amount_is_named_on_the_field_and_nothing_is_filed(

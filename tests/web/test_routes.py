@@ -95,6 +95,8 @@ ELSEWHERE |= {"/staff/customers/<customer_id>/call", "/staff/customers/<customer
 ELSEWHERE |= {"/staff/letters", "/staff/letters/<letter_id>.pdf",
               "/staff/letters/<letter_id>/printed", "/staff/compliance/certification/statement"}
 
+# The review of a run's drafts (issue 19): tests/web/test_run_review.py
+ELSEWHERE |= {"/staff/runs/<id:run_id>/drafts"}
 # Payments (issue 13): tests/web/test_payments_staff.py and test_payments_customer.py
 PAGES["customer_admin"] += ["/customer/payments"]
 PAGES["staff"] += ["/staff/payments", "/staff/payments/new", "/staff/payments/suspense"]

@@ -321,7 +321,7 @@ def test_a_partial_credit_needs_a_positive_amount(login_as, case, session):
     state_purpose(client, case.world.customers["channel"])
     url = f"{QUEUE}{dispute.id}"
     for amount, message in [("", "Enter the credit"), ("-5", "cannot be negative"),
-                            ("12,5", "Enter an amount in USD")]:
+                            ("12,5", "Use the form 1,234.56.")]:
         response = post(client, f"{url}/settle", url, outcome="partial", amount=amount,
                         reason="Some of it.")
         assert response.status_code == 400 and message in response.get_data(as_text=True)

@@ -77,7 +77,7 @@ def test_a_started_run_drafts_every_account_and_shows_how_far_it_got(drafted, se
         "drafted", BILL_TO_ACCOUNTS, [], "specialist@staff.test")
     page = client.get(f"/staff/runs/{run_id}").get_data(as_text=True)
     assert "Issue 7 drafts" in page and 'value="7"' in page and "7 of 7 accounts" in page
-    assert f'href="/staff/invoices?period={period.key}&amp;status=draft"' in page
+    assert f'href="/staff/runs/{run_id}/drafts"' in page
     assert "<script" not in page.split("<main>")[1]  # finished: nothing left to poll
 
 
