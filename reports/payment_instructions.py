@@ -20,7 +20,7 @@ REMIT_FIELDS = {
     "bank": _("Bank"),
     "iban": _("IBAN"),
     "bic": _("BIC / SWIFT"),
-    "account_number": _("Account number"),
+    "account_number": _("Bank account number"),
     "routing_number": _("Routing number"),
     "sort_code": _("Sort code"),
 }

@@ -88,9 +88,10 @@ def _header(reader, columns: tuple[str, ...], optional: tuple[str, ...]) -> list
     found = [name.strip() for name in header]
     allowed = [list(columns) + list(optional[:n]) for n in range(len(optional) + 1)]
     if found not in allowed:
-        raise InvalidInput(f"The header must be exactly: {','.join(columns)} "
-                           + "".join(f"(then optionally ,{name}) " for name in optional)
-                           + f"(found: {','.join(found)}).")
+        also = (f", optionally followed by {','.join(optional)} (all of them, or the first "
+                "few in that order)") if optional else ""
+        raise InvalidInput(f"The header must be exactly: {','.join(columns)}{also} "
+                           f"(found: {','.join(found)}).")
     return found
 
 
