@@ -13,6 +13,8 @@ claims its record first or does only what is still undone.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -264,4 +266,20 @@ def start_in_background(name: str, job: Callable[[], object]) -> None:
             finally:
                 db.session.remove()
 
-    threading.Thread(target=work, name=name, daemon=True).start()
+    thread = threading.Thread(target=work, name=name, daemon=True)
+    _background.add(thread)
+    thread.start()
+
+
+_background: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def wait_for_background_jobs(timeout: float = 60) -> list[str]:
+    """Wait for the jobs started in threads of this process to end; the names of those
+    still running after `timeout` seconds. Tests call it before emptying the database: a
+    job outliving its test would otherwise work on the next test's rows, whose ids
+    SQLite hands out again."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_background):
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [thread.name for thread in list(_background) if thread.is_alive()]

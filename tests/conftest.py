@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
+from portal.jobs import wait_for_background_jobs
 from tests.cleanup import empty_database
 from tests.stripe_server import stripe_server  # noqa: F401  (a fixture, used by name)
 
@@ -122,6 +123,9 @@ def db(app, tmp_path):
     limiter.reset()  # every test logs in from the same client address
     with app.app_context():
         yield _db
+        # A job a page started in a thread must not outlive its test: it would find the
+        # next test's rows under the same ids (a run finished by the wrong job).
+        wait_for_background_jobs(timeout=30)
         _db.session.rollback()
         _db.session.remove()
         empty_database(_db.engine, _db.metadata)
