@@ -83,7 +83,8 @@ def append_disclosures_of(session: Session, customer_ids: Select, entry: dict) -
     names = list(entry)
     values = [literal(entry[name], table.c[name].type) for name in names]
     rows = select(ids.c[0], *values).order_by(ids.c[0])
-    return session.execute(insert(table).from_select(["customer_id", *names], rows)).rowcount
+    return session.execute(insert(table).from_select(["customer_id", *names], rows),
+                           execution_options={"preserve_rowcount": True}).rowcount
 
 
 @dataclass(frozen=True)
