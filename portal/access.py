@@ -290,30 +290,6 @@ def approval_filter(user: User, state: str, now: datetime):
     return cpni.state_clause(user.partner_id, state, now, column=holder)
 
 
-def own_wholesale_account(user: User):
-    """A clause on Customer: the rebiller's own wholesale account, its own bill (not a
-    customer's, so neither counted among its customers nor a disclosure)."""
-    return (Customer.billing_role == "wholesale") & (Customer.partner_id == user.partner_id)
-
-
-def approving_customers(session: Session, user: User, now: datetime):
-    """A select of the ids of the partner's customers whose CPNI it sees now (approval
-    in force, the sub-accounts under their corporate's): what `cpni_access_many` lets
-    through, as one clause, for figures summed over them and for their disclosure."""
-    return select(Customer.id).where(customer_scope(session, user),
-                                     approval_filter(user, "active", now),
-                                     ~own_wholesale_account(user))
-
-
-def record_approving_disclosures(session: Session, user: User, customer_ids, *, surface: str,
-                                 subject: str, now: datetime) -> int:
-    """Log the partner's sight of the CPNI of every customer in `customer_ids` (from
-    `approving_customers`): one INSERT, however many customers."""
-    return cpni.record_disclosures_of(session, user=user, customer_ids=customer_ids,
-                                      surface=surface, purpose="partner_access",
-                                      subject=subject, now=now)
-
-
 def visible_fields(kind: str, access: CpniAccess) -> tuple[str, ...]:
     """The fields of a customer, invoice, dispute, SLA credit request or payment this
     access lets through."""

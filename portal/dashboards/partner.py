@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 from billing.collections.ageing import DAY_BUCKETS, DISPUTED, receivables_totals
 from billing.commissions import months as calendar_months
 from billing.core.clock import provider_date, utcnow
-from billing.cpni import approvals
 from billing.dashboards import monthly, workload
 from billing.disputes.models import DISPUTE_STATES, Dispute
 from billing.parties.models import Customer
 from billing.sla.models import REQUEST_STATES
-from portal import access
+from portal import access, access_sets
 from portal.commissions.presenters import overview
 from portal.dashboards.charts import money_charts
 from portal.disputes.labels import STATE_LABELS as DISPUTE_LABELS
@@ -70,15 +69,13 @@ def partner_dashboard(session: Session, user, now: datetime) -> dict:
     months = calendar_months.recent(now, 12)
     # The approving accounts as the policy's own clause: no list of thousands of ids in
     # each of the statements that sum their amounts.
-    scope = access.approving_customers(session, user, now)
+    scope = access_sets.approving_customers(session, user, now)
     in_reach = select(Customer.id).where(access.customer_scope(session, user))
-    states = approvals.state_counts(session, user.partner_id, now,
-                                    access.customer_scope(session, user),
-                                    ~access.own_wholesale_account(user))
+    states = access_sets.approval_state_counts(session, user, now)
     approved = states["active"]
     if approved:
-        access.record_approving_disclosures(session, user, scope, surface="page",
-                                            subject="dashboard", now=now)
+        access_sets.record_approving_disclosures(session, user, scope, surface="page",
+                                                 subject="dashboard", now=now)
     commission = None if user.partner.kind == "wholesale" else overview(session, user, now)
     return {
         "states": {state: states[state] for state in CPNI_STATES}, "approved": approved,

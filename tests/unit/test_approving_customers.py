@@ -14,7 +14,7 @@ from billing.core.errors import InvalidInput
 from billing.cpni import approvals
 from billing.cpni.models import CpniApproval, CpniDisclosure
 from billing.parties.models import Customer
-from portal import access
+from portal import access, access_sets
 from tests.audit_helpers import seal, verify
 from tests.factories import NOW, make_customer
 from tests.querycount import counted
@@ -36,9 +36,7 @@ def _reference_counts(session, user, now) -> dict[str, int]:
 
 
 def _counts(session, user, now) -> dict[str, int]:
-    return approvals.state_counts(session, user.partner_id, now,
-                                  access.customer_scope(session, user),
-                                  ~access.own_wholesale_account(user))
+    return access_sets.approval_state_counts(session, user, now)
 
 
 def _random_history(session, customer, partner, rng: random.Random) -> None:
@@ -91,10 +89,10 @@ def test_each_approving_customer_is_logged_once_in_id_order_and_the_chain_holds(
                                      method="online", approved_by_name="Test",
                                      approved_at=NOW - timedelta(days=1)))
     session.flush()
-    approving = access.approving_customers(session, user, NOW)
+    approving = access_sets.approving_customers(session, user, NOW)
     expected = sorted(session.scalars(approving))
     assert len(expected) == 2
-    added = access.record_approving_disclosures(session, user, approving, surface="page",
+    added = access_sets.record_approving_disclosures(session, user, approving, surface="page",
                                                 subject="dashboard", now=NOW)
     rows = session.execute(select(
         CpniDisclosure.customer_id, CpniDisclosure.user_id, CpniDisclosure.partner_id,
