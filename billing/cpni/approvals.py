@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing.core.errors import InvalidInput, NotFound
-from billing.cpni.audit import append_disclosures
+from billing.cpni.audit import append_disclosures, append_disclosures_of
 from billing.cpni.compliance_models import VERIFICATION_METHODS
 from billing.cpni.models import METHODS, PURPOSES, SCOPES, SURFACES, CpniApproval
 from billing.parties.models import Customer, Partner
@@ -64,6 +64,32 @@ def approval_states(session: Session, partner_id: int, customer_ids, now: dateti
     for approval in rows:
         states[approval.customer_id] = _state(approval, now)
     return states
+
+
+def state_counts(session: Session, partner_id: int, now: datetime, *where) -> dict[str, int]:
+    """How many of the customers matching `where` (clauses on Customer) are in each
+    approval state for this partner, one query. A sub-account follows its corporate's
+    approval; a customer is "active" while an approval is in force, else its latest
+    approval's state (as `approval_states` says), "none" if it never had one."""
+    holder = func.coalesce(Customer.parent_id, Customer.id)
+    latest = select(
+        CpniApproval.customer_id, CpniApproval.revoked_at, CpniApproval.expires_at,
+        func.row_number().over(partition_by=CpniApproval.customer_id,
+                               order_by=(CpniApproval.approved_at.desc(),
+                                         CpniApproval.id.desc())).label("newest"),
+    ).where(CpniApproval.partner_id == partner_id).subquery()
+    state = case(
+        (state_clause(partner_id, "active", now, holder), "active"),
+        (latest.c.revoked_at.is_not(None), "revoked"),
+        (and_(latest.c.expires_at.is_not(None), latest.c.expires_at <= now), "expired"),
+        else_="none").label("state")  # no approval, or one the policy does not honour
+    rows = select(state).select_from(Customer).outerjoin(
+        latest, and_(latest.c.customer_id == holder, latest.c.newest == 1)
+    ).where(*where).subquery()
+    counts = dict.fromkeys(APPROVAL_STATES, 0)
+    counts.update(session.execute(select(rows.c.state, func.count()).group_by(rows.c.state))
+                  .all())
+    return counts
 
 
 def _state(approval: CpniApproval, now: datetime) -> str:
@@ -168,6 +194,19 @@ def record_disclosures(
     if rows:
         append_disclosures(session, rows)
     return len(rows)
+
+
+def record_disclosures_of(
+    session: Session, *, user: User, customer_ids: Select, surface: str, purpose: str,
+    subject: str, now: datetime,
+) -> int:
+    """`record_disclosures` for every customer in `customer_ids` (a select of ids), with
+    one purpose: one INSERT from that select, however many customers it holds."""
+    if surface not in SURFACES or purpose not in PURPOSES:
+        raise InvalidInput("Unknown disclosure surface or purpose.")
+    return append_disclosures_of(session, customer_ids, {
+        "user_id": user.id, "partner_id": user.partner_id, "surface": surface,
+        "purpose": purpose, "subject": subject[:200], "occurred_at": now})
 
 
 def approval_history(session: Session, customer_id: int) -> list[CpniApproval]:

@@ -1,14 +1,15 @@
 """The CPNI disclosure log as a keyed hash chain: appending, and sealing in batches.
 
-A request appends its entries unsealed: one plain INSERT, no lock shared with any other
-request. The sealer (`seal_batch`, run after the request in the embedded default and by
-`flask audit seal` on a schedule in production) takes the chain head, numbers the
-unsealed entries in id order and chains them: each entry's hash is an HMAC-SHA256, under a
-key kept outside the database, over the hash of the entry before it, its sequence number
-and its content. Someone who can write to the database but has not the key cannot
-recompute a consistent chain after editing, removing, inserting or reordering entries;
-the checkpoints written outside the database on every seal (checkpoints.py) show entries
-cut off the end or wiped. The verifier is in audit_verify.py.
+A request appends its entries unsealed: one plain INSERT (of given rows, or of a row per
+customer that a select names), no lock shared with any other request. The sealer
+(`seal_batch`, run after the request in the embedded default and by `flask audit seal`
+on a schedule in production) takes the chain head, numbers the unsealed entries in id
+order and chains them: each entry's hash is an HMAC-SHA256, under a key kept outside the
+database, over the hash of the entry before it, its sequence number and its content.
+Someone who can write to the database but has not the key cannot recompute a consistent
+chain after editing, removing, inserting or reordering entries; the checkpoints written
+outside the database on every seal (checkpoints.py) show entries cut off the end or
+wiped. The verifier is in audit_verify.py.
 
 The content formula must never change: existing hashes depend on it. `chain_hash` without a
 key is the public SHA-256 formula the log used before it was keyed (the migration that first
@@ -24,7 +25,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from billing.core.db import insert_if_missing
@@ -69,6 +70,21 @@ def append_disclosures(session: Session, rows: list[dict]) -> None:
     session.execute(insert(CpniDisclosure),
                     [{**row, "sequence": None, "previous_hash": None, "entry_hash": None}
                      for row in rows])
+
+
+def append_disclosures_of(session: Session, customer_ids: Select, entry: dict) -> int:
+    """Insert one unsealed disclosure row per customer in `customer_ids` (a select of
+    ids), in customer id order, each with the same `entry` values (user, partner,
+    surface, purpose, subject, occurred_at): one INSERT from that select, nothing
+    loaded. Marks the session as `append_disclosures` does; returns the rows added."""
+    session.info[APPENDED] = True
+    table = CpniDisclosure.__table__
+    ids = customer_ids.subquery()
+    names = list(entry)
+    values = [literal(entry[name], table.c[name].type) for name in names]
+    rows = select(ids.c[0], *values).order_by(ids.c[0])
+    return session.execute(insert(table).from_select(["customer_id", *names], rows),
+                           execution_options={"preserve_rowcount": True}).rowcount
 
 
 @dataclass(frozen=True)

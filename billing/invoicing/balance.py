@@ -204,7 +204,7 @@ def balances_as_of(session: Session, day: date,
         .order_by(Invoice.customer_id, Invoice.due_date, Invoice.id)).all()
     ids = select(Invoice.id).where(*scope)
     paid = paid_through(session, ids, day)
-    held = disputed_at(session, ids, _start_of(day + timedelta(days=1)) - timedelta(microseconds=1))
+    held = disputed_at(session, ids, end_of_day(day))
     return [DatedBalance(row.id, row.customer_id, row.due_date, compute(
         currency=row.currency, billed_minor=row.total_minor + row.credit_minor,
         credited_minor=row.credit_minor, paid_minor=paid.get(row.id, 0),
@@ -219,6 +219,13 @@ def paid_through(session: Session, invoice_ids: Select, day: date) -> dict[int, 
     the invoice was issued, and the day of any reversal of the payment posted before the
     allocation; an allocation undone by a refund or chargeback (a negative row) counts on
     the day it was posted. The same rule as `billing.payments.dated`, in SQL."""
+    return {invoice_id: int(amount) for invoice_id, amount in session.execute(
+        paid_through_query(invoice_ids, day))}
+
+
+def paid_through_query(invoice_ids: Select, day: date) -> Select:
+    """The select of (invoice id, paid) behind `paid_through`, for a caller that sums on
+    in SQL; invoices with nothing counted are not among its rows."""
     end = _start_of(day + timedelta(days=1))
     reversed_later = exists().where(PaymentReversal.payment_id == PaymentAllocation.payment_id,
                                     PaymentReversal.at <= PaymentAllocation.at,
@@ -227,12 +234,12 @@ def paid_through(session: Session, invoice_ids: Select, day: date) -> dict[int, 
         and_(PaymentAllocation.amount_minor >= 0, Payment.received_at < end,
              Invoice.issue_date <= day, ~reversed_later),
         and_(PaymentAllocation.amount_minor < 0, PaymentAllocation.at < end))
-    return {invoice_id: int(amount) for invoice_id, amount in session.execute(
-        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_minor))
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
-        .where(PaymentAllocation.invoice_id.in_(invoice_ids), counted)
-        .group_by(PaymentAllocation.invoice_id))}
+    return (select(PaymentAllocation.invoice_id,
+                   func.sum(PaymentAllocation.amount_minor).label("paid_minor"))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+            .where(PaymentAllocation.invoice_id.in_(invoice_ids), counted)
+            .group_by(PaymentAllocation.invoice_id))
 
 
 # --- the account summary an invoice prints --------------------------------------------------
@@ -286,6 +293,12 @@ def _earlier_invoices(session: Session, invoice: Invoice, as_of: date) -> dict[i
     return dict(session.execute(select(Invoice.id, Invoice.issue_date).where(
         Invoice.customer_id == invoice.customer_id, Invoice.currency == invoice.currency,
         Invoice.status.in_(BILLED_STATUSES), Invoice.id != invoice.id, before)).all())
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of a day on the provider's calendar: what was held "at the end
+    of the day" is what was held then."""
+    return _start_of(day + timedelta(days=1)) - timedelta(microseconds=1)
 
 
 def _start_of(day: date) -> datetime:

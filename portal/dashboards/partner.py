@@ -22,15 +22,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.collections.ageing import DAY_BUCKETS, DISPUTED, Ageing, receivables_ageing
+from billing.collections.ageing import DAY_BUCKETS, DISPUTED, receivables_totals
 from billing.commissions import months as calendar_months
 from billing.core.clock import provider_date, utcnow
-from billing.cpni import approvals
 from billing.dashboards import monthly, workload
 from billing.disputes.models import DISPUTE_STATES, Dispute
 from billing.parties.models import Customer
 from billing.sla.models import REQUEST_STATES
-from portal import access
+from portal import access, access_sets
 from portal.commissions.presenters import overview
 from portal.dashboards.charts import money_charts
 from portal.disputes.labels import STATE_LABELS as DISPUTE_LABELS
@@ -65,23 +64,21 @@ def dashboard_page():
 
 def partner_dashboard(session: Session, user, now: datetime) -> dict:
     """Everything the partner dashboard shows, cut by the user's access; logs the
-    approving accounts' disclosure (the caller commits)."""
-    accounts = [c for c in session.scalars(access.customers_query(session, user))
-                if not (c.is_wholesale and c.partner_id == user.partner_id)]
-    grants = access.cpni_access_many(session, user, accounts, now)
-    approved = sorted(c.id for c in accounts if grants[c.id].visible)
+    approving accounts' disclosure (the caller commits). A constant number of queries,
+    none of them loading a row per customer or invoice."""
     months = calendar_months.recent(now, 12)
-    # The same accounts as `approved`, as the policy's own clause: no list of thousands
-    # of ids in each of the statements that sum their amounts.
-    own = (Customer.billing_role == "wholesale") & (Customer.partner_id == user.partner_id)
-    scope = select(Customer.id).where(access.customer_scope(session, user),
-                                      access.approval_filter(user, "active", now), ~own)
+    # The approving accounts as the policy's own clause: no list of thousands of ids in
+    # each of the statements that sum their amounts.
+    scope = access_sets.approving_customers(session, user, now)
     in_reach = select(Customer.id).where(access.customer_scope(session, user))
-    access.record_disclosures(session, user, {cid: grants[cid] for cid in approved},
-                              surface="page", subject="dashboard", now=now)
+    states = access_sets.approval_state_counts(session, user, now)
+    approved = states["active"]
+    if approved:
+        access_sets.record_approving_disclosures(session, user, scope, surface="page",
+                                                 subject="dashboard", now=now)
     commission = None if user.partner.kind == "wholesale" else overview(session, user, now)
     return {
-        "states": _by_state(session, user, accounts, grants, now), "approved": len(approved),
+        "states": {state: states[state] for state in CPNI_STATES}, "approved": approved,
         "owed": _owed(session, scope if approved else None, provider_date(now)),
         "billed_charts": money_charts(
             monthly.billed_by_month(session, scope, months) if approved else {},
@@ -101,27 +98,13 @@ def partner_dashboard(session: Session, user, now: datetime) -> dict:
     }
 
 
-def _by_state(session: Session, user, accounts, grants, now: datetime) -> dict[str, int]:
-    """How many accounts are in each approval state (a sub-account follows its
-    corporate's approval); approved means in force now, as the access policy decides."""
-    holders = {c.id: access.consent_holder_id(c) for c in accounts}
-    states = approvals.approval_states(session, user.partner_id, set(holders.values()), now)
-    counts = dict.fromkeys(CPNI_STATES, 0)
-    for account in accounts:
-        state = "active" if grants[account.id].visible else states[holders[account.id]]
-        if state == "active" and not grants[account.id].visible:
-            state = "none"  # an approval the policy does not honour is no approval
-        counts[state] += 1
-    return counts
-
-
 def _owed(session: Session, scope, today) -> list[Owed]:
     """Per currency, the approving accounts' open, held and overdue amounts today, from
-    the receivables ageing (the same figures as the ageing page)."""
-    ageing = receivables_ageing(session, today, scope) if scope is not None else Ageing(today, [])
+    the receivables ageing's totals (the same figures as the ageing page)."""
+    totals = receivables_totals(session, today, scope) if scope is not None else {}
     return [Owed(currency, sum(sums.values()), sums[DISPUTED],
                  sum(sums[b] for b in LATE_BUCKETS))
-            for currency, sums in ageing.totals().items()]
+            for currency, sums in totals.items()]
 
 
 def _counted(counts: dict[str, int], states) -> list[tuple[str, int]]:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from billing.collections.ageing import BUCKETS, DAY_BUCKETS, receivables_ageing
+from billing.collections.ageing import BUCKETS, DAY_BUCKETS, receivables_totals
 from billing.core.clock import provider_date, utcnow
 from billing.dashboards import workload
 from billing.disputes import tiers
@@ -43,7 +43,7 @@ def staff_dashboard(session: Session, user, now: datetime) -> dict:
     counts = tier_counts(session, user, now)
     queue = [{"tier": tier, "active": counts.get(tier.id, (0, 0))[0],
               "overdue": counts.get(tier.id, (0, 0))[1]} for tier in tiers.all_tiers(session)]
-    totals = receivables_ageing(session, provider_date(now)).totals()
+    totals = receivables_totals(session, provider_date(now))
     return {
         "queue": queue, "runs": _runs(session, now),
         "exceptions": workload.open_exceptions(session),
