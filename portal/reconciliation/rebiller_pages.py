@@ -78,15 +78,19 @@ def run_page(run_id, ep: dict):
     rows = present.row_dicts(db.session, query.limit(PAGE_SIZE + 1)
                              .offset((number - 1) * PAGE_SIZE))
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-    present.log_rows(db.session, current_user, cut, rows, surface="page",
-                     subject=f"reconciliation {run.id}", now=now)
-    db.session.commit()
-    return render_template(
+    # Rendered before the disclosures' commit, which would expire the run: read again
+    # afterwards it could say "Done" for a run that finished after its rows were read,
+    # leaving a finished page without them and nothing to reload it.
+    page = render_template(
         "reconciliation/rebiller_run.html", run=run, ep=ep, progress=_progress(run),
         classes=present.classes(cut), rows=rows, page=number, more=more, chosen=row_class,
         own_bill=present.own_bill(db.session, run), charts=_charts(run, now),
         class_labels=CLASS_LABELS, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
         is_staff=current_user.is_staff)
+    present.log_rows(db.session, current_user, cut, rows, surface="page",
+                     subject=f"reconciliation {run.id}", now=now)
+    db.session.commit()
+    return page
 
 
 def run_progress(run_id):
