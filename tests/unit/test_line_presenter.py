@@ -58,7 +58,7 @@ def test_minutes_round_half_up_for_display(exact, shown):
 def test_recurring_rate_is_per_month_with_its_currency():
     seat = _line("recurring", 3, "12.00", 3600, rate_unit="month")
     assert present_line(seat, "EUR", "en_US").rate == "€12.00 / month"
-    assert _plain(present_line(seat, "EUR", "de").rate) == "12,00 € / month"
+    assert _plain(present_line(seat, "EUR", "de").rate) == "12,00 € / Monat"
     assert present_line(seat, "EUR", "en_US").quantity == "3"
 
 
