@@ -14,7 +14,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 84, 8, 12, 28  # room for the axis labels, up to "$100,000.00"
+LEFT, RIGHT, TOP, BOTTOM = 100, 8, 12, 28  # room for axis labels such as "CA$500,000.00"
 DEFAULT_FLOOR = Decimal("99.5")  # a 0-100 % axis would hide every difference that matters
 
 
