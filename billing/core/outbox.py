@@ -27,7 +27,7 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 CLAIM_LEASE = timedelta(minutes=5)
 # Messages that carry a one-time link: once sent, the body is replaced, so the database
 # holds the link's token only until it has gone (the link itself keeps only a hash).
-ONE_TIME_LINK_KINDS = frozenset({"invitation"})
+ONE_TIME_LINK_KINDS = frozenset({"invitation", "password_reset_link"})
 SENT_LINK_BODY = "(removed once sent: the message held a one-time link)"
 
 

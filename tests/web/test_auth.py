@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from billing.core.clock import utcnow
 from billing.core.errors import InvalidInput
-from billing.parties.users import LoginThrottle
+from billing.core.models import OutboundMail
+from billing.parties.users import LoginThrottle, PasswordReset
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
 
@@ -163,6 +165,19 @@ def test_password_reset_link_arrives_by_smtp_and_works_once(client, world, mailb
     assert client.post(path, data={**form, "csrf_token": csrf_token(client, path)}
                        ).status_code == 400  # the link worked once
     assert post_login(client, user.email, new_password).status_code == 302
+
+
+def test_a_sent_reset_mail_no_longer_holds_its_link(client, world, mailbox, session):
+    """Whoever reads the database afterwards finds neither the token nor the link."""
+    user = world.users["customer_admin"]
+    token = csrf_token(client, "/auth/forgot")
+    client.post("/auth/forgot", data={"csrf_token": token, "email": user.email}).close()
+    link = re.search(r"/auth/reset/(\S+)", mailbox.messages[0].get_payload()).group(1)
+    kept = session.scalars(select(OutboundMail).where(
+        OutboundMail.kind == "password_reset_link")).one()
+    assert kept.status == "sent" and kept.to_address == user.email
+    assert link not in kept.body and "/auth/reset/" not in kept.body
+    assert session.scalars(select(PasswordReset.token_hash)).one() != link
 
 
 def test_reset_for_an_unknown_email_says_the_same_and_sends_nothing(client, world, mailbox):
