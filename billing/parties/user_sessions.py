@@ -43,6 +43,23 @@ def open_session(session: Session, user: User, *, user_agent: str,
     return record, secret
 
 
+def find_session(session: Session, secret: str) -> UserSession | None:
+    """The session this cookie secret opened, ended or not, with its user and the user's
+    partner (what the request needs next) in one query; nothing is written."""
+    if not secret:
+        return None
+    return session.scalars(
+        select(UserSession).where(UserSession.secret_hash == _digest(secret))
+        .options(joinedload(UserSession.user).joinedload(User.partner))).first()
+
+
+def needs_check(record: UserSession, now: datetime) -> bool:
+    """Whether `check_session` would write to this live session: ending it (expired, or
+    its user deactivated) or moving its last-seen time on."""
+    return (_expired(record, now) or not record.user.is_active
+            or now - record.last_seen_at >= LAST_SEEN_GRANULARITY)
+
+
 def check_session(session: Session, secret: str, now: datetime) -> UserSession | None:
     """The live session this cookie secret opened, or None.
 

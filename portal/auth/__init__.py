@@ -2,11 +2,10 @@
 and the user's own list of sessions."""
 
 from flask import Blueprint, g
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from billing.core.clock import utcnow
 from billing.parties import user_sessions
-from billing.parties.users import User
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -15,18 +14,22 @@ bp = Blueprint("auth", __name__)
 def load_user(secret: str):
     """The user of a live server-side session (billing/parties/user_sessions.py).
 
-    The check runs in its own short transaction, so that an expiry or a last-seen time it
-    records is kept whatever the request itself later commits or rolls back.
+    Most requests only read: the session, its user and the user's partner come in one
+    query in the request's own transaction. When the session is to be written (ended as
+    expired, or its last-seen time moved on: at most every few minutes), the check runs
+    in its own short transaction, so that what it records is kept whatever the request
+    itself later commits or rolls back.
     """
-    with Session(db.engine) as own, own.begin():
-        record = user_sessions.check_session(own, secret, utcnow())
-        found = (record.id, record.user_id) if record else None
-    if found is None:
+    now = utcnow()
+    record = user_sessions.find_session(db.session, secret)
+    if record is None or record.ended_at is not None:
         return None
-    g.user_session_id = found[0]
-    # The partner comes with the user: every partner page asks for its tree next.
-    user = db.session.get(User, found[1], options=[joinedload(User.partner)])
-    return user if user is not None and user.is_active else None
+    if user_sessions.needs_check(record, now):
+        with Session(db.engine) as own, own.begin():
+            if user_sessions.check_session(own, secret, now) is None:
+                return None
+    g.user_session_id = record.id
+    return record.user if record.user.is_active else None
 
 
 from portal.auth import preferences, session_views, views  # noqa: E402,F401  (routes register on import)
