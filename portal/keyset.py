@@ -90,9 +90,9 @@ def keyset_page(session, query, order: Order, args, load, size: int = PAGE_SIZE)
     after, before = args.get("after"), args.get("before")
     if after and before:
         raise InvalidInput(BAD_CURSOR)
-    total, capped = capped_total(session, query)
     if args.get("page") and not (after or before):
-        return _legacy_page(session, query, order, args, load, size, total, capped)
+        return _legacy_page(session, query, order, args, load, size,
+                            *capped_total(session, query))
     keys = tuple_(*order.columns)
     backwards = bool(before)
     ascending = order.descending == backwards  # the direction this fetch walks in
@@ -108,6 +108,9 @@ def keyset_page(session, query, order: Order, args, load, size: int = PAGE_SIZE)
     first, last = (order.encode(rows[0]), order.encode(rows[-1])) if rows else (None, None)
     previous = first if (more if backwards else bool(after)) else None
     following = last if (bool(before) if backwards else more) else None
+    # A first page with nothing after it holds the whole list: its length is the total.
+    whole = not (after or before or more)
+    total, capped = (len(rows), False) if whole else capped_total(session, query)
     items = load(session, [row[-1] for row in rows])
     return KeysetPage(items, previous, following, total, capped, size)
 
