@@ -3,7 +3,14 @@
 It answers the four lists the benchmark measures with one SELECT each, a 50-row page,
 no login, no access policy, no CPNI logging and no translations: what a page of these
 rows costs at the least on this machine. bench_served.py runs it under gunicorn beside
-the portal:
+the portal.
+
+With ANCHOR_DUTIES=1 each answer also does, in plain SQL, what no compliant page of this
+portal may skip: read the signed-in user's row, read the page's customers' CPNI
+approvals for the partner, log a disclosure per approving customer (an INSERT into the
+real log, unsealed as the portal's requests leave it) and commit. `--duties` of
+bench_served.py serves this beside the other two, to show how close to the anchor a page
+that keeps these duties can come at all:
 
     ANCHOR_DATABASE_URL=... ANCHOR_PARTNER_ID=1 ANCHOR_CUSTOMER_ID=7 \
         gunicorn -w 2 tests.benchmarks.anchor_app:app
@@ -14,7 +21,7 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, g, jsonify, render_template_string
 
 PAGE = 50
 
@@ -23,25 +30,32 @@ TABLE = """<!doctype html><title>{{ title }}</title><h1>{{ title }}</h1>
 {% endfor %}</table>"""
 
 PARTNER_INVOICES = sa.text(
-    "SELECT i.id, i.number, c.name, i.period_end, i.status, i.total_minor, i.currency "
+    "SELECT i.id, i.number, c.name, i.period_end, i.status, i.total_minor, i.currency, "
+    "i.customer_id "
     "FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.partner_id = :owner "
     "ORDER BY i.period_end DESC, i.id DESC LIMIT :size")
 PARTNER_CUSTOMERS = sa.text(
-    "SELECT id, account_number, name, city, country FROM customer WHERE partner_id = :owner "
+    "SELECT id, account_number, name, city, country, id AS customer_id FROM customer "
+    "WHERE partner_id = :owner "
     "ORDER BY name, id LIMIT :size")
 CUSTOMER_INVOICES = sa.text(
     "SELECT id, number, period_end, status, total_minor, currency FROM invoice "
     "WHERE customer_id = :owner ORDER BY period_end DESC, id DESC LIMIT :size")
 
 
-def create_anchor(url: str, partner_id: int, customer_id: int) -> Flask:
-    """The bare app: its own engine (a pool per worker), four routes."""
+def create_anchor(url: str, partner_id: int, customer_id: int, duties: bool = False) -> Flask:
+    """The bare app: its own engine (a pool per worker), four routes; with `duties`, each
+    also does a compliant page's database work (see above)."""
     app = Flask(__name__)
     engine = sa.create_engine(url, pool_size=5)
 
     def rows(statement, owner: int) -> list:
         with engine.connect() as connection:
-            return connection.execute(statement, {"owner": owner, "size": PAGE}).all()
+            result = connection.execute(statement, {"owner": owner, "size": PAGE})
+            found = result.all()
+        g.customer_ids = sorted({row.customer_id for row in found}
+                                if "customer_id" in result.keys() else ())
+        return found
 
     @app.get("/partner/invoices")
     def partner_invoices():
@@ -66,7 +80,44 @@ def create_anchor(url: str, partner_id: int, customer_id: int) -> Flask:
                 for r in rows(PARTNER_INVOICES, partner_id)]
         return jsonify(data=data, next_cursor=str(data[-1]["id"]) if data else None)
 
+    if duties:
+        for name, view in list(app.view_functions.items()):
+            if name != "static":  # a customer's own invoices are no disclosure
+                app.view_functions[name] = _with_duties(view, engine, partner_id,
+                                                        logs=name != "customer_invoices")
     return app
+
+
+APPROVING = sa.text(
+    "SELECT DISTINCT a.customer_id FROM cpni_approval a WHERE a.partner_id = :partner "
+    "AND a.customer_id IN :ids AND a.revoked_at IS NULL "
+    "AND (a.expires_at IS NULL OR a.expires_at > now())"
+).bindparams(sa.bindparam("ids", expanding=True))
+LOG = sa.text(
+    "INSERT INTO cpni_disclosure (customer_id, user_id, partner_id, surface, purpose, "
+    "subject, occurred_at) SELECT c, :user_id, :partner, 'page', 'partner_access', "
+    "'invoice list', now() FROM unnest(CAST(:ids AS integer[])) AS c")
+
+
+def _with_duties(view, engine, partner_id: int, logs: bool):
+    """`view` after the duties: the user's row, then (`logs`) the approvals of the page's
+    customers, their disclosures and a commit."""
+    def answer():
+        body = view()
+        with engine.begin() as connection:
+            user = connection.execute(sa.text(
+                "SELECT id, email, role, partner_id FROM user_account "
+                "WHERE partner_id = :owner ORDER BY id LIMIT 1"), {"owner": partner_id}).first()
+            if not logs:
+                return body
+            approving = [row.customer_id for row in connection.execute(
+                APPROVING, {"partner": partner_id, "ids": g.customer_ids})]
+            if approving:
+                connection.execute(LOG, {"user_id": user.id, "partner": partner_id,
+                                         "ids": approving})
+        return body
+
+    return answer
 
 
 def _from_env() -> Flask | None:
@@ -74,7 +125,8 @@ def _from_env() -> Flask | None:
     if not url:
         return None
     return create_anchor(url, int(os.environ["ANCHOR_PARTNER_ID"]),
-                         int(os.environ["ANCHOR_CUSTOMER_ID"]))
+                         int(os.environ["ANCHOR_CUSTOMER_ID"]),
+                         duties=os.environ.get("ANCHOR_DUTIES") == "1")
 
 
 app = _from_env()
