@@ -7,8 +7,10 @@ the portal.
 
 With ANCHOR_DUTIES=1 each answer also does, in plain SQL, what no compliant page of this
 portal may skip: read the signed-in user's row, read the page's customers' CPNI
-approvals for the partner, log a disclosure per approving customer (an INSERT into the
-real log, unsealed as the portal's requests leave it) and commit. `--duties` of
+approvals for the partner, log a disclosure per approving customer and commit. The
+disclosures go into `bench_anchor_disclosure`, a table made like the real log (its
+columns, defaults, indexes and foreign keys), so that the portal's sealer never meets
+them. `--duties` of
 bench_served.py serves this beside the other two, to show how close to the anchor a page
 that keeps these duties can come at all:
 
@@ -93,10 +95,26 @@ APPROVING = sa.text(
     "AND a.customer_id IN :ids AND a.revoked_at IS NULL "
     "AND (a.expires_at IS NULL OR a.expires_at > now())"
 ).bindparams(sa.bindparam("ids", expanding=True))
+LOG_TABLE = "bench_anchor_disclosure"
 LOG = sa.text(
-    "INSERT INTO cpni_disclosure (customer_id, user_id, partner_id, surface, purpose, "
+    f"INSERT INTO {LOG_TABLE} (customer_id, user_id, partner_id, surface, purpose, "
     "subject, occurred_at) SELECT c, :user_id, :partner, 'page', 'partner_access', "
     "'invoice list', now() FROM unnest(CAST(:ids AS integer[])) AS c")
+
+
+def make_log_table(url: str) -> None:
+    """The duties' disclosure table, once, before the workers start (bench_served.py)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if sa.inspect(connection).has_table(LOG_TABLE):
+            return
+        connection.execute(sa.text(
+            f"CREATE TABLE {LOG_TABLE} (LIKE cpni_disclosure INCLUDING ALL)"))
+        for column, target in (("customer_id", "customer"), ("user_id", "user_account"),
+                               ("partner_id", "partner")):
+            connection.execute(sa.text(f"ALTER TABLE {LOG_TABLE} ADD FOREIGN KEY ({column}) "
+                                       f"REFERENCES {target} (id)"))
+    engine.dispose()
 
 
 def _with_duties(view, engine, partner_id: int, logs: bool):

@@ -41,7 +41,7 @@ from billing.parties.models import Customer
 from billing.parties.users import User
 from portal import create_app
 from portal.extensions import db
-from tests.benchmarks import bench_partner_lists, harness
+from tests.benchmarks import anchor_app, bench_partner_lists, harness
 from tests.benchmarks.generate import ADMIN_EMAIL, PASSWORD, find_world
 
 SECRET_KEY = "benchmark-secret-key-that-is-long-enough-0123456789"
@@ -159,11 +159,23 @@ def server(command: list[str], env: dict, port: int):
         process.wait(timeout=30)
 
 
+def portal_env(url: str, scratch: str) -> dict:
+    return {"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "AUDIT_LOG_KEY": AUDIT_KEY,
+            "AUDIT_CHECKPOINT_DIR": os.path.join(scratch, "checkpoints"),
+            "PDF_CACHE_DIR": os.path.join(scratch, "pdf")}
+
+
+def seal_backlog(url: str, scratch: str) -> None:
+    """Seal what earlier runs left unsealed (a run with --sealing worker seals nothing), so
+    that no inline sealer of this run pays for another run's disclosures."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "audit", "seal"],
+                   env={**os.environ, **portal_env(url, scratch)}, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def portal_server(url: str, workers: int, scratch: str, sealing: str):
-    env = {"AUDIT_SEALING": sealing, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
-           "AUDIT_LOG_KEY": AUDIT_KEY,
-           "AUDIT_CHECKPOINT_DIR": os.path.join(scratch, "checkpoints"),
-           "PDF_CACHE_DIR": os.path.join(scratch, "pdf"), "GUNICORN_WORKERS": str(workers),
+    env = {**portal_env(url, scratch), "AUDIT_SEALING": sealing,
+           "GUNICORN_WORKERS": str(workers),
            "GUNICORN_BIND": f"127.0.0.1:{PORTAL_PORT}", "GUNICORN_ACCESS_LOG": os.devnull}
     command = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf",
                "--no-control-socket", "wsgi:app"]
@@ -302,9 +314,11 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     logins = ensure_data(args.database_url)
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
+        seal_backlog(args.database_url, scratch)
         portal = stack.enter_context(portal_server(args.database_url, args.workers, scratch,
                                                      args.sealing))
         if args.duties:  # the logins below still go through the real portal
+            anchor_app.make_log_table(args.database_url)
             duties = stack.enter_context(anchor_server(args.database_url, args.workers, logins,
                                                        duties=True, port=DUTIES_PORT))
         anchor = stack.enter_context(anchor_server(args.database_url, args.workers, logins))
