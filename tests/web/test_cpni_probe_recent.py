@@ -32,6 +32,7 @@ from tests.factories import (
     recent_invoice,
 )
 from tests.pdf.pdftext import pdf_text
+from tests.web.user_admin_helpers import post_action
 
 SECRET_MINOR = 4_207_93
 SHOWN_MINOR = 1_000_00
@@ -249,3 +250,21 @@ def test_a_billing_only_approval_shows_charges_but_no_calls_minutes_or_call_rate
         assert [usage for usage in USAGE_TEXTS if usage in text] == []
     assert [line["kind"] for line in api["lines"]] == ["recurring", "tax"]
     assert api["usage_withheld"]["reason"] == "scope_billing_only"
+
+
+@pytest.mark.parametrize("admin, audience, below", [
+    ("agency_admin", "partner", "sub_admin"),  # an agency above a sub-agent
+    ("customer_admin", "customer", "location_admin"),  # a corporate above its location
+])
+def test_an_admin_neither_lists_nor_changes_the_logins_of_the_tree_below(
+        login_as, world, session, admin, audience, below):
+    """Each admin manages the logins of its own partner or account: one higher in the
+    tree reaches the ones below no more than a stranger's (the same 404 as no user)."""
+    client = login_as(admin)
+    target = world.users[below]
+    assert target.email not in _get(client, f"/{audience}/users/").get_data(as_text=True)
+    missing = post_action(client, audience, 999999, "deactivate")
+    answer = post_action(client, audience, target.id, "deactivate")
+    assert (answer.status_code, answer.data) == (404, missing.data)
+    session.refresh(target)
+    assert target.is_active
