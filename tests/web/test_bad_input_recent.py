@@ -283,6 +283,7 @@ QUERIES = [
     ("channel_admin", "/partner/invoices?after=" + cursor('["2026-01-31", 1.5]'),
      "page link is not valid"),
     ("channel_admin", "/partner/invoices?after=x&before=y", "page link is not valid"),
+    ("channel_admin", "/partner/customers?after=" + "W" * 3000, "page link is not valid"),
     ("channel_admin", "/partner/invoices?page=" + DIGITS30, "page must be a whole number"),
     ("staff", "/staff/disputes/?min=" + DIGITS30, "larger than the portal can hold"),
     ("staff", "/staff/disputes/?max=" + NOT_AN_AMOUNT, "Use the form 1,234.56."),
@@ -296,6 +297,15 @@ QUERIES = [
 def test_a_hostile_query_string_is_400_with_its_reason(client, db, scene, who, url, message):
     sign_in(client, scene, who)
     assert_refused(db, lambda: client.get(url), 400, message)
+
+
+def test_the_longest_cursor_the_portal_makes_is_still_read_back():
+    """The length cap on cursors stays above what a page link can carry: the longest sort
+    text, of four-byte characters, and the largest id."""
+    from portal.invoicing.listing import CUSTOMER_ORDER
+
+    values = ("\U0001F600" * 500, 2**31 - 1)
+    assert CUSTOMER_ORDER.decode(CUSTOMER_ORDER.encode(values)) == values
 
 
 @pytest.mark.parametrize("who, url", [
@@ -379,3 +389,52 @@ def test_a_hostile_import_cell_imports_nothing(client, db, scene, kind, row, exa
     sign_in(client, scene, "staff")
     assert_refused(db, lambda: _upload(client, kind, row.format(value), example), 400,
                    message)
+
+
+# --- forms sent twice --------------------------------------------------------------------
+
+def test_a_refund_of_a_hostile_amount_changes_nothing(client, db, scene):
+    sign_in(client, scene, "staff")
+    assert client.post("/staff/payments/new", data=record_form(client)).status_code == 302
+    from billing.payments.models import Payment
+
+    payment = db.session.scalars(sa.select(Payment)).one()
+    url = f"/staff/payments/{payment.id}"
+    for typed, message in AMOUNT_VALUES:
+        form = {"csrf_token": csrf_token(client, url), "amount": typed,
+                "reason": "Paid twice."}
+        assert_refused(db, lambda form=form: client.post(f"{url}/refund", data=form), 400,
+                       message)
+
+
+def test_user_changes_sent_twice_act_once(client, db, scene, mailbox):
+    from billing.users.models import UserChange
+    from tests.web.user_admin_helpers import invite, mails_to, post_action
+
+    sign_in(client, scene, "channel_admin")
+    assert invite(client, "partner", email="robin@partner.test",
+                  role="partner_user").status_code == 302
+    assert_refused(db, lambda: invite(client, "partner", email="Robin@Partner.test",
+                                      role="partner_user"), 400, "robin@partner.test")
+    user = scene.world.users["channel_user"]
+    for action in ("deactivate", "reactivate"):
+        assert post_action(client, "partner", user.id, action).status_code == 302
+        changes = db.session.scalar(sa.select(sa.func.count()).select_from(UserChange))
+        notices = len(mails_to(mailbox, user.email))
+        assert notices >= 1 and changes >= 1
+        assert post_action(client, "partner", user.id, action).status_code in (302, 400)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserChange)) == changes
+        assert len(mails_to(mailbox, user.email)) == notices
+    assert len(mails_to(mailbox, "robin@partner.test")) == 1
+
+
+def test_a_foreign_invoice_number_finds_nothing(client, scene):
+    """Searching for another partner's invoice number lists nothing, on the page and in
+    the API (the number shows only as what was typed)."""
+    number = scene.world.invoices["other"].number
+    sign_in(client, scene, "channel_admin")
+    page = client.get(f"/partner/invoices?q={number}").get_data(as_text=True)
+    assert "No invoices match." in page
+    headers = {"Authorization": f"Bearer {scene.api_secret}"}
+    answer = client.get(f"/api/v1/invoices?number={number}", headers=headers)
+    assert answer.status_code == 200 and number not in answer.get_data(as_text=True)
