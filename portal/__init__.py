@@ -110,7 +110,9 @@ def _url_with(**changes) -> str:
 
 def _refuse_nul_bytes():
     """No text we store or search contains a NUL; PostgreSQL refuses them with an error."""
-    values = list(request.args.values()) + list(request.form.values()) + [request.path]
+    # Every value of a repeated field, not only the first one .values() would give.
+    values = [value for fields in (request.args, request.form)
+              for _, value in fields.items(multi=True)] + [request.path]
     if any("\x00" in value for value in values):
         raise InvalidInput("The request contains a NUL character.")
 

@@ -26,6 +26,10 @@ from portal.paging import PAGE_SIZE, page_ids, page_number
 
 TOTAL_CAP = 1000
 BAD_CURSOR = "The page link is not valid; start again from the first page."
+MAX_TEXT = 500  # the longest sort text a cursor carries
+# Longer than any cursor encode() makes (MAX_TEXT characters of up to four UTF-8 bytes
+# and an id, in base64): not one of ours, and not worth decoding.
+MAX_CURSOR = 2800
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,15 @@ class Order:
     descending: bool = False
 
     def decode(self, cursor: str) -> tuple:
-        try:
+        if len(cursor) > MAX_CURSOR:
+            raise InvalidInput(BAD_CURSOR)
+        try:  # a cursor nested deep within the length still makes json recurse too far
             raw = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"==="))
             if not isinstance(raw, list) or len(raw) != len(self.readers):
                 raise ValueError
             return tuple(read(value) for read, value in zip(self.readers, raw, strict=True))
-        except (ValueError, TypeError, UnicodeError, binascii.Error) as error:
+        except (ValueError, TypeError, UnicodeError, binascii.Error,
+                RecursionError) as error:
             raise InvalidInput(BAD_CURSOR) from error
 
     @staticmethod
@@ -66,7 +73,8 @@ def read_date(value) -> date:
 
 
 def read_text(value) -> str:
-    if not isinstance(value, str) or len(value) > 500:
+    # A NUL never sorts a stored name, and PostgreSQL refuses one in a comparison.
+    if not isinstance(value, str) or len(value) > MAX_TEXT or "\x00" in value:
         raise ValueError
     return value
 

@@ -44,8 +44,23 @@ def parse_claim(text: str | None, currency: str) -> int:
 
 
 class CheckboxesField(SelectMultipleField):
+    """Checkboxes whose refusal of a value not offered says so in words, where WTForms
+    would speak of choices that "could not be coerced"."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Choose only among the lines listed.")) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_("Choose only among the lines listed.")) from None
 
 
 class AttachmentsField(MultipleFileField):

@@ -51,7 +51,8 @@ def accept(token: str):
         return _refused(refusal)
     form = AcceptForm()
     if not form.validate_on_submit():
-        return render_template("users/accept.html", form=form, user=invitation.user)
+        status = 400 if form.is_submitted() else 200  # a refused form is a 4xx, as elsewhere
+        return render_template("users/accept.html", form=form, user=invitation.user), status
     try:
         user = invitations.accept(db.session, token, form.password.data, utcnow())
     except invitations.InvitationRefused as refusal:
