@@ -57,12 +57,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN ANALYZE of each scenario's slow SELECTs")
     parser.add_argument("--explain-min-ms", type=float, default=2.0)
+    parser.add_argument("--sealing", choices=("inline", "worker"), default="inline",
+                        help="AUDIT_SEALING (worker: as the README advises in production)")
     return parser.parse_args(argv)
 
 
-def build_app(url: str, pdf_dir: str) -> Flask:
+def build_app(url: str, pdf_dir: str, sealing: str = "inline") -> Flask:
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
-                       "PDF_CACHE_DIR": pdf_dir})
+                       "PDF_CACHE_DIR": pdf_dir, "AUDIT_SEALING": sealing})
 
 
 def prepare(app: Flask, args: argparse.Namespace) -> BenchWorld:
@@ -192,7 +194,7 @@ def main(argv=None) -> None:
         harness.recreate_database(args.database_url)
     try:
         with tempfile.TemporaryDirectory() as pdf_dir:
-            app = build_app(args.database_url, pdf_dir)
+            app = build_app(args.database_url, pdf_dir, args.sealing)
             world = prepare(app, args)
             results = run(app, world, args)
             report(app, world, results, args)
