@@ -49,6 +49,7 @@ from portal.staff import (  # noqa: E402,F401
     run_review,
     statement_batches,
     statements,
+    vat_number,
 )
 from portal.users import bp as users_bp  # noqa: E402
 

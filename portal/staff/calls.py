@@ -19,6 +19,7 @@ from portal.cpni.call_forms import CallForm, EndCallForm, NoCallPurposeForm
 from portal.extensions import db
 from portal.invoicing import pages
 from portal.staff import bp
+from portal.staff.forms import VatNumberForm
 from reports.letter_pdf import render_information_letter
 
 CALL_MINUTES = 30
@@ -35,8 +36,9 @@ def _refusals() -> dict:
     }
 
 
-def customer_call_page(customer_id, call_form=None):
-    """The staff page of an account, with the call verification panel."""
+def customer_call_page(customer_id, call_form=None, vat_form=None):
+    """The staff page of an account, with the call verification panel and the VAT number
+    form (filled with the number of record unless a refused one is being shown back)."""
     customer = access.get_customer(db.session, current_user, customer_id)
     holder = customer.parent or customer  # a location's caller gives its corporate passcode
     return pages.customer_page(
@@ -44,6 +46,8 @@ def customer_call_page(customer_id, call_form=None):
         passcode_holder={"id": holder.id, "set_at": holder.cpni_passcode_set_at},
         call_form=call_form or CallForm(), end_call_form=EndCallForm(),
         call_method=pages.staff_verification(whole_number(customer_id)),
+        vat_number=customer.vat_number,
+        vat_form=vat_form or VatNumberForm(formdata=None, obj=customer),
     )
 
 

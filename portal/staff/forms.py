@@ -3,7 +3,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectChoice, SelectField, ValidationError
+from wtforms import SelectChoice, SelectField, StringField, ValidationError
+from wtforms.validators import Length, Optional
 
 from billing.core.clock import parse_period, recent_periods
 from billing.core.errors import InvalidInput
@@ -17,6 +18,13 @@ class PurposeForm(FlaskForm):
         choices=[SelectChoice("billing", _l("Billing the customer")),
                  SelectChoice("support", _l("Providing or supporting its services"))],
     )
+
+
+class VatNumberForm(FlaskForm):
+    """The account's VAT number; its written form is checked by billing/parties/vat.py."""
+
+    vat_number = StringField(_l("VAT number (blank to remove it)"),
+                             validators=[Optional(), Length(max=30)])
 
 
 class ReviewPurposeForm(FlaskForm):

@@ -166,6 +166,8 @@ ELSEWHERE |= {"/staff/users/", "/auth/invitations/<token>"}
 ELSEWHERE |= {f"/{audience}/users/{tail}" for audience in ("partner", "customer", "staff")
               for tail in ("invite", "<id:user_id>/invite-again", "<id:user_id>/role",
                            "<id:user_id>/deactivate", "<id:user_id>/reactivate")}
+# Staff correcting an account's VAT number: tests/web/test_staff_vat_number.py
+ELSEWHERE |= {"/staff/customers/<customer_id>/vat-number"}
 
 @pytest.mark.parametrize("user_key", sorted(PAGES))
 def test_every_page_renders_for_its_audience(login_as, world, user_key):
