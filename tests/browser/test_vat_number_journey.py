@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
+from tests.browser.test_journeys import log_in_as_staff
 from tests.factories import PASSWORD
 
 
@@ -43,3 +44,19 @@ def test_a_customer_admin_saves_a_vat_number_and_sees_it_on_the_account(world, b
         "saved")
     page.goto(f"/customer/accounts/{world.customers['channel'].id}")
     expect(page.locator("dl.facts")).to_contain_text("DE123456789")
+
+
+def test_billing_staff_correct_a_vat_number_on_the_customer_page(world, browser_page):
+    """Staff type the number as the caller reads it out; the page shows it as stored, and
+    stays accessible with its new section."""
+    page = browser_page
+    log_in_as_staff(page, world.users["staff"])
+    page.goto(f"/staff/customers/{world.customers['channel'].id}")
+    section = page.locator("#vat-number")
+    expect(section).to_contain_text("no VAT number of record")
+    assert_accessible(page)
+    section.get_by_label("VAT number (blank to remove it)").fill("de 123.456-789")
+    section.get_by_role("button", name="Save the VAT number").click()
+    expect(page.locator(".flash").first).to_contain_text("DE123456789")
+    expect(page.locator("#vat-number")).to_contain_text("The VAT number of record is DE123456789")
+    assert_accessible(page)
