@@ -105,16 +105,18 @@ LOG = sa.text(
 def make_log_table(url: str) -> None:
     """The duties' disclosure table, once, before the workers start (bench_served.py)."""
     engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        if sa.inspect(connection).has_table(LOG_TABLE):
-            return
-        connection.execute(sa.text(
-            f"CREATE TABLE {LOG_TABLE} (LIKE cpni_disclosure INCLUDING ALL)"))
-        for column, target in (("customer_id", "customer"), ("user_id", "user_account"),
-                               ("partner_id", "partner")):
-            connection.execute(sa.text(f"ALTER TABLE {LOG_TABLE} ADD FOREIGN KEY ({column}) "
-                                       f"REFERENCES {target} (id)"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            if not sa.inspect(connection).has_table(LOG_TABLE):
+                connection.execute(sa.text(
+                    f"CREATE TABLE {LOG_TABLE} (LIKE cpni_disclosure INCLUDING ALL)"))
+                for column, target in (("customer_id", "customer"),
+                                       ("user_id", "user_account"), ("partner_id", "partner")):
+                    connection.execute(sa.text(
+                        f"ALTER TABLE {LOG_TABLE} ADD FOREIGN KEY ({column}) "
+                        f"REFERENCES {target} (id)"))
+    finally:
+        engine.dispose()
 
 
 def _with_duties(view, engine, partner_id: int, logs: bool):
